@@ -1,0 +1,61 @@
+# The README's commands. Every target installs what it needs itself.
+SHELL := /bin/bash
+PYTHON_312 := $(shell scripts/find-python)
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: dev test lint typecheck unit integration e2e bench openapi sam-validate sam-build clean
+
+$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
+	@test -n "$(PYTHON_312)" || { echo "Python 3.12 is required" >&2; exit 1; }
+	$(PYTHON_312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+# The SAM CLI is large and used only to validate and build the template: it lives in its own venv.
+$(SAM_VENV)/.installed:
+	$(PYTHON_312) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==1.170.0
+	@touch $@
+
+## Start the whole local stack with demo data (Ctrl-C stops it).
+dev: $(VENV)/.installed
+	$(PY) -m infra.local.dev
+
+## Run the whole test suite: lint, types, unit, integration, e2e, template validation.
+test: $(VENV)/.installed $(SAM_VENV)/.installed lint typecheck
+	SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam $(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy layers/common/python/agenda functions infra tests
+
+unit: $(VENV)/.installed
+	$(PY) -m pytest tests/unit
+
+## Measure cold start, warm latency, slot generation and the booking write against baselines.
+bench: $(VENV)/.installed
+	$(PY) -m infra.bench
+
+## Write the OpenAPI 3.1 document generated from the code's models.
+openapi: $(VENV)/.installed
+	$(PY) -m infra.openapi --out build/openapi.json
+
+sam-validate: $(SAM_VENV)/.installed
+	$(SAM_VENV)/bin/sam validate --lint
+	$(SAM_VENV)/bin/sam validate --region us-east-1
+
+sam-build: $(SAM_VENV)/.installed
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(SAM_VENV)/bin/sam build
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Operational code: migrations, seed data and the local stack."""

@@ -1,0 +1,379 @@
+"""`make bench`: the booking function's speed, each figure beside a baseline from the same run.
+
+- cold start: a fresh interpreter imports the booking handler and answers its first GET
+  (database connection included), against a naive handler that imports the whole stack up
+  front (boto3, stripe, the tracer, upstash, pydantic models, the validating resolver);
+- warm GET and POST latency, in-process (POST with the 250 ms answer floor switched off);
+- slot generation for a 60-day horizon with 2,000 existing appointments, and the same query
+  end to end through the handler;
+- the booking POST as a multiple of one bare INSERT round trip to the same database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from infra.local.stack import ROOT, LocalStack, StackOptions
+from infra.migrate import connect
+
+LAYER = ROOT / "layers" / "common" / "python"
+BOOKING = ROOT / "functions" / "booking"
+COLD_RUNS = 7
+ZONE = ZoneInfo("America/Sao_Paulo")
+
+# The first GET a fresh container answers. Kept as a string: it runs in a child interpreter.
+_FIRST_GET = """
+import time
+t0 = time.perf_counter()
+{imports}
+import app
+event = {event!r}
+answer = app.lambda_handler(event, Context())
+assert answer["statusCode"] == 200, answer
+print(round((time.perf_counter() - t0) * 1000, 2))
+"""
+
+_CONTEXT = """
+class Context:
+    function_name = "BookingFunction"; memory_limit_in_mb = 512; aws_request_id = "bench"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:BookingFunction"
+    def get_remaining_time_in_millis(self): return 3000
+"""
+
+_NAIVE_IMPORTS = """
+import boto3, requests, stripe, pydantic
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from upstash_redis import Redis
+from upstash_ratelimit import Ratelimit, SlidingWindow
+import agenda.contract, agenda.service.notifications
+tracer = Tracer(service="bench"); metrics = Metrics(namespace="Bench")
+resolver = APIGatewayHttpResolver(enable_validation=True)
+sqs = boto3.client("sqs", region_name="us-east-1")
+"""
+
+
+@dataclass
+class Figures:
+    rows: list[tuple[str, str, str]]
+
+    def add(self, name: str, value: str, note: str = "") -> None:
+        self.rows.append((name, value, note))
+        print(f"  {name:<52} {value:>14}  {note}", flush=True)
+
+
+def http_event(
+    method: str,
+    path: str,
+    *,
+    query: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
+    ip: str = "198.51.100.1",
+) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": ip,
+                "userAgent": "bench",
+            },
+            "requestId": uuid.uuid4().hex,
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "timeEpoch": int(time.time() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"] = query
+    if body is not None:
+        event["body"] = json.dumps(body)
+    return event
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def timed(fn: Callable[[], object], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def cold_start(env: dict[str, str], imports: str, event: dict[str, Any]) -> tuple[float, float]:
+    """Median in-process time (imports + first answer) and median whole-process wall time."""
+    script = _CONTEXT + _FIRST_GET.format(imports=imports, event=event)
+    child_env = {
+        **env,
+        "PYTHONPATH": f"{BOOKING}{os.pathsep}{LAYER}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    inner, wall = [], []
+    for _ in range(COLD_RUNS):
+        start = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            env=child_env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=BOOKING,
+        )
+        wall.append((time.perf_counter() - start) * 1000)
+        inner.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(inner), statistics.median(wall)
+
+
+def load_booking_module(env: dict[str, str]) -> Any:
+    import importlib.util
+
+    os.environ.update(env)
+    spec = importlib.util.spec_from_file_location("bench_booking_app", BOOKING / "app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def insert_professional(
+    url: str, *, slug: str, session: int, windows: str, horizon: int
+) -> uuid.UUID:
+    conn = connect(url)
+    try:
+        pid: uuid.UUID = conn.run(
+            "INSERT INTO professionals (user_id, name, slug, phone, profession, session_duration,"
+            " timezone, plan, booking_horizon_days) VALUES (:u, 'Bench', :s, '+5511900000000',"
+            " 'Bench', :d, 'America/Sao_Paulo', 'pro', :h) RETURNING id",
+            u=f"bench-{slug}",
+            s=slug,
+            d=session,
+            h=horizon,
+        )[0][0]
+        for dow in range(7):
+            for window in windows.split(","):
+                start, end = window.split("-")
+                conn.run(
+                    "INSERT INTO availability (professional_id, day_of_week, start_time, end_time)"
+                    " VALUES (:p, :d, CAST(:s AS time), CAST(:e AS time))",
+                    p=pid,
+                    d=dow,
+                    s=start,
+                    e=end,
+                )
+        return pid
+    finally:
+        conn.close()
+
+
+def fill_appointments(url: str, pid: uuid.UUID, first: date, count: int, session: int) -> None:
+    """`count` live appointments spread over 60 days, in a single statement."""
+    conn = connect(url)
+    try:
+        client = conn.run(
+            "INSERT INTO clients (professional_id, name, phone)"
+            " VALUES (:p, 'Bench', '+5511911110000') RETURNING id",
+            p=pid,
+        )[0][0]
+        start = datetime.combine(first, dtime(0), ZONE)
+        conn.run(
+            "INSERT INTO appointments (professional_id, client_id, starts_at, ends_at, status)"
+            " SELECT :p, :c, s, s + make_interval(mins => :m), 'confirmed'"
+            " FROM (SELECT CAST(:start AS timestamptz) + (i * interval '1 minute' * :step) AS s"
+            "       FROM generate_series(0, :n - 1) AS i) AS g",
+            p=pid,
+            c=client,
+            m=session,
+            start=start,
+            step=60 * 24 * 60 // count,
+            n=count,
+        )
+    finally:
+        conn.close()
+
+
+def main() -> int:
+    figures = Figures([])
+    state = Path(tempfile.mkdtemp(prefix="agenda-bench-"))
+    stack = LocalStack(
+        StackOptions(
+            state_dir=state,
+            gateway_port=0,
+            response_floor_ms=0,
+            run_schedules=False,
+            log_level="ERROR",
+        )
+    )
+    stack.start()
+    try:
+        env = {
+            **os.environ,
+            **stack.environment(),
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+        url = stack.postgres.url
+        today = datetime.now(ZONE).date()
+        get_event = http_event(
+            "GET",
+            "/api/booking",
+            query={"slug": "dr-ana", "date": (today + timedelta(days=1)).isoformat()},
+        )
+
+        print(
+            "\ncold start (fresh interpreter: imports + first GET incl. DB connect), median of "
+            f"{COLD_RUNS}:"
+        )
+        lean_inner, lean_wall = cold_start(env, "", get_event)
+        naive_inner, naive_wall = cold_start(env, _NAIVE_IMPORTS, get_event)
+        figures.add("booking handler: init + first GET", f"{lean_inner:.1f} ms", "target < 250 ms")
+        figures.add(
+            "naive baseline: init + first GET",
+            f"{naive_inner:.1f} ms",
+            f"ours is {naive_inner / lean_inner:.2f}x faster",
+        )
+        figures.add("booking handler: whole process (spawn to exit)", f"{lean_wall:.1f} ms")
+        figures.add("naive baseline: whole process", f"{naive_wall:.1f} ms")
+
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+        module = load_booking_module({**stack.environment(), "POWERTOOLS_LOG_LEVEL": "ERROR"})
+        from agenda.observability import logger
+
+        logger.setLevel("ERROR")
+        handler = module.lambda_handler
+
+        class Context:
+            function_name = "BookingFunction"
+            memory_limit_in_mb = 512
+            aws_request_id = "bench"
+            invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:BookingFunction"
+
+            def get_remaining_time_in_millis(self) -> int:
+                return 3000
+
+        ctx = Context()
+        print("\nwarm, in-process (one container, its connection reused):")
+        for _ in range(50):
+            handler(get_event, ctx)
+        get_samples = timed(lambda: handler(get_event, ctx), 1000)
+        figures.add(
+            "GET /api/booking (1 day) p50", f"{percentile(get_samples, 50):.2f} ms", "target < 5 ms"
+        )
+        figures.add("GET /api/booking (1 day) p99", f"{percentile(get_samples, 99):.2f} ms")
+
+        slug = f"bench-{uuid.uuid4().hex[:8]}"
+        insert_professional(url, slug=slug, session=15, windows="00:00-23:45", horizon=730)
+        post_start = datetime.combine(today + timedelta(days=2), dtime(0), ZONE)
+        counter = iter(range(10**6))
+
+        def post() -> None:
+            n = next(counter)
+            # 90 quarter-hour slots a day, all inside the 00:00-23:45 window.
+            starts = post_start + timedelta(days=n // 90, minutes=15 * (n % 90))
+            body = {
+                "slug": slug,
+                "startsAt": starts.isoformat(),
+                "clientName": f"Client {n % 50}",
+                "clientPhone": f"+55119{n % 50:08d}",
+            }
+            answer = handler(
+                http_event("POST", "/api/booking", body=body, ip=f"198.51.{n // 250}.{n % 250}"),
+                ctx,
+            )
+            assert answer["statusCode"] == 201, answer
+
+        for _ in range(20):
+            post()
+        post_samples = timed(post, 400)
+        post_p50 = percentile(post_samples, 50)
+        figures.add("POST /api/booking p50 (floor off)", f"{post_p50:.2f} ms", "target < 10 ms")
+        figures.add("POST /api/booking p99 (floor off)", f"{percentile(post_samples, 99):.2f} ms")
+
+        conn = connect(url)
+        conn.run("CREATE TEMP TABLE bench_probe (id bigint GENERATED ALWAYS AS IDENTITY, v text)")
+        insert_samples = timed(
+            lambda: conn.run("INSERT INTO bench_probe (v) VALUES (:v)", v="x"), 1000
+        )
+        conn.close()
+        insert_p50 = percentile(insert_samples, 50)
+        figures.add("bare INSERT round trip p50 (pg8000)", f"{insert_p50:.3f} ms")
+        figures.add("POST p50 / bare INSERT p50", f"{post_p50 / insert_p50:.1f}x")
+
+        print("\nslot generation, 60-day horizon, 2,000 live appointments:")
+        heavy = f"bench-{uuid.uuid4().hex[:8]}"
+        pid = insert_professional(
+            url, slug=heavy, session=30, windows="07:00-12:00,13:00-21:00", horizon=60
+        )
+        fill_appointments(url, pid, today + timedelta(days=1), 2000, 30)
+        from agenda.adapters.postgres import Database
+        from agenda.adapters.repository import Repository
+        from agenda.domain.slots import generate_slots
+        from agenda.service.schedule import busy_from, rules_from
+        from agenda.settings import DatabaseSettings
+
+        repo = Repository(Database(DatabaseSettings.from_url(url)))
+        first = today + timedelta(days=1)
+        row = repo.schedule(
+            heavy,
+            first_day=first,
+            last_day=first + timedelta(days=59),
+            busy_from=datetime.combine(first, dtime(0), UTC) - timedelta(days=1),
+            busy_until=datetime.combine(first, dtime(0), UTC) + timedelta(days=61),
+        )
+        assert row is not None
+        rules, busy = rules_from(row), busy_from(row)
+        assert len(busy) == 2000
+        now = datetime.now(UTC)
+        gen = timed(
+            lambda: generate_slots(rules, first_day=first, days=60, busy=busy, now=now), 200
+        )
+        figures.add("generate_slots (pure) p50", f"{percentile(gen, 50):.2f} ms", "target < 5 ms")
+        range_event = http_event(
+            "GET", "/api/booking", query={"slug": heavy, "date": first.isoformat(), "days": "60"}
+        )
+        handler(range_event, ctx)
+        full = timed(lambda: handler(range_event, ctx), 100)
+        figures.add(
+            "GET /api/booking 60 days, 2,000 appts p50",
+            f"{percentile(full, 50):.2f} ms",
+            "query + generation + JSON",
+        )
+    finally:
+        stack.stop()
+    out = ROOT / "build" / "bench.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        json.dumps([{"name": n, "value": v, "note": note} for n, v, note in figures.rows], indent=2)
+    )
+    print(f"\nfigures written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

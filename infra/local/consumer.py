@@ -1,0 +1,111 @@
+"""The SQS event source mapping, locally: poll the queue, invoke the consumer, delete.
+
+Like Lambda's mapping with ReportBatchItemFailures: a batch whose invocation raised is left
+alone (every message becomes visible again after the visibility timeout); otherwise every
+message except those listed in batchItemFailures is deleted. Receive counts, and so the
+redrive to the dead-letter queue, are the SQS endpoint's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Any
+
+from agenda.observability import logger
+from infra.local.lambdas import Lambdas
+from infra.local.template import Queue
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": message.get("MessageAttributes", {}),
+                "md5OfBody": message.get("MD5OfBody")
+                or hashlib.md5(message["Body"].encode(), usedforsecurity=False).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for message in messages
+        ]
+    }
+
+
+class QueueConsumer:
+    def __init__(
+        self,
+        sqs: Any,
+        queue: Queue,
+        queue_url: str,
+        lambdas: Lambdas,
+        *,
+        region: str = "us-east-1",
+        wait_seconds: int = 1,
+    ) -> None:
+        self._sqs = sqs
+        self._queue = queue
+        self._queue_url = queue_url
+        self._lambdas = lambdas
+        self._region = region
+        self._wait_seconds = wait_seconds
+        self._queue_arn = f"arn:aws:sqs:{region}:000000000000:{queue_url.rsplit('/', 1)[-1]}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.invocations = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sqs-consumer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self._wait_seconds + 5)
+            self._thread = None
+
+    def poll_once(self) -> int:
+        """Receive one batch and run it; return how many messages were received."""
+        assert self._queue.consumer is not None
+        answer = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=min(10, self._queue.batch_size),
+            WaitTimeSeconds=self._wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = answer.get("Messages", [])
+        if not messages:
+            return 0
+        self.invocations += 1
+        try:
+            result = self._lambdas.invoke(
+                self._queue.consumer, sqs_event(messages, self._queue_arn, self._region)
+            )
+        except Exception as exc:
+            logger.warning("consumer invocation failed", extra={"error_type": type(exc).__name__})
+            return len(messages)
+        failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            self._sqs.delete_message_batch(
+                QueueUrl=self._queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(done[start : start + 10])
+                ],
+            )
+        return len(messages)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception as exc:
+                logger.warning("queue poll failed", extra={"error_type": type(exc).__name__})
+                self._stop.wait(1)

@@ -1,0 +1,130 @@
+"""SQS on 127.0.0.1, served by moto in-process, and the queue pair the stack uses.
+
+This is what moto.server.ThreadedMotoServer does, with two changes: connections close after
+each answer (HTTP/1.0) and request threads are joined on stop, so a pooled boto3 connection
+cannot keep a server thread alive after stop(); and request lines go to debug logging
+instead of stderr.
+
+moto keeps its state in process-wide backends: everything created through this endpoint is
+also what `moto.mock_aws` sees in the same process, and it is gone when the process exits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
+
+if TYPE_CHECKING:
+    from werkzeug.serving import BaseWSGIServer
+
+logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+# moto accepts any credentials; fixed dummies keep a developer's real ones out of every call.
+DUMMY_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+class QueueUrls(NamedTuple):
+    queue_url: str
+    dlq_url: str
+
+
+class LocalSqs:
+    def __init__(self, port: int = 0) -> None:
+        self._requested_port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._server is not None:
+                return
+            server = _make_server(self._requested_port)
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name=f"LocalSqs:{server.server_port}",
+                daemon=True,
+            )
+            thread.start()
+            self._server, self._thread = server, thread
+
+    def stop(self) -> None:
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+            if server is None or thread is None:
+                return
+            server.shutdown()  # serve_forever then closes the socket and joins request threads
+            thread.join()
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("LocalSqs is not running")
+        return f"http://{HOST}:{self._server.server_port}"
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _make_server(port: int) -> BaseWSGIServer:
+    # moto and werkzeug are heavy imports: only when a server is wanted.
+    from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import ThreadedWSGIServer
+
+    class Handler(MotoRequestHandler):
+        protocol_version = "HTTP/1.0"
+        timeout = 5  # a silent client must not hold stop()
+
+        def log(self, type: str, message: str, *args: Any) -> None:
+            logger.debug("moto %s: %s", type, message % args)
+
+    class Server(ThreadedWSGIServer):
+        daemon_threads = False
+        block_on_close = True
+
+    app = DomainDispatcherApplication(create_backend_app)
+    return Server(HOST, port, app, handler=Handler)
+
+
+def sqs_client(endpoint_url: str, region: str = "us-east-1") -> Any:
+    """A boto3 SQS client for the local endpoint, never using the environment's credentials."""
+    import boto3
+
+    return boto3.client("sqs", endpoint_url=endpoint_url, region_name=region, **DUMMY_CREDENTIALS)
+
+
+def ensure_queue_pair(
+    endpoint_url: str,
+    *,
+    queue_name: str,
+    dlq_name: str,
+    visibility_timeout: int,
+    max_receive_count: int,
+    region: str = "us-east-1",
+) -> QueueUrls:
+    """Creates (or updates) the dead-letter queue and the main queue redriving into it."""
+    sqs = sqs_client(endpoint_url, region)
+    dlq_url: str = sqs.create_queue(QueueName=dlq_name)["QueueUrl"]
+    dlq_arn: str = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    attributes = {
+        "VisibilityTimeout": str(visibility_timeout),
+        "RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}
+        ),
+    }
+    # CreateQueue fails when an existing queue has other attributes; set them separately
+    # so a changed template setting is applied to a queue that already exists.
+    queue_url: str = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes=attributes)
+    return QueueUrls(queue_url=queue_url, dlq_url=dlq_url)

@@ -1,0 +1,239 @@
+"""The whole local stack in one object: what `make dev` runs and what the tests start.
+
+Embedded Postgres (migrated, optionally seeded), the SQS endpoint with the template's queue and
+dead-letter queue, the Upstash REST endpoint, the WhatsApp/email stand-in, and the gateway with
+its Lambda containers, queue consumer and schedules. Everything listens on 127.0.0.1 and stops
+with stop(), in reverse order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from agenda.observability import logger
+from infra.local.auth import DevAuthority
+from infra.local.consumer import QueueConsumer
+from infra.local.gateway import Answer, Gateway, LocalRoute
+from infra.local.lambdas import Lambdas
+from infra.local.postgres import LocalPostgres
+from infra.local.providers import LocalProviders
+from infra.local.sqs import LocalSqs, ensure_queue_pair
+from infra.local.template import Schedule, Stack, load_stack
+from infra.local.upstash import LocalUpstash
+from infra.migrate import migrate
+from infra.seed import seed
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+WHATSAPP_INSTANCE = "agenda-local"
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours)\)$")
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    state_dir: Path
+    gateway_port: int = 3000
+    postgres_port: int = 0
+    seed: bool = True
+    response_floor_ms: int = 250
+    run_schedules: bool = True
+    log_level: str = "INFO"
+
+
+def _local_secrets(state_dir: Path) -> dict[str, str]:
+    """Development keys, generated once per machine and kept out of the repository."""
+    path = state_dir / "secrets.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
+    keys = {name: secrets.token_urlsafe(24) for name in ("upstash", "whatsapp", "email")}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(keys, handle)
+    return keys
+
+
+class LocalStack:
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.stack: Stack = load_stack(ROOT / "template.yaml")
+        state = options.state_dir
+        state.mkdir(parents=True, exist_ok=True)
+        self.keys = _local_secrets(state)
+        self.postgres = LocalPostgres(state / "postgres", port=options.postgres_port)
+        self.sqs = LocalSqs()
+        self.upstash = LocalUpstash(token=self.keys["upstash"])
+        self.providers = LocalProviders(log_path=state / "messages.jsonl")
+        self.authority = DevAuthority.load_or_create(state / "auth")
+        self.queue_url = ""
+        self.dead_letter_url = ""
+        self.lambdas: Lambdas | None = None
+        self.gateway: Gateway | None = None
+        self.consumer: QueueConsumer | None = None
+        self._ticker_stop = threading.Event()
+        self._tickers: list[threading.Thread] = []
+        self._started: list[Any] = []
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        self.postgres.start()
+        self._started.append(self.postgres)
+        migrate(self.postgres.url)
+        if self.options.seed:
+            seed(self.postgres.url)
+        for service in (self.sqs, self.upstash, self.providers):
+            service.start()
+            self._started.append(service)
+        queue = self.stack.queues[0]
+        urls = ensure_queue_pair(
+            self.sqs.endpoint_url,
+            queue_name=queue.logical_id,
+            dlq_name=queue.dead_letter,
+            visibility_timeout=queue.visibility_timeout,
+            max_receive_count=queue.max_receive_count,
+            region=REGION,
+        )
+        self.queue_url, self.dead_letter_url = urls.queue_url, urls.dlq_url
+        os.environ.update(self.environment())
+        # The shared logger exists before the environment is set; apply the level now.
+        logger.setLevel(self.options.log_level)
+        self.lambdas = Lambdas(self.stack.functions)
+        self.gateway = Gateway(
+            self.stack.routes,
+            self.lambdas,
+            self.authority,
+            port=self.options.gateway_port,
+            local_routes=self._local_routes(),
+        )
+        self.gateway.start()
+        self._started.append(self.gateway)
+        if queue.consumer is not None:
+            self.consumer = QueueConsumer(self.sqs_client(), queue, self.queue_url, self.lambdas)
+            self.consumer.start()
+            self._started.append(self.consumer)
+        if self.options.run_schedules:
+            self._start_tickers()
+
+    def stop(self) -> None:
+        self._ticker_stop.set()
+        for ticker in self._tickers:
+            ticker.join(timeout=5)
+        self._tickers.clear()
+        while self._started:
+            service = self._started.pop()
+            try:
+                service.stop()
+            except Exception:  # noqa: S112 - keep stopping the rest
+                continue
+
+    # -- what the functions see ------------------------------------------------------------
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "APP_ENV": "local",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            # Dummy credentials for the local SQS endpoint; real ones are never read here.
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "POWERTOOLS_SERVICE_NAME": "agenda",
+            "POWERTOOLS_METRICS_NAMESPACE": "Agenda",
+            "POWERTOOLS_LOG_LEVEL": self.options.log_level,
+            "DATABASE_URL": self.postgres.url,
+            "NOTIFICATIONS_QUEUE_URL": self.queue_url,
+            "NOTIFICATIONS_DLQ_URL": self.dead_letter_url,
+            "SQS_ENDPOINT_URL": self.sqs.endpoint_url,
+            "UPSTASH_REDIS_REST_URL": self.upstash.url,
+            "UPSTASH_REDIS_REST_TOKEN": self.keys["upstash"],
+            "WHATSAPP_API_URL": self.providers.url,
+            "WHATSAPP_INSTANCE": WHATSAPP_INSTANCE,
+            "WHATSAPP_API_KEY": self.keys["whatsapp"],
+            "EMAIL_API_URL": self.providers.url,
+            "EMAIL_API_KEY": self.keys["email"],
+            "EMAIL_FROM": "Agenda <no-reply@agenda.local>",
+            "BOOKING_RESPONSE_FLOOR_MS": str(self.options.response_floor_ms),
+        }
+
+    def sqs_client(self) -> Any:
+        return boto3.client(
+            "sqs",
+            region_name=REGION,
+            endpoint_url=self.sqs.endpoint_url,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - the local endpoint's dummy key
+        )
+
+    @property
+    def api_url(self) -> str:
+        assert self.gateway is not None
+        return self.gateway.url
+
+    # -- schedules ------------------------------------------------------------------------
+
+    def fire(self, schedule_name: str) -> Any:
+        """Run a scheduled job now, with the event its schedule would send."""
+        assert self.lambdas is not None
+        schedule = next(s for s in self.stack.schedules if s.name == schedule_name)
+        return self.lambdas.invoke(schedule.function, dict(schedule.input or {}))
+
+    def _start_tickers(self) -> None:
+        for schedule in self.stack.schedules:
+            match = _RATE.match(schedule.expression)
+            if match is None:
+                continue  # cron schedules run on demand locally (POST /_local/schedules/NAME)
+            unit = 60 if match.group(2).startswith("minute") else 3600
+            thread = threading.Thread(
+                target=self._tick,
+                args=(schedule, int(match.group(1)) * unit),
+                name=f"schedule-{schedule.name}",
+                daemon=True,
+            )
+            thread.start()
+            self._tickers.append(thread)
+
+    def _tick(self, schedule: Schedule, every_seconds: int) -> None:
+        while not self._ticker_stop.wait(every_seconds):
+            try:
+                self.fire(schedule.name)
+            except Exception:  # noqa: S112 - the next tick tries again, as on AWS
+                continue
+
+    def _local_routes(self) -> dict[tuple[str, str], LocalRoute]:
+        from infra.openapi import build_document, docs_page
+
+        document = json.dumps(build_document()).encode()
+        routes: dict[tuple[str, str], LocalRoute] = {
+            ("GET", "/openapi.json"): lambda _: Answer(
+                200, {"content-type": "application/json"}, document
+            ),
+            ("GET", "/docs"): lambda _: Answer(
+                200,
+                {"content-type": "text/html; charset=utf-8"},
+                docs_page("/openapi.json").encode(),
+            ),
+            ("GET", "/.well-known/jwks.json"): lambda _: Answer.json(200, self.authority.jwks()),
+            ("GET", "/_local/health"): lambda _: Answer.json(200, {"ok": True}),
+        }
+        for schedule in self.stack.schedules:
+            routes[("POST", f"/_local/schedules/{schedule.name}")] = self._firing(schedule.name)
+        return routes
+
+    def _firing(self, name: str) -> LocalRoute:
+        return lambda _: Answer.json(200, {"result": self.fire(name)})

@@ -1,0 +1,266 @@
+"""An Upstash-compatible Redis REST endpoint on 127.0.0.1, backed by fakeredis with Lua.
+
+The protocol, as upstash-redis and upstash-ratelimit use it:
+- POST / with a JSON array of arguments -> {"result": ...}, or {"error": "..."} with 400;
+  GET /cmd/arg1/arg2 (path style, as with curl) works too;
+- POST /pipeline and POST /multi-exec take an array of arrays and answer an array of
+  {"result"} / {"error"} objects; /multi-exec runs them as one MULTI/EXEC;
+- Authorization: Bearer <token> (or ?_token=), else 401 {"error": "Unauthorized"};
+- with Upstash-Encoding: base64, every string in a result is base64 (recursively), except
+  the simple string "OK"; integers and null stay raw.
+
+Redis 7 and fakeredis reject the `#!lua flags=...` shebang upstash-ratelimit puts on its
+scripts, so EVAL and SCRIPT LOAD run the script with that line blanked, and EVALSHA of the
+original script's SHA1 (what SCRIPT LOAD answers, as on Upstash) runs the stored one.
+EVAL_RO and EVALSHA_RO, which fakeredis lacks, run as EVAL and EVALSHA.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import threading
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import fakeredis
+from redis.connection import Connection
+from redis.exceptions import ResponseError
+
+from infra.local._http import JsonRequestHandler, LocalHttpService
+
+Command = list[str]
+
+_CONNECTION_STATE_COMMANDS = frozenset(
+    {
+        *("AUTH", "CLIENT", "HELLO", "MONITOR", "QUIT", "RESET", "SELECT"),
+        *("MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH"),
+        *("SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"),
+    }
+)
+
+
+class CommandError(Exception):
+    """A command the REST layer refuses before it reaches Redis."""
+
+
+class LocalUpstash(LocalHttpService):
+    def __init__(self, token: str, port: int = 0) -> None:
+        super().__init__(port)
+        self.token = token
+        # RESP2, as Upstash answers: flat arrays, no maps or doubles.
+        self._redis = fakeredis.FakeRedis(server=fakeredis.FakeServer(), protocol=2)
+        # SHA1 of a script as sent (shebang included) -> SHA1 of what fakeredis runs.
+        self._script_shas: dict[str, str] = {}
+        self._shas_lock = threading.Lock()
+
+    def handler_class(self) -> type[JsonRequestHandler]:
+        return _UpstashHandler
+
+    def flushall(self) -> None:
+        """Empties the store between tests."""
+        self._redis.flushall()
+
+    # -- execution -------------------------------------------------------------------------
+
+    def execute(self, command: Command) -> Any:
+        """Runs one command; raises ResponseError or CommandError as Redis would answer."""
+        with self._connection() as conn:
+            return self._send(conn, command)
+
+    def pipeline(self, commands: list[Command]) -> list[dict[str, Any]]:
+        with self._connection() as conn:
+            return [_outcome(lambda c=command: self._send(conn, c)) for command in commands]
+
+    def multi_exec(self, commands: list[Command]) -> list[dict[str, Any]]:
+        """Queues the commands between MULTI and EXEC on one connection; EXEC runs them
+        atomically. A command Redis refuses to queue aborts the whole transaction."""
+        with self._connection() as conn:
+            _raw(conn, "MULTI")
+            try:
+                for command in commands:
+                    self._send(conn, command)
+            except (ResponseError, CommandError):
+                _raw(conn, "DISCARD")
+                raise
+            replies = _raw(conn, "EXEC")
+        return [
+            {"error": _error_text(r)} if isinstance(r, ResponseError) else {"result": r}
+            for r in replies
+        ]
+
+    def _connection(self) -> _PooledConnection:
+        return _PooledConnection(self._redis)
+
+    def _send(self, conn: Connection, command: Command) -> Any:
+        return _raw(conn, *self._rewrite(command))
+
+    def _rewrite(self, command: Command) -> Command:
+        if not command:
+            raise CommandError("ERR empty command")
+        name = command[0].upper()
+        if name in _CONNECTION_STATE_COMMANDS:
+            # Each request borrows a pooled connection: state left on it would leak.
+            raise CommandError(f"ERR Command is not available over REST: '{command[0]}'")
+        if name in ("EVAL", "EVAL_RO") and len(command) > 1:
+            return ["EVAL", self._runnable(command[1]), *command[2:]]
+        if name in ("EVALSHA", "EVALSHA_RO") and len(command) > 1:
+            return ["EVALSHA", self._sha(command[1]), *command[2:]]
+        if name == "SCRIPT" and len(command) > 1:
+            sub = command[1].upper()
+            if sub == "LOAD" and len(command) == 3:
+                stripped = self._runnable(command[2])
+                self._redis.execute_command("SCRIPT", "LOAD", stripped)
+                return ["ECHO", _sha1(command[2])]  # what Upstash answers: the script's own SHA
+            if sub == "EXISTS":
+                return ["SCRIPT", "EXISTS", *(self._sha(s) for s in command[2:])]
+            if sub == "FLUSH":
+                with self._shas_lock:
+                    self._script_shas.clear()
+        return command
+
+    def _runnable(self, script: str) -> str:
+        if not script.startswith("#!"):
+            return script
+        # Blank the shebang rather than drop it, so line numbers in Lua errors still match.
+        runnable = "\n" + script.split("\n", 1)[1] if "\n" in script else ""
+        with self._shas_lock:
+            self._script_shas[_sha1(script)] = _sha1(runnable)
+        return runnable
+
+    def _sha(self, sha: str) -> str:
+        with self._shas_lock:
+            return self._script_shas.get(sha.lower(), sha)
+
+
+class _PooledConnection:
+    """A connection of the fakeredis pool for one request, returned to it afterwards."""
+
+    def __init__(self, redis: fakeredis.FakeRedis) -> None:
+        self._pool = redis.connection_pool
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Connection:
+        self._conn = self._pool.get_connection()
+        return self._conn
+
+    def __exit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            self._pool.release(self._conn)
+
+
+def _raw(conn: Connection, *args: str) -> Any:
+    conn.send_command(*args)
+    return conn.read_response()
+
+
+def _outcome(run: Any) -> dict[str, Any]:
+    try:
+        return {"result": run()}
+    except (ResponseError, CommandError) as exc:
+        return {"error": _error_text(exc)}
+
+
+def _error_text(exc: Exception) -> str:
+    # redis-py strips the error code (ERR, NOSCRIPT, ...) off the message and keeps it apart.
+    code = getattr(exc, "status_code", None)
+    return f"{code} {exc}" if code else str(exc)
+
+
+def _sha1(script: str) -> str:
+    return hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA1
+
+
+def _to_json(value: Any, base64_strings: bool) -> Any:
+    if isinstance(value, bytes):
+        if value == b"OK":
+            return "OK"
+        if base64_strings:
+            return base64.b64encode(value).decode("ascii")
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, list):
+        return [_to_json(item, base64_strings) for item in value]
+    if isinstance(value, ResponseError):
+        return _error_text(value)
+    return value
+
+
+def _as_command(value: Any) -> Command:
+    if not isinstance(value, list) or not all(
+        isinstance(arg, str | int | float) and not isinstance(arg, bool) for arg in value
+    ):
+        raise CommandError("ERR failed to parse command")
+    return [str(arg) for arg in value]
+
+
+class _UpstashHandler(JsonRequestHandler):
+    service: ClassVar[LocalUpstash]
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's dispatch name
+        if not self._authorized():
+            return
+        parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
+        self._single(parts)
+
+    def do_POST(self) -> None:  # noqa: N802
+        if not self._authorized():
+            return
+        path = urlsplit(self.path).path.rstrip("/")
+        if path not in ("", "/pipeline", "/multi-exec"):
+            # Path style, the raw body (if any) being the last argument, as Upstash accepts.
+            parts = [unquote(p) for p in path.split("/") if p]
+            body = self.read_body()
+            self._single([*parts, body.decode("utf-8", "replace")] if body else parts)
+            return
+        try:
+            commands = self.read_json()
+        except ValueError:
+            self._answer(400, {"error": "ERR failed to parse command"})
+            return
+        if path == "":
+            self._single(commands)
+        else:
+            self._batch(path, commands)
+
+    def _single(self, raw: Any) -> None:
+        try:
+            result = self.service.execute(_as_command(raw))
+        except (ResponseError, CommandError) as exc:
+            self._answer(400, {"error": _error_text(exc)})
+            return
+        self._answer(200, {"result": result})
+
+    def _batch(self, path: str, raw: Any) -> None:
+        try:
+            if not isinstance(raw, list) or not raw:
+                raise CommandError("ERR failed to parse pipeline request")
+            commands = [_as_command(item) for item in raw]
+            if path == "/pipeline":
+                outcomes = self.service.pipeline(commands)
+            else:
+                outcomes = self.service.multi_exec(commands)
+        except (ResponseError, CommandError) as exc:
+            self._answer(400, {"error": _error_text(exc)})
+            return
+        self._answer(200, outcomes)
+
+    def _answer(self, status: int, payload: Any) -> None:
+        encoded = (self.headers.get("Upstash-Encoding") or "").lower() == "base64"
+        if isinstance(payload, dict) and "result" in payload:
+            payload = {"result": _to_json(payload["result"], encoded)}
+        elif isinstance(payload, list):
+            payload = [
+                {"result": _to_json(o["result"], encoded)} if "result" in o else o for o in payload
+            ]
+        self.send_json(status, payload)
+
+    def _authorized(self) -> bool:
+        header = self.headers.get("Authorization") or ""
+        token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else ""
+        if not token:
+            token = (parse_qs(urlsplit(self.path).query).get("_token") or [""])[0]
+        if token and hmac.compare_digest(token.encode(), self.service.token.encode()):
+            return True
+        self.send_json(401, {"error": "Unauthorized"})
+        return False

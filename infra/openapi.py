@@ -1,0 +1,481 @@
+"""The OpenAPI 3.1 document of the HTTP API, generated from template.yaml and the contract's models.
+
+Every route the template declares is documented; the schemas come from the pydantic models in
+`agenda.contract`, the error statuses from the one error mapping in `agenda.http`, so the document
+cannot drift from the code. This module lives in infra/ and is never imported by a function or
+the layer: generating the document costs a Lambda's cold start nothing.
+
+    python -m infra.openapi --out build/openapi.json [--docs build/openapi.html]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import tomllib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from agenda.contract import (
+    BookingCreated,
+    BookingRequest,
+    ErrorResponse,
+    FreeSlots,
+    FreeSlotsQuery,
+    PublicProfile,
+)
+from agenda.domain.errors import (
+    DomainError,
+    NotFound,
+    NotImplementedYet,
+    PayloadTooLarge,
+    PlanLimitReached,
+    RateLimited,
+    ServiceUnavailable,
+    SlotTaken,
+    SlotUnavailable,
+    Unauthorized,
+    ValidationFailed,
+)
+from agenda.http import STATUS_BY_ERROR
+from infra.local.template import Route, load_stack
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "template.yaml"
+LOCAL_GATEWAY = "http://127.0.0.1:3000"
+TITLE = "Agenda booking API"
+DEFAULT_VERSION = "0.1.0"
+SCHEMA_REF = "#/components/schemas/{model}"
+SECURITY_SCHEME = "bearerAuth"
+# API Gateway's ANY stands for every method; OpenAPI has no such method.
+ANY_METHODS = ("get", "post", "put", "patch", "delete")
+# Errors that carry a Retry-After header (agenda.http.error_response sets it for these).
+RETRYABLE: tuple[type[DomainError], ...] = (RateLimited, ServiceUnavailable)
+
+_PATH_PARAMETER = re.compile(r"\{([^}/]+?)\+?\}")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the template cannot say about a route: its models, answer and possible errors."""
+
+    operation_id: str
+    summary: str
+    description: str = ""
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[type[DomainError], ...] = ()
+
+
+OPERATIONS: dict[str, Operation] = {
+    "GET /api/professionals/{slug}": Operation(
+        operation_id="getProfessional",
+        summary="A professional's public profile",
+        description=(
+            "Name, profession, bio, session duration and price, time zone, reviews with the"
+            " reviewers' first names and related professionals. Never contact details, plan or"
+            " payment data."
+        ),
+        response=PublicProfile,
+        errors=(NotFound, ServiceUnavailable),
+    ),
+    "GET /api/booking": Operation(
+        operation_id="listFreeSlots",
+        summary="Free slots of a professional",
+        description=(
+            "Slots computed on the server from the weekly availability in the professional's own"
+            " time zone, minus booked appointments and the past, for `days` days from `date`."
+        ),
+        query=FreeSlotsQuery,
+        response=FreeSlots,
+        errors=(ValidationFailed, NotFound, ServiceUnavailable),
+    ),
+    "POST /api/booking": Operation(
+        operation_id="createBooking",
+        summary="Book a slot",
+        description=(
+            "Rate limited per client IP. The slot must be one of the professional's free slots;"
+            " the client is matched by phone or email. The answer never comes sooner than"
+            " 250 ms after the request."
+        ),
+        body=BookingRequest,
+        response=BookingCreated,
+        status=201,
+        errors=(
+            ValidationFailed,
+            PlanLimitReached,
+            NotFound,
+            SlotTaken,
+            SlotUnavailable,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
+}
+
+REQUEST_MODELS: tuple[type[BaseModel], ...] = tuple(
+    dict.fromkeys(m for op in OPERATIONS.values() for m in (op.query, op.body) if m is not None)
+)
+RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
+    *dict.fromkeys(op.response for op in OPERATIONS.values() if op.response is not None),
+    ErrorResponse,
+)
+
+
+def project_version(pyproject: Path = ROOT / "pyproject.toml") -> str:
+    try:
+        with pyproject.open("rb") as file:
+            version = tomllib.load(file).get("project", {}).get("version")
+    except (OSError, tomllib.TOMLDecodeError):
+        return DEFAULT_VERSION
+    return version if isinstance(version, str) and version else DEFAULT_VERSION
+
+
+def component_schemas() -> dict[str, Any]:
+    """components.schemas: requests as they are validated, responses as they are serialised."""
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        *((model, "validation") for model in REQUEST_MODELS),
+        *((model, "serialization") for model in RESPONSE_MODELS),
+    ]
+    _, schema = models_json_schema(models, by_alias=True, ref_template=SCHEMA_REF)
+    definitions: dict[str, Any] = schema.get("$defs", {})
+    return dict(sorted(definitions.items()))
+
+
+def build_document(template: Path = TEMPLATE) -> dict[str, Any]:
+    schemas = component_schemas()
+    routes = sorted(load_stack(template).routes, key=lambda route: (route.path, route.method))
+    operation_ids = _fallback_operation_ids(routes)
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        path = _openapi_path(route.path)
+        methods = ANY_METHODS if route.method == "ANY" else (route.method.lower(),)
+        for method in methods:
+            paths.setdefault(path, {})[method] = _operation(
+                route, method, schemas, operation_ids[route.route_key]
+            )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": TITLE,
+            "version": project_version(),
+            "description": (
+                "Public booking routes and the professional's routes of the booking backend."
+                " JSON bodies use camelCase; times are ISO 8601 with an offset. Every error"
+                ' answers `{"error": {"code", "message", "fields"?}}`.'
+            ),
+        },
+        "servers": [{"url": LOCAL_GATEWAY, "description": "Local gateway (make dev)"}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                SECURITY_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A JWT from the configured issuer, checked by the API's"
+                    " JWT authorizer.",
+                }
+            },
+        },
+    }
+
+
+def _openapi_path(path: str) -> str:
+    """API Gateway's greedy `{proxy+}` is a plain `{proxy}` in OpenAPI's path templating."""
+    return _PATH_PARAMETER.sub(lambda match: "{" + match.group(1) + "}", path)
+
+
+def _fallback_operation_ids(routes: Sequence[Route]) -> dict[str, str]:
+    """operationId of routes without metadata: function and method, plus path words if needed."""
+    ids: dict[str, str] = {}
+    for route in routes:
+        if route.route_key in OPERATIONS:
+            ids[route.route_key] = OPERATIONS[route.route_key].operation_id
+            continue
+        stem = route.function.removesuffix("Function")
+        ids[route.route_key] = stem[:1].lower() + stem[1:] + route.method.capitalize()
+    counts: dict[str, int] = defaultdict(int)
+    for operation_id in ids.values():
+        counts[operation_id] += 1
+    for route in routes:
+        if counts[ids[route.route_key]] > 1 and route.route_key not in OPERATIONS:
+            words = [w for w in re.split(r"[^A-Za-z0-9]+", route.path) if w and w != "api"]
+            ids[route.route_key] += "".join(word[:1].upper() + word[1:] for word in words)
+    return ids
+
+
+def _operation(
+    route: Route, method: str, schemas: dict[str, Any], operation_id: str
+) -> dict[str, Any]:
+    spec = OPERATIONS.get(route.route_key)
+    operation: dict[str, Any] = {
+        "operationId": (
+            operation_id if method == route.method.lower() else operation_id + method.capitalize()
+        ),
+        "tags": [route.function.removesuffix("Function")],
+    }
+    parameters = _path_parameters(route.path)
+    responses: dict[str, Any]
+    errors: list[type[DomainError]]
+    if spec is None:
+        operation["summary"] = "Not available yet"
+        operation["description"] = f"Declared in the stack ({route.function}), not built yet."
+        responses = {}
+        errors = [NotImplementedYet]
+    else:
+        operation["summary"] = spec.summary
+        if spec.description:
+            operation["description"] = spec.description
+        if spec.query is not None:
+            parameters += _query_parameters(spec.query, schemas)
+        if spec.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(spec.body)}},
+            }
+        responses = {str(spec.status): _success(spec)}
+        errors = list(spec.errors)
+    if route.authorized:
+        operation["security"] = [{SECURITY_SCHEME: []}]
+        errors.append(Unauthorized)
+    if parameters:
+        operation["parameters"] = parameters
+    responses.update(_error_responses(errors))
+    operation["responses"] = dict(sorted(responses.items()))
+    return operation
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": SCHEMA_REF.format(model=model.__name__)}
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _PATH_PARAMETER.findall(path)
+    ]
+
+
+def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """One query parameter per field of the model, as its validation schema describes it."""
+    schema = schemas[model.__name__]
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, property_schema in schema.get("properties", {}).items():
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": {k: v for k, v in property_schema.items() if k != "description"},
+        }
+        if "description" in property_schema:
+            parameter["description"] = property_schema["description"]
+        parameters.append(parameter)
+    return parameters
+
+
+def _success(spec: Operation) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": HTTPStatus(spec.status).phrase}
+    if spec.response is not None:
+        answer["content"] = {"application/json": {"schema": _ref(spec.response)}}
+    return answer
+
+
+def _error_responses(errors: Sequence[type[DomainError]]) -> dict[str, Any]:
+    by_status: dict[int, list[type[DomainError]]] = defaultdict(list)
+    for error in errors:
+        by_status[STATUS_BY_ERROR[error]].append(error)
+    responses: dict[str, Any] = {}
+    for status, kinds in sorted(by_status.items()):
+        codes = ", ".join(f"`{kind.code}`" for kind in dict.fromkeys(kinds))
+        response: dict[str, Any] = {
+            "description": f"{HTTPStatus(status).phrase}. `error.code`: {codes}.",
+            "content": {"application/json": {"schema": _ref(ErrorResponse)}},
+        }
+        if status == HTTPStatus.UNAUTHORIZED:
+            response["description"] += (
+                " A missing or invalid token is refused by the API's JWT authorizer before the"
+                " function runs, with API Gateway's own body"
+                ' `{"message": "Unauthorized"}`.'
+            )
+        if any(issubclass(kind, RETRYABLE) for kind in kinds):
+            response["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before trying again.",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            }
+        responses[str(status)] = response
+    return responses
+
+
+# -- the human-readable page ---------------------------------------------------------------
+
+_STYLE = """
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2330;
+background:#f6f7f9}
+main{max-width:960px;margin:0 auto;padding:24px}
+h1{margin:0 0 4px}h2{margin:32px 0 8px;border-bottom:1px solid #d5d9e0;padding-bottom:4px}
+h3{margin:16px 0 6px;font-size:15px}
+.op{background:#fff;border:1px solid #d5d9e0;border-radius:6px;padding:12px 16px;margin:12px 0}
+.op>header{display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}
+.method{font:bold 12px/1 ui-monospace,monospace;color:#fff;padding:4px 8px;border-radius:4px;
+text-transform:uppercase}
+.get{background:#2f7d4a}.post{background:#2b62b8}.put{background:#8a5a00}
+.patch{background:#6b4bb3}.delete{background:#b23a3a}
+.path{font:15px ui-monospace,monospace}.auth{font-size:13px;color:#5a6272}
+table{border-collapse:collapse;width:100%;font-size:14px}
+th,td{text-align:left;border-top:1px solid #e6e8ec;padding:4px 8px;vertical-align:top}
+code,pre{font-family:ui-monospace,monospace;font-size:13px}
+pre{background:#f0f2f5;padding:8px;border-radius:4px;overflow:auto;margin:4px 0}
+"""
+
+
+def docs_page(openapi_url: str) -> str:
+    """The document as one self-contained HTML page (no scripts, fonts or CDN: works offline)."""
+    document = build_document()
+    e = html.escape
+    info = document["info"]
+    out: list[str] = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(info['title'])}</title><style>{_STYLE}</style></head><body><main>",
+        f"<h1>{e(info['title'])} <small>{e(info['version'])}</small></h1>",
+        f"<p>{_text(info['description'])}</p>",
+        f'<p>OpenAPI 3.1 document: <a href="{e(openapi_url)}">{e(openapi_url)}</a>.',
+        " Server: "
+        + ", ".join(f"<code>{e(server['url'])}</code>" for server in document["servers"])
+        + ".</p>",
+        "<h2>Operations</h2>",
+    ]
+    schemas: dict[str, Any] = document["components"]["schemas"]
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            out.append(_operation_html(path, method, operation, schemas))
+    out.append("<h2>Schemas</h2>")
+    for name, schema in schemas.items():
+        out.append(
+            f'<section class="op" id="{e(_anchor(name))}"><h3>{e(name)}</h3>'
+            f"<pre>{e(_pretty(schema))}</pre></section>"
+        )
+    out.append("</main></body></html>")
+    return "\n".join(out) + "\n"
+
+
+def _operation_html(
+    path: str, method: str, operation: dict[str, Any], schemas: dict[str, Any]
+) -> str:
+    e = html.escape
+    auth = "bearer JWT" if operation.get("security") else "none"
+    parts = [
+        f'<section class="op" id="{e(operation["operationId"])}"><header>',
+        f'<span class="method {e(method)}">{e(method)}</span>',
+        f'<span class="path">{e(path)}</span>',
+        f"<strong>{e(operation.get('summary', ''))}</strong>",
+        f'<span class="auth">auth: {e(auth)}</span></header>',
+    ]
+    if operation.get("description"):
+        parts.append(f"<p>{_text(operation['description'])}</p>")
+    if operation.get("parameters"):
+        parts.append(
+            "<h3>Parameters</h3><table><tr><th>name</th><th>in</th><th>required</th>"
+            "<th>schema</th></tr>"
+        )
+        for parameter in operation["parameters"]:
+            parts.append(
+                f"<tr><td><code>{e(parameter['name'])}</code></td><td>{e(parameter['in'])}</td>"
+                f"<td>{'yes' if parameter.get('required') else 'no'}</td>"
+                f"<td><pre>{e(_pretty(parameter['schema']))}</pre></td></tr>"
+            )
+        parts.append("</table>")
+    body = operation.get("requestBody")
+    if body:
+        parts.append("<h3>Request body</h3>")
+        for media_type, content in body["content"].items():
+            schema = content["schema"]
+            parts.append(f"<p><code>{e(media_type)}</code> {_schema_link(schema)}</p>")
+            if isinstance(schema.get("$ref"), str):
+                schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+                parts.append(f"<pre>{e(_pretty(schema))}</pre>")
+    parts.append(
+        "<h3>Responses</h3><table><tr><th>status</th><th>description</th><th>body</th></tr>"
+    )
+    for status, response in operation["responses"].items():
+        bodies = " ".join(
+            _schema_link(content["schema"]) for content in response.get("content", {}).values()
+        )
+        headers = "".join(
+            f"<br>header <code>{e(name)}</code>" for name in response.get("headers", {})
+        )
+        parts.append(
+            f"<tr><td><strong>{e(status)}</strong></td>"
+            f"<td>{_text(response['description'])}{headers}</td><td>{bodies}</td></tr>"
+        )
+    parts.append("</table></section>")
+    return "\n".join(parts)
+
+
+def _schema_link(schema: dict[str, Any]) -> str:
+    """A link to the named schema below, or the inline schema itself."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.rsplit("/", 1)[-1]
+        return f'<a href="#{html.escape(_anchor(name))}"><code>{html.escape(name)}</code></a>'
+    return f"<pre>{html.escape(_pretty(schema))}</pre>"
+
+
+def _text(description: str) -> str:
+    """Escaped prose, its `code spans` (the one piece of Markdown the document uses) as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(description))
+
+
+def _anchor(schema_name: str) -> str:
+    return f"schema-{schema_name}"
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def write_document(out: Path, document: dict[str, Any]) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.openapi", description="Write the API's OpenAPI 3.1 document."
+    )
+    parser.add_argument("--out", type=Path, default=Path("build/openapi.json"))
+    parser.add_argument(
+        "--docs", type=Path, default=None, help="also write the HTML page to this file"
+    )
+    args = parser.parse_args(argv)
+    print(write_document(args.out, build_document()))
+    if args.docs is not None:
+        args.docs.parent.mkdir(parents=True, exist_ok=True)
+        relative = args.out.resolve().relative_to(args.docs.resolve().parent, walk_up=True)
+        args.docs.write_text(docs_page(relative.as_posix()), encoding="utf-8")
+        print(args.docs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,195 @@
+"""Demo data for the local stack: professionals in a zone without and a zone with DST.
+
+Idempotent: a database that already has the demo professionals is left as it is, so a
+developer's own bookings survive restarts.
+
+Usage: python -m infra.seed [DATABASE_URL]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pg8000.native
+
+from infra.migrate import connect
+
+MON_FRI = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class DemoProfessional:
+    slug: str
+    user_id: str
+    name: str
+    profession: str
+    bio: str
+    timezone: str
+    session_duration: int
+    session_price: str
+    currency: str
+    plan: str
+    auto_confirm: bool
+    phone: str
+    email: str
+    windows: tuple[tuple[tuple[int, ...], str, str], ...]
+    reviews: tuple[tuple[str, str, int, str], ...] = ()  # client name, phone, rating, comment
+
+
+DEMO = (
+    DemoProfessional(
+        slug="dr-ana",
+        user_id="demo-user-dr-ana",
+        name="Dra. Ana Souza",
+        profession="Psicóloga",
+        bio="Psicóloga clínica (CRP 06/123456). Terapia cognitivo-comportamental para adultos.",
+        timezone="America/Sao_Paulo",
+        session_duration=50,
+        session_price="180.00",
+        currency="BRL",
+        plan="free",
+        auto_confirm=False,
+        phone="+5511987650001",
+        email="ana@example.com",
+        windows=((MON_FRI, "09:00", "12:00"), (MON_FRI, "14:00", "18:00")),
+        reviews=(
+            ("Mariana Costa", "+5511990000001", 5, "Acolhedora e muito profissional."),
+            ("Pedro Henrique Lima", "+5511990000002", 4, "Ótimas sessões, recomendo."),
+        ),
+    ),
+    DemoProfessional(
+        slug="dra-carla",
+        user_id="demo-user-dra-carla",
+        name="Dra. Carla Mendes",
+        profession="Psicóloga",
+        bio="Terapia de casal e família.",
+        timezone="America/Sao_Paulo",
+        session_duration=60,
+        session_price="220.00",
+        currency="BRL",
+        plan="pro",
+        auto_confirm=True,
+        phone="+5511987650002",
+        email="carla@example.com",
+        windows=(((1, 3, 5), "13:00", "20:00"),),
+    ),
+    DemoProfessional(
+        slug="emily-tutor",
+        user_id="demo-user-emily",
+        name="Emily Carter",
+        profession="English tutor",
+        bio="IELTS and business English, online.",
+        timezone="America/New_York",
+        session_duration=45,
+        session_price="60.00",
+        currency="USD",
+        plan="basic",
+        auto_confirm=False,
+        phone="+12125550101",
+        email="emily@example.com",
+        windows=(
+            ((1, 2, 3, 4), "08:00", "12:00"),
+            ((1, 2, 3, 4), "13:00", "17:00"),
+            ((6,), "09:00", "12:00"),
+        ),
+        reviews=(("John Miller", "+12125550177", 5, "Clear, patient and well prepared."),),
+    ),
+)
+
+
+def _insert(conn: pg8000.native.Connection, pro: DemoProfessional, today: date) -> None:
+    rows = conn.run(
+        "INSERT INTO professionals (user_id, name, slug, phone, email, profession, bio,"
+        " session_duration, session_price, currency, timezone, auto_confirm, plan)"
+        " VALUES (:user_id, :name, :slug, :phone, :email, :profession, :bio, :duration,"
+        " CAST(:price AS numeric), :currency, :timezone, :auto_confirm, :plan) RETURNING id",
+        user_id=pro.user_id,
+        name=pro.name,
+        slug=pro.slug,
+        phone=pro.phone,
+        email=pro.email,
+        profession=pro.profession,
+        bio=pro.bio,
+        duration=pro.session_duration,
+        price=pro.session_price,
+        currency=pro.currency,
+        timezone=pro.timezone,
+        auto_confirm=pro.auto_confirm,
+        plan=pro.plan,
+    )
+    professional_id = rows[0][0]
+    for weekdays, start, end in pro.windows:
+        for weekday in weekdays:
+            conn.run(
+                "INSERT INTO availability (professional_id, day_of_week, start_time, end_time)"
+                " VALUES (:pid, :dow, CAST(:start AS time), CAST(:end AS time))",
+                pid=professional_id,
+                dow=weekday,
+                start=start,
+                end=end,
+            )
+    zone = ZoneInfo(pro.timezone)
+    for index, (client_name, phone, rating, comment) in enumerate(pro.reviews):
+        client_id = conn.run(
+            "INSERT INTO clients (professional_id, name, phone) VALUES (:pid, :name, :phone)"
+            " RETURNING id",
+            pid=professional_id,
+            name=client_name,
+            phone=phone,
+        )[0][0]
+        starts = datetime.combine(today - timedelta(days=7 * (index + 1)), time(10), zone)
+        appointment_id = conn.run(
+            "INSERT INTO appointments (professional_id, client_id, starts_at, ends_at, status)"
+            " VALUES (:pid, :cid, :starts, :ends, 'completed') RETURNING id",
+            pid=professional_id,
+            cid=client_id,
+            starts=starts,
+            ends=starts + timedelta(minutes=pro.session_duration),
+        )[0][0]
+        conn.run(
+            "INSERT INTO reviews (professional_id, client_id, appointment_id, rating, comment)"
+            " VALUES (:pid, :cid, :aid, :rating, :comment)",
+            pid=professional_id,
+            cid=client_id,
+            aid=appointment_id,
+            rating=rating,
+            comment=comment,
+        )
+
+
+def seed(url: str) -> list[str]:
+    """Insert the demo professionals that are missing; return the slugs inserted."""
+    conn = connect(url)
+    today = datetime.now(UTC).date()
+    inserted: list[str] = []
+    try:
+        conn.run("BEGIN")
+        for pro in DEMO:
+            if conn.run("SELECT 1 FROM professionals WHERE slug = :slug", slug=pro.slug):
+                continue
+            _insert(conn, pro, today)
+            inserted.append(pro.slug)
+        conn.run("COMMIT")
+    except BaseException:
+        conn.run("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+    return inserted
+
+
+def main(argv: list[str]) -> int:
+    url = argv[1] if len(argv) > 1 else os.environ.get("DATABASE_URL", "")
+    if not url:
+        print("usage: python -m infra.seed DATABASE_URL (or set DATABASE_URL)", file=sys.stderr)
+        return 2
+    print(f"seeded: {', '.join(seed(url)) or 'nothing new'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,1 @@
+"""Shared layer of the booking backend: domain, adapters, HTTP mapping, observability, settings."""

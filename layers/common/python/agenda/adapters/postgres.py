@@ -1,0 +1,149 @@
+"""The Postgres connection of a function: one per container, reused, rebuilt when stale.
+
+Behind RDS Proxy nothing here leaves session state behind (no SET, no named prepared
+statements, no session advisory locks), so the proxy can multiplex connections freely.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pg8000.native
+from pg8000.exceptions import DatabaseError, InterfaceError
+
+from agenda.domain.errors import ServiceUnavailable
+from agenda.observability import logger
+
+if TYPE_CHECKING:
+    from agenda.settings import DatabaseSettings
+
+T = TypeVar("T")
+
+# Serialization failures and deadlocks: the whole transaction may simply run again.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+EXCLUSION_VIOLATION = "23P01"
+UNIQUE_VIOLATION = "23505"
+
+
+def sqlstate(error: DatabaseError) -> str | None:
+    details = error.args[0] if error.args else None
+    return details.get("C") if isinstance(details, dict) else None
+
+
+class Database:
+    def __init__(self, settings: DatabaseSettings, *, application_name: str = "agenda") -> None:
+        self._settings = settings
+        self._application_name = application_name
+        self._conn: pg8000.native.Connection | None = None
+
+    def _password(self) -> str | None:
+        if self._settings.password is not None or self._settings.secret_arn is None:
+            return self._settings.password
+        from agenda.adapters.secrets import secret_value
+
+        return secret_value(self._settings.secret_arn, key="password")
+
+    def _connect(self) -> pg8000.native.Connection:
+        s = self._settings
+        try:
+            return pg8000.native.Connection(
+                user=s.user,
+                password=self._password(),
+                host=s.host,
+                port=s.port,
+                database=s.name,
+                timeout=s.connect_timeout_seconds,
+                application_name=self._application_name,
+                tcp_keepalive=True,
+            )
+        except (InterfaceError, OSError) as exc:
+            logger.error("database unreachable", extra={"error_type": type(exc).__name__})
+            raise ServiceUnavailable("The database is not reachable right now") from exc
+
+    def _connection(self) -> pg8000.native.Connection:
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
+    def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with suppress(Exception):  # the socket may already be broken
+                conn.close()
+
+    def close(self) -> None:
+        self._discard()
+
+    def query(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        """Run one statement in autocommit; rows come back as dicts."""
+        return self.transaction(lambda tx: tx.query(sql, **params), begin=False)
+
+    def transaction(
+        self, work: Callable[[Transaction], T], *, begin: bool = True, attempts: int = 3
+    ) -> T:
+        """Run `work` in one transaction, retried on serialization failures and deadlocks.
+
+        A stale connection (the container was frozen, the proxy closed it) is replaced once,
+        but only when nothing of this unit of work has reached the server yet.
+        """
+        for attempt in range(1, attempts + 1):
+            conn = self._connection()
+            tx = Transaction(conn)
+            try:
+                if begin:
+                    tx.execute("BEGIN")
+                result = work(tx)
+                if begin:
+                    tx.execute("COMMIT")
+                return result
+            except InterfaceError as exc:
+                self._discard()
+                if tx.statements_sent <= 1 and attempt < attempts:
+                    logger.info("reconnecting stale database connection")
+                    continue
+                raise ServiceUnavailable("The database connection was lost") from exc
+            except DatabaseError as exc:
+                self._rollback(conn, begin)
+                if sqlstate(exc) in RETRYABLE_SQLSTATES and attempt < attempts:
+                    # Jittered backoff so the retrying transactions do not collide again.
+                    time.sleep(random.uniform(0.002, 0.010) * attempt)  # noqa: S311
+                    continue
+                raise
+            except BaseException:
+                self._rollback(conn, begin)
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _rollback(self, conn: pg8000.native.Connection, begun: bool) -> None:
+        if not begun:
+            return
+        try:
+            conn.run("ROLLBACK")
+        except (InterfaceError, DatabaseError):
+            self._discard()
+
+
+class Transaction:
+    """What a unit of work sees: statements on one connection, rows as dicts."""
+
+    def __init__(self, conn: pg8000.native.Connection) -> None:
+        self._conn = conn
+        self.statements_sent = 0
+
+    def execute(self, sql: str, **params: Any) -> None:
+        self.statements_sent += 1
+        self._conn.run(sql, **params)
+
+    def query(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        self.statements_sent += 1
+        rows = self._conn.run(sql, **params) or ()  # None for statements without a result
+        columns = [column["name"] for column in self._conn.columns or ()]
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def one(self, sql: str, **params: Any) -> dict[str, Any] | None:
+        rows = self.query(sql, **params)
+        return rows[0] if rows else None

@@ -1,0 +1,112 @@
+"""The notifications queue: outbox rows go to SQS, and leave the outbox once SQS has them.
+
+boto3 is imported on first use, so read-only paths never pay its ~200 ms import.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from agenda.observability import count, logger
+
+if TYPE_CHECKING:
+    from agenda.adapters.repository import OutboxMessage
+    from agenda.settings import QueueSettings
+
+SQS_BATCH_LIMIT = 10
+
+
+class Publisher(Protocol):
+    def publish(self, messages: Sequence[OutboxMessage]) -> set[int]:
+        """Send messages; return the ids of those the queue accepted."""
+        ...
+
+
+class SqsPublisher:
+    def __init__(self, settings: QueueSettings) -> None:
+        self._settings = settings
+        self._client: Any = None
+
+    def _sqs(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            self._client = boto3.client(
+                "sqs",
+                region_name=self._settings.region,
+                endpoint_url=self._settings.endpoint_url,
+                # Fail fast: the outbox keeps anything not accepted, so a slow queue must not
+                # hold a booking's answer hostage.
+                config=Config(
+                    connect_timeout=1,
+                    read_timeout=2,
+                    retries={"max_attempts": 2, "mode": "standard"},
+                ),
+            )
+        return self._client
+
+    def publish(self, messages: Sequence[OutboxMessage]) -> set[int]:
+        accepted: set[int] = set()
+        for start in range(0, len(messages), SQS_BATCH_LIMIT):
+            batch = messages[start : start + SQS_BATCH_LIMIT]
+            answer = self._sqs().send_message_batch(
+                QueueUrl=self._settings.queue_url,
+                Entries=[
+                    {
+                        "Id": str(message.id),
+                        "MessageBody": json.dumps({"messageKey": message.key, **message.payload}),
+                    }
+                    for message in batch
+                ],
+            )
+            accepted.update(int(entry["Id"]) for entry in answer.get("Successful", []))
+        return accepted
+
+
+MARK_ENQUEUED_SQL = """
+UPDATE notification_outbox
+SET enqueued_at = now(), attempts = attempts + 1, last_error = NULL
+WHERE id = ANY(CAST(:ids AS bigint[]))
+"""
+
+MARK_FAILED_SQL = """
+UPDATE notification_outbox SET attempts = attempts + 1, last_error = :error
+WHERE id = ANY(CAST(:ids AS bigint[]))
+"""
+
+
+Execute = Callable[..., object]
+
+
+def dispatch(execute: Execute, publisher: Publisher, messages: Sequence[OutboxMessage]) -> int:
+    """Hand outbox rows to the queue and record the outcome; return how many were accepted.
+
+    Never raises: what the queue did not accept stays in the outbox for the relay. `execute`
+    runs one statement (autocommit after a booking, or inside the relay's transaction).
+    """
+    if not messages:
+        return 0
+    try:
+        accepted = publisher.publish(messages)
+        error = "rejected by the queue"
+    except Exception as exc:
+        logger.warning("notification enqueue failed", extra={"error_type": type(exc).__name__})
+        accepted, error = set(), type(exc).__name__
+    rejected = [message.id for message in messages if message.id not in accepted]
+    try:
+        if accepted:
+            execute(MARK_ENQUEUED_SQL, ids=sorted(accepted))
+        if rejected:
+            execute(MARK_FAILED_SQL, ids=rejected, error=error)
+    except Exception as exc:
+        # Sent but still pending in the outbox: the relay sends them again and the consumer's
+        # delivery records drop the duplicate.
+        logger.warning("outbox update failed", extra={"error_type": type(exc).__name__})
+    if accepted:
+        count("NotificationsEnqueued", len(accepted))
+    if rejected:
+        count("NotificationEnqueueFailures", len(rejected))
+    return len(accepted)

@@ -1,0 +1,242 @@
+"""SQL for professionals, their schedules and bookings. Every value goes as a parameter."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from pg8000.exceptions import DatabaseError
+
+from agenda.adapters.postgres import EXCLUSION_VIOLATION, Database, Transaction, sqlstate
+from agenda.domain.errors import SlotTaken
+
+PUBLIC_PROFILE_SQL = """
+SELECT p.slug, p.name, p.profession, p.bio, p.avatar_url, p.session_duration,
+       p.session_price::float8 AS session_price, p.currency, p.timezone,
+       COALESCE((
+           SELECT json_agg(json_build_object(
+                      'rating', r.rating,
+                      'comment', r.comment,
+                      'reviewerName', split_part(btrim(c.name), ' ', 1),
+                      'createdAt', r.created_at) ORDER BY r.created_at DESC)
+           FROM (SELECT * FROM reviews WHERE professional_id = p.id
+                 ORDER BY created_at DESC LIMIT 20) r
+           JOIN clients c ON c.id = r.client_id
+       ), '[]') AS reviews,
+       COALESCE((
+           SELECT json_agg(json_build_object(
+                      'slug', o.slug, 'name', o.name, 'profession', o.profession,
+                      'avatarUrl', o.avatar_url) ORDER BY o.name)
+           FROM (SELECT slug, name, profession, avatar_url FROM professionals
+                 WHERE profession = p.profession AND active AND id <> p.id
+                 ORDER BY name LIMIT 6) o
+       ), '[]') AS related
+FROM professionals p
+WHERE p.slug = :slug AND p.active
+"""
+
+# Everything slot generation needs, in one round trip. Busy intervals come as epoch seconds:
+# thousands of them parse far faster from JSON numbers than from timestamp text.
+SCHEDULE_SQL = """
+SELECT p.id, p.slug, p.timezone, p.session_duration, p.booking_horizon_days, p.plan,
+       p.auto_confirm, p.name,
+       p.phone, p.email, p.locale,
+       COALESCE((SELECT json_agg(json_build_array(a.day_of_week, a.start_time, a.end_time))
+                 FROM availability a WHERE a.professional_id = p.id), '[]') AS windows,
+       COALESCE((SELECT json_agg(json_build_array(o.on_date, o.start_time, o.end_time))
+                 FROM availability_overrides o
+                 WHERE o.professional_id = p.id AND o.on_date BETWEEN :first_day AND :last_day),
+                '[]') AS overrides,
+       COALESCE((SELECT json_agg(json_build_array(b.starts_on, b.ends_on))
+                 FROM blocked_periods b
+                 WHERE b.professional_id = p.id AND b.ends_on >= :first_day
+                   AND b.starts_on <= :last_day), '[]') AS blocked,
+       COALESCE((SELECT json_agg(json_build_array(extract(epoch FROM ap.starts_at),
+                                                  extract(epoch FROM ap.ends_at)))
+                 FROM appointments ap
+                 WHERE ap.professional_id = p.id
+                   AND ap.status NOT IN ('rejected', 'cancelled')
+                   AND ap.starts_at < :busy_until AND ap.ends_at > :busy_from), '[]') AS busy
+FROM professionals p
+WHERE p.slug = :slug AND p.active
+"""
+
+LOCK_PROFESSIONAL_SQL = "SELECT 1 FROM professionals WHERE id = :professional_id FOR NO KEY UPDATE"
+
+# Read under the professional's lock, so the counts cannot move before the insert.
+PLAN_USAGE_SQL = """
+SELECT (SELECT id FROM clients
+        WHERE professional_id = :professional_id
+          AND (phone = :phone OR (CAST(:email AS text) IS NOT NULL AND lower(email) = :email))
+        ORDER BY (phone = :phone) DESC, created_at
+        LIMIT 1) AS existing_client_id,
+       (SELECT count(*) FROM clients WHERE professional_id = :professional_id) AS clients,
+       (SELECT count(*) FROM appointments
+        WHERE professional_id = :professional_id
+          AND status NOT IN ('rejected', 'cancelled')
+          AND starts_at >= :month_start AND starts_at < :month_end) AS appointments_this_month
+"""
+
+# The client upsert, the appointment, the in-app notification and the outgoing messages in
+# one statement: all of it lands, or (on an overlap, 23P01) none of it.
+INSERT_BOOKING_SQL = """
+WITH upserted_client AS (
+    INSERT INTO clients (id, professional_id, name, phone, email)
+    VALUES (COALESCE(CAST(:existing_client_id AS uuid), gen_random_uuid()),
+            :professional_id, :client_name, :phone, :email)
+    ON CONFLICT (id) DO UPDATE SET email = COALESCE(clients.email, EXCLUDED.email),
+                                   updated_at = now()
+    RETURNING id
+), appointment AS (
+    INSERT INTO appointments (professional_id, client_id, starts_at, ends_at, status)
+    SELECT :professional_id, id, :starts_at, :ends_at, :status FROM upserted_client
+    RETURNING id, status
+), in_app AS (
+    INSERT INTO notifications (professional_id, recipient, type, title, body, data)
+    SELECT :professional_id, 'professional', 'booking_request', :title, :body,
+           json_build_object('appointmentId', appointment.id)
+    FROM appointment
+), outbox AS (
+    INSERT INTO notification_outbox (message_key, payload, professional_id)
+    SELECT appointment.id || ':' || (m ->> 'template') || ':' || (m ->> 'channel'),
+           jsonb_set(m, '{appointmentId}', to_jsonb(appointment.id::text)),
+           :professional_id
+    FROM appointment, jsonb_array_elements(CAST(:messages AS jsonb)) AS m
+    RETURNING id, message_key, payload
+)
+SELECT appointment.id AS appointment_id, appointment.status,
+       (SELECT json_agg(json_build_object('id', id, 'key', message_key, 'payload', payload))
+        FROM outbox) AS outbox
+FROM appointment
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanUsage:
+    existing_client_id: UUID | None
+    clients: int
+    appointments_this_month: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewBooking:
+    professional_id: UUID
+    existing_client_id: UUID | None
+    client_name: str
+    phone: str
+    email: str | None
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    notification_title: str
+    notification_body: str
+    messages: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    key: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRecord:
+    appointment_id: UUID
+    status: str
+    outbox: list[OutboxMessage]
+
+
+def epoch(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+class Repository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def public_profile(self, slug: str) -> dict[str, Any] | None:
+        rows = self.db.query(PUBLIC_PROFILE_SQL, slug=slug)
+        return rows[0] if rows else None
+
+    def schedule(
+        self,
+        slug: str,
+        *,
+        first_day: date,
+        last_day: date,
+        busy_from: datetime,
+        busy_until: datetime,
+    ) -> dict[str, Any] | None:
+        rows = self.db.query(
+            SCHEDULE_SQL,
+            slug=slug,
+            first_day=first_day,
+            last_day=last_day,
+            busy_from=busy_from,
+            busy_until=busy_until,
+        )
+        return rows[0] if rows else None
+
+    @staticmethod
+    def lock_professional(tx: Transaction, professional_id: UUID) -> None:
+        tx.execute(LOCK_PROFESSIONAL_SQL, professional_id=professional_id)
+
+    @staticmethod
+    def plan_usage(
+        tx: Transaction,
+        professional_id: UUID,
+        *,
+        phone: str,
+        email: str | None,
+        month_start: datetime,
+        month_end: datetime,
+    ) -> PlanUsage:
+        row = tx.one(
+            PLAN_USAGE_SQL,
+            professional_id=professional_id,
+            phone=phone,
+            email=email,
+            month_start=month_start,
+            month_end=month_end,
+        )
+        assert row is not None
+        return PlanUsage(
+            existing_client_id=row["existing_client_id"],
+            clients=row["clients"],
+            appointments_this_month=row["appointments_this_month"],
+        )
+
+    @staticmethod
+    def insert_booking(tx: Transaction, booking: NewBooking) -> BookingRecord:
+        try:
+            row = tx.one(
+                INSERT_BOOKING_SQL,
+                existing_client_id=booking.existing_client_id,
+                professional_id=booking.professional_id,
+                client_name=booking.client_name,
+                phone=booking.phone,
+                email=booking.email,
+                starts_at=booking.starts_at,
+                ends_at=booking.ends_at,
+                status=booking.status,
+                title=booking.notification_title,
+                body=booking.notification_body,
+                messages=json.dumps(booking.messages),
+            )
+        except DatabaseError as exc:
+            if sqlstate(exc) == EXCLUSION_VIOLATION:
+                raise SlotTaken("This time was just taken, please choose another one") from exc
+            raise
+        assert row is not None
+        return BookingRecord(
+            appointment_id=row["appointment_id"],
+            status=row["status"],
+            outbox=[
+                OutboxMessage(id=item["id"], key=item["key"], payload=item["payload"])
+                for item in row["outbox"] or []
+            ],
+        )

@@ -1,0 +1,184 @@
+"""The public HTTP contract as pydantic models: request validation and the OpenAPI document.
+
+Only request bodies are validated through these models at run time (and only on the write
+path, which imports this module lazily); responses are built as plain dicts on the hot path and
+tests check them against the response models, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from agenda.domain.errors import ValidationFailed
+from agenda.domain.phone import normalize_phone
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+Period = Literal["morning", "afternoon", "evening"]
+AppointmentStatus = Literal["pending_confirmation", "confirmed"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+def parse_instant(value: object) -> datetime:
+    """An ISO 8601 date-time that carries its own offset; anything else is refused."""
+    if not isinstance(value, str) or len(value) > 40 or "T" not in value.upper():
+        raise ValueError("must be an ISO 8601 date-time such as 2026-03-09T14:00:00-03:00")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("must be an ISO 8601 date-time such as 2026-03-09T14:00:00-03:00") from exc
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("must include a UTC offset, for example -03:00 or Z")
+    return parsed
+
+
+class BookingRequest(Model):
+    """POST /api/booking. `website` is a honeypot a person never fills in."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    slug: Annotated[str, Field(strict=True, min_length=1, max_length=100, pattern=SLUG_PATTERN)]
+    starts_at: Annotated[datetime, Field(description="ISO 8601 with offset")]
+    client_name: Annotated[str, Field(strict=True, min_length=2, max_length=120)]
+    client_phone: Annotated[
+        str, Field(strict=True, min_length=8, max_length=32, description="normalised to E.164")
+    ]
+    client_email: Annotated[str | None, Field(strict=True, max_length=254)] = None
+    website: Annotated[str | None, Field(strict=True, max_length=500)] = None
+
+    @field_validator("starts_at", mode="before")
+    @classmethod
+    def _instant(cls, value: object) -> datetime:
+        return parse_instant(value)
+
+    @field_validator("client_name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if len(value) < 2:
+            raise ValueError("must have at least 2 characters")
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+        return value
+
+    @field_validator("client_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        phone = normalize_phone(value)
+        if phone is None:
+            raise ValueError("must be a phone number with area code, e.g. (11) 98765-4321")
+        return phone
+
+    @field_validator("client_email", mode="before")
+    @classmethod
+    def _email(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if not value:
+                return None
+            if not _EMAIL.match(value):
+                raise ValueError("must be a valid email address")
+        return value
+
+
+class BookingCreated(Model):
+    success: Literal[True]
+    status: AppointmentStatus
+
+
+class FreeSlotsQuery(Model):
+    """GET /api/booking query string."""
+
+    slug: Annotated[str, Field(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
+    date: Annotated[date, Field(description="the first local date, YYYY-MM-DD")]
+    days: Annotated[int, Field(ge=1, le=60)] = 1
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _calendar_date(cls, value: object) -> object:
+        if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+            raise ValueError("must be a date as YYYY-MM-DD")
+        return value
+
+
+class SlotOut(Model):
+    starts_at: datetime
+    ends_at: datetime
+    time: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
+    period: Period
+
+
+class DayOut(Model):
+    date: date
+    slots: list[SlotOut]
+
+
+class FreeSlots(Model):
+    slug: str
+    timezone: str
+    session_duration: int
+    days: list[DayOut]
+
+
+class ReviewOut(Model):
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: str | None
+    reviewer_name: str
+    created_at: datetime
+
+
+class RelatedProfessional(Model):
+    slug: str
+    name: str
+    profession: str
+    avatar_url: str | None
+
+
+class PublicProfile(Model):
+    slug: str
+    name: str
+    profession: str
+    bio: str | None
+    avatar_url: str | None
+    session_duration: int
+    session_price: float | None
+    currency: str
+    timezone: str
+    reviews: list[ReviewOut]
+    related: list[RelatedProfessional]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: dict[str, str] | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+def validate[M: BaseModel](model: type[M], data: dict[str, Any]) -> M:
+    """Validate into `model` or raise the contract's 400 with one message per field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for problem in exc.errors():
+            name = ".".join(str(part) for part in problem["loc"]) or "body"
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            fields.setdefault(name, message)
+        raise ValidationFailed("Some fields are missing or invalid", fields=fields) from exc

@@ -1,0 +1,127 @@
+"""The one place where domain errors become HTTP answers, and JSON bodies are read.
+
+Every error has the contract's shape: {"error": {"code", "message", "fields"?}}.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+from agenda.domain.errors import (
+    DomainError,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    NotImplementedYet,
+    PayloadTooLarge,
+    PlanLimitReached,
+    RateLimited,
+    ServiceUnavailable,
+    SlotTaken,
+    SlotUnavailable,
+    Unauthorized,
+    ValidationFailed,
+)
+from agenda.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+MAX_BODY_BYTES = 16 * 1024
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    ValidationFailed: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    PlanLimitReached: 403,
+    NotFound: 404,
+    SlotTaken: 409,
+    SlotUnavailable: 409,
+    InvalidTransition: 409,
+    PayloadTooLarge: 413,
+    RateLimited: 429,
+    NotImplementedYet: 501,
+    ServiceUnavailable: 503,
+}
+
+JSON = "application/json"
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status,
+        content_type=JSON,
+        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        headers=headers,
+    )
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def error_response(error: DomainError) -> Response:
+    status = STATUS_BY_ERROR.get(type(error), 500)
+    headers: dict[str, str] = {}
+    if isinstance(error, RateLimited | ServiceUnavailable):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    return json_response(status, error_body(error.code, error.message, error.fields), headers)
+
+
+def install_error_handlers(app: APIGatewayHttpResolver) -> None:
+    """Map typed errors to answers; anything unexpected is a logged 500 with no internals."""
+
+    @app.exception_handler(DomainError)
+    def _domain(error: DomainError) -> Response:
+        return error_response(error)
+
+    @app.exception_handler(NotFoundError)
+    def _no_route(_: NotFoundError) -> Response:
+        return error_response(NotFound("No such route"))
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        logger.exception("unhandled error", extra={"error_type": type(error).__name__})
+        return json_response(500, error_body("INTERNAL_ERROR", "Something went wrong on our side"))
+
+
+def read_json_object(
+    body: str | None, *, base64_encoded: bool, max_bytes: int = MAX_BODY_BYTES
+) -> dict[str, Any]:
+    """Decode an API Gateway body into a JSON object, or raise the contract's error."""
+    raw: bytes
+    if body is None or body == "":
+        raise ValidationFailed("A JSON body is required")
+    if base64_encoded:
+        if len(body) > (max_bytes * 4) // 3 + 4:
+            raise PayloadTooLarge(f"The body must not exceed {max_bytes} bytes")
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationFailed("The body is not valid base64") from exc
+    else:
+        raw = body.encode("utf-8")
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"The body must not exceed {max_bytes} bytes")
+    try:
+        parsed = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed("The body is not valid JSON") from exc
+    if not isinstance(parsed, dict):
+        raise ValidationFailed("The body must be a JSON object")
+    return parsed
+
+
+def not_implemented(app: APIGatewayHttpResolver, what: str) -> Response:
+    """Answer for routes declared in the stack whose behaviour is not built yet."""
+    del app
+    return error_response(NotImplementedYet(f"{what} is not available yet"))

@@ -1,0 +1,161 @@
+"""Configuration from the environment, validated when a function starts.
+
+Each concern reads only what it needs, so a function fails at start-up naming the exact
+variable it is missing, and never carries settings it does not use. Plain dataclasses keep
+this off the cold path's import bill (no pydantic here).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or malformed: raised at start-up, never per request."""
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"missing required environment variable {name}")
+    return value
+
+
+def _int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    """Either DATABASE_URL (local) or DB_HOST/DB_NAME/DB_USER + DB_SECRET_ARN (RDS Proxy)."""
+
+    host: str
+    port: int
+    name: str
+    user: str
+    password: str | None
+    secret_arn: str | None
+    connect_timeout_seconds: int
+
+    @classmethod
+    def from_url(cls, url: str, *, connect_timeout_seconds: int = 5) -> DatabaseSettings:
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgres", "postgresql") or not parts.hostname:
+            raise SettingsError("DATABASE_URL must look like postgresql://user:pw@host:port/db")
+        return cls(
+            host=parts.hostname,
+            port=parts.port or 5432,
+            name=parts.path.lstrip("/") or "postgres",
+            user=unquote(parts.username or "postgres"),
+            password=unquote(parts.password) if parts.password else None,
+            secret_arn=None,
+            connect_timeout_seconds=connect_timeout_seconds,
+        )
+
+    @classmethod
+    def from_env(cls) -> DatabaseSettings:
+        timeout = _int("DB_CONNECT_TIMEOUT_SECONDS", 5, minimum=1)
+        url = os.environ.get("DATABASE_URL", "").strip()
+        if url:
+            return cls.from_url(url, connect_timeout_seconds=timeout)
+        return cls(
+            host=_required("DB_HOST"),
+            port=_int("DB_PORT", 5432, minimum=1),
+            name=_required("DB_NAME"),
+            user=_required("DB_USER"),
+            password=None,
+            secret_arn=_required("DB_SECRET_ARN"),
+            connect_timeout_seconds=timeout,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSettings:
+    queue_url: str
+    region: str
+    endpoint_url: str | None  # a local SQS endpoint; None on AWS
+
+    @classmethod
+    def from_env(cls) -> QueueSettings:
+        return cls(
+            queue_url=_required("NOTIFICATIONS_QUEUE_URL"),
+            region=os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or "us-east-1",
+            endpoint_url=os.environ.get("SQS_ENDPOINT_URL") or None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitSettings:
+    url: str
+    token: str | None  # local: the token itself
+    token_secret_arn: str | None  # AWS: read through the secrets extension
+    timeout_seconds: float
+
+    @classmethod
+    def from_env(cls) -> RateLimitSettings:
+        token = os.environ.get("UPSTASH_REDIS_REST_TOKEN") or None
+        secret = None if token else _required("UPSTASH_TOKEN_SECRET_ARN")
+        return cls(
+            url=_required("UPSTASH_REDIS_REST_URL"),
+            token=token,
+            token_secret_arn=secret,
+            timeout_seconds=_int("UPSTASH_TIMEOUT_MS", 1000, minimum=50) / 1000,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BookingSettings:
+    # The booking answer never comes sooner than this after the request started, so the
+    # time taken does not tell an attacker which path ran (new client, existing client, ...).
+    response_floor_ms: int
+
+    @classmethod
+    def from_env(cls) -> BookingSettings:
+        return cls(response_floor_ms=_int("BOOKING_RESPONSE_FLOOR_MS", 250))
+
+
+def _secret_or_value(value_name: str, secret_name: str) -> str:
+    value = os.environ.get(value_name, "").strip()
+    if value:
+        return value
+    from agenda.adapters.secrets import secret_value
+
+    return secret_value(_required(secret_name))
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSettings:
+    """WhatsApp through the Evolution API, email through Resend."""
+
+    whatsapp_url: str
+    whatsapp_instance: str
+    whatsapp_key: str
+    email_url: str
+    email_key: str
+    email_from: str
+    timeout_seconds: float
+
+    @classmethod
+    def from_env(cls) -> ProviderSettings:
+        return cls(
+            whatsapp_url=_required("WHATSAPP_API_URL").rstrip("/"),
+            whatsapp_instance=_required("WHATSAPP_INSTANCE"),
+            whatsapp_key=_secret_or_value("WHATSAPP_API_KEY", "WHATSAPP_API_KEY_SECRET_ARN"),
+            email_url=os.environ.get("EMAIL_API_URL", "https://api.resend.com").rstrip("/"),
+            email_key=_secret_or_value("EMAIL_API_KEY", "EMAIL_API_KEY_SECRET_ARN"),
+            email_from=_required("EMAIL_FROM"),
+            timeout_seconds=_int("PROVIDER_TIMEOUT_MS", 5000, minimum=100) / 1000,
+        )

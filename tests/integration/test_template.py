@@ -1,0 +1,369 @@
+"""template.yaml: what the local stack reads from it, and what SAM makes of it.
+
+The SAM CLI checks need the CLI installed in its own venv (`make test` does it); they fail
+rather than skip without it, so a green run always means the template was validated and built.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from infra.local.template import Route, load_stack, load_template, match_route
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+FUNCTIONS = ROOT / "functions"
+EVENTS = ROOT / "events"
+
+# The public contract: route key -> (function, guarded by the JWT authorizer).
+EXPECTED_ROUTES = {
+    "GET /api/professionals/{slug}": ("ProfessionalsFunction", False),
+    "GET /api/booking": ("BookingFunction", False),
+    "POST /api/booking": ("BookingFunction", False),
+    "GET /api/appointments": ("AppointmentsFunction", True),
+    "PATCH /api/appointments/{id}": ("AppointmentsFunction", True),
+    "GET /api/availability": ("AvailabilityFunction", True),
+    "PUT /api/availability": ("AvailabilityFunction", True),
+    "POST /api/stripe/checkout": ("StripeCheckoutFunction", True),
+    "POST /api/stripe/portal": ("StripeCheckoutFunction", True),
+    "POST /api/stripe/webhook": ("StripeWebhookFunction", False),
+}
+
+
+@pytest.fixture(scope="module")
+def stack() -> Any:
+    return load_stack(TEMPLATE)
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, Any]:
+    return load_template(TEMPLATE)
+
+
+# -- the stack as the local tooling reads it ------------------------------------------------
+
+
+def test_routes_are_the_public_contract(stack: Any) -> None:
+    found = {route.route_key: (route.function, route.authorized) for route in stack.routes}
+    assert found == EXPECTED_ROUTES
+
+
+def test_every_route_is_served_by_a_handler_module(stack: Any) -> None:
+    for route in stack.routes:
+        function = stack.functions[route.function]
+        assert function.code_uri.parent == FUNCTIONS, route
+        assert (function.code_uri / "app.py").is_file(), f"{route.route_key}: no app.py"
+        assert function.handler == "app.lambda_handler"
+
+
+def test_every_function_folder_is_declared_in_the_template(stack: Any) -> None:
+    folders = {
+        path.name
+        for path in FUNCTIONS.iterdir()
+        if path.is_dir() and not path.name.startswith((".", "_"))
+    }
+    declared = {function.code_uri.name for function in stack.functions.values()}
+    assert folders == declared
+    for function in stack.functions.values():
+        assert (function.code_uri / "app.py").is_file(), function.logical_id
+
+
+def test_functions_share_the_global_environment(stack: Any, raw: dict[str, Any]) -> None:
+    global_env = raw["Globals"]["Function"]["Environment"]["Variables"]
+    for function in stack.functions.values():
+        assert global_env.items() <= function.environment.items(), function.logical_id
+        assert function.environment["NOTIFICATIONS_QUEUE_URL"] == {"Ref": "NotificationsQueue"}
+    watchdog = stack.functions["WhatsappWatchdogFunction"]
+    assert watchdog.environment["NOTIFICATIONS_DLQ_URL"] == {"Ref": "NotificationsDeadLetterQueue"}
+    assert "NOTIFICATIONS_DLQ_URL" not in stack.functions["BookingFunction"].environment
+
+
+def test_queue_redrive_is_what_the_template_says(stack: Any, raw: dict[str, Any]) -> None:
+    resources = raw["Resources"]
+    (queue,) = stack.queues
+    properties = resources[queue.logical_id]["Properties"]
+    redrive = properties["RedrivePolicy"]
+    assert queue.logical_id == "NotificationsQueue"
+    assert queue.max_receive_count == int(redrive["maxReceiveCount"]) == 5
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [queue.dead_letter, "Arn"]}
+    assert queue.dead_letter == "NotificationsDeadLetterQueue"
+    assert queue.visibility_timeout == properties["VisibilityTimeout"]
+    assert queue.consumer == "NotificationsFunction"
+    assert queue.batch_size == 10
+
+
+def test_visibility_timeout_covers_six_consumer_timeouts(stack: Any) -> None:
+    (queue,) = stack.queues
+    consumer = stack.functions[queue.consumer]
+    assert queue.visibility_timeout >= 6 * consumer.timeout + queue.batching_window
+
+
+def test_dead_letter_queue_outlives_the_source_queue(raw: dict[str, Any]) -> None:
+    resources = raw["Resources"]
+    source = resources["NotificationsQueue"]["Properties"]
+    dead_letter = resources["NotificationsDeadLetterQueue"]["Properties"]
+    assert dead_letter["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert dead_letter["MessageRetentionPeriod"] > source["MessageRetentionPeriod"]
+    assert dead_letter["RedriveAllowPolicy"]["redrivePermission"] == "byQueue"
+    assert source["SqsManagedSseEnabled"] is True
+    assert dead_letter["SqsManagedSseEnabled"] is True
+
+
+def test_schedules_run_in_a_time_zone(stack: Any) -> None:
+    found = {
+        (schedule.function, schedule.expression, json.dumps(schedule.input, sort_keys=True))
+        for schedule in stack.schedules
+    }
+    assert found == {
+        ("OutboxRelayFunction", "rate(1 minute)", '{"job": "outbox_relay"}'),
+        ("CronRemindersFunction", "cron(0 8 * * ? *)", '{"job": "reminders_24h"}'),
+        ("CronRemindersFunction", "rate(15 minutes)", '{"job": "reminders_1h"}'),
+        ("WhatsappWatchdogFunction", "cron(0 9 * * ? *)", '{"job": "whatsapp_watchdog"}'),
+    }
+    for schedule in stack.schedules:
+        assert schedule.timezone == "America/Sao_Paulo", schedule.name
+        ZoneInfo(schedule.timezone)
+    assert len({schedule.name for schedule in stack.schedules}) == len(stack.schedules)
+
+
+# -- route matching ---------------------------------------------------------------------------
+
+
+def test_match_route_binds_path_parameters(stack: Any) -> None:
+    matched = match_route(stack.routes, "get", "/api/professionals/dr-ana")
+    assert matched is not None
+    route, params = matched
+    assert route.route_key == "GET /api/professionals/{slug}"
+    assert params == {"slug": "dr-ana"}
+
+    matched = match_route(stack.routes, "PATCH", "/api/appointments/a%20b")
+    assert matched is not None
+    assert matched[1] == {"id": "a b"}
+
+
+def test_match_route_misses(stack: Any) -> None:
+    assert match_route(stack.routes, "DELETE", "/api/booking") is None
+    assert match_route(stack.routes, "GET", "/api/professionals") is None
+    assert match_route(stack.routes, "GET", "/api/professionals/") is None
+    assert match_route(stack.routes, "GET", "/api/professionals/a/b") is None
+    assert match_route(stack.routes, "GET", "/nowhere") is None
+
+
+def _route(method: str, path: str) -> Route:
+    return Route(method, path, f"{method} {path}", False, f"{method} {path}")
+
+
+def test_match_route_prefers_the_most_specific_route() -> None:
+    routes = [
+        _route("ANY", "/files/{proxy+}"),
+        _route("GET", "/files/{name}"),
+        _route("GET", "/files/readme"),
+        _route("ANY", "/files/{name}"),
+    ]
+    found = match_route(routes, "GET", "/files/readme")
+    assert found is not None
+    assert found[0].route_key == "GET /files/readme"
+    found = match_route(routes, "GET", "/files/notes.txt")
+    assert found == (routes[1], {"name": "notes.txt"})
+    found = match_route(routes, "POST", "/files/notes.txt")
+    assert found == (routes[3], {"name": "notes.txt"})
+    found = match_route(routes, "GET", "/files/a/b/c.txt")
+    assert found == (routes[0], {"proxy": "a/b/c.txt"})
+    assert match_route(routes, "GET", "/files") is None
+
+
+# -- the YAML loader --------------------------------------------------------------------------
+
+
+def test_loader_reads_short_form_intrinsics(tmp_path: Path) -> None:
+    source = tmp_path / "template.yaml"
+    source.write_text(
+        "\n".join(
+            [
+                "Resources:",
+                "  Thing:",
+                "    Type: AWS::SQS::Queue",
+                "    Properties:",
+                "      A: !Ref Stage",
+                "      B: !GetAtt Queue.Arn",
+                "      C: !Sub '${AWS::StackName}-x'",
+                "      D: !If [IsProd, 1, !Ref AWS::NoValue]",
+                "      E: !Join ['', [a, !Select [0, !Split [',', 'x,y']]]]",
+                "      F: !Equals [!Ref Stage, prod]",
+                "      G: !Not [!Condition IsProd]",
+                "      H: !And [!Equals [a, a], !Or [!Equals [a, b], !Equals [b, b]]]",
+                "      I: !FindInMap [Map, Key, Value]",
+                "      J: !ImportValue Shared",
+                "      K: !Base64 text",
+                "      L: !Cidr [10.0.0.0/16, 4, 8]",
+                "      M: !GetAZs ''",
+                "      N: !GetAtt [Queue, QueueName]",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    props = load_template(source)["Resources"]["Thing"]["Properties"]
+    assert props["A"] == {"Ref": "Stage"}
+    assert props["B"] == {"Fn::GetAtt": ["Queue", "Arn"]}
+    assert props["C"] == {"Fn::Sub": "${AWS::StackName}-x"}
+    assert props["D"] == {"Fn::If": ["IsProd", 1, {"Ref": "AWS::NoValue"}]}
+    assert props["E"] == {"Fn::Join": ["", ["a", {"Fn::Select": [0, {"Fn::Split": [",", "x,y"]}]}]]}
+    assert props["F"] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
+    assert props["G"] == {"Fn::Not": [{"Condition": "IsProd"}]}
+    assert props["H"]["Fn::And"][1] == {
+        "Fn::Or": [{"Fn::Equals": ["a", "b"]}, {"Fn::Equals": ["b", "b"]}]
+    }
+    assert props["I"] == {"Fn::FindInMap": ["Map", "Key", "Value"]}
+    assert props["J"] == {"Fn::ImportValue": "Shared"}
+    assert props["K"] == {"Fn::Base64": "text"}
+    assert props["L"] == {"Fn::Cidr": ["10.0.0.0/16", 4, 8]}
+    assert props["M"] == {"Fn::GetAZs": ""}
+    assert props["N"] == {"Fn::GetAtt": ["Queue", "QueueName"]}
+
+
+# -- sample events for `sam local invoke` -------------------------------------------------------
+
+
+def test_every_function_has_sample_events(stack: Any) -> None:
+    for function in stack.functions.values():
+        folder = EVENTS / function.code_uri.name
+        assert sorted(folder.glob("*.json")), f"no sample events in {folder}"
+
+
+def test_sample_http_events_fit_their_routes(stack: Any) -> None:
+    covered: set[str] = set()
+    for path in sorted(EVENTS.glob("*/*.json")):
+        event = json.loads(path.read_text(encoding="utf-8"))
+        if event.get("version") != "2.0":
+            continue
+        context = event["requestContext"]
+        matched = match_route(stack.routes, context["http"]["method"], event["rawPath"])
+        assert matched is not None, path
+        route, params = matched
+        assert event["routeKey"] == context["routeKey"] == route.route_key, path
+        assert event.get("pathParameters", {}) == params, path
+        assert stack.functions[route.function].code_uri.name == path.parent.name, path
+        assert context["http"]["path"] == event["rawPath"]
+        assert {"requestId", "timeEpoch", "stage"} <= context.keys()
+        claims = context.get("authorizer", {}).get("jwt", {}).get("claims")
+        assert (claims is not None) == route.authorized, path
+        if claims is not None:
+            assert claims["sub"]
+        covered.add(route.route_key)
+    assert covered == set(EXPECTED_ROUTES)
+
+
+def test_sample_scheduled_events_are_the_schedule_inputs(stack: Any) -> None:
+    for schedule in stack.schedules:
+        folder = EVENTS / stack.functions[schedule.function].code_uri.name
+        events = [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")]
+        assert schedule.input in events, schedule.name
+
+
+def test_sample_sqs_event_feeds_the_consumer(stack: Any) -> None:
+    (queue,) = stack.queues
+    assert queue.consumer is not None
+    folder = EVENTS / stack.functions[queue.consumer].code_uri.name
+    for path in folder.glob("*.json"):
+        records = json.loads(path.read_text(encoding="utf-8"))["Records"]
+        assert 1 <= len(records) <= queue.batch_size
+        for record in records:
+            assert record["eventSource"] == "aws:sqs"
+            assert isinstance(json.loads(record["body"]), dict)
+
+
+# -- the SAM CLI ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sam_cli() -> Path:
+    configured = os.environ.get("SAM_CLI")
+    sam = Path(configured) if configured else ROOT / ".venv-sam" / "bin" / "sam"
+    if not sam.is_file():
+        pytest.fail(
+            f"SAM CLI not found at {sam}: run `make test`, which installs it in .venv-sam "
+            "(or set SAM_CLI to the sam binary)"
+        )
+    return sam
+
+
+def _sam(sam_cli: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["SAM_CLI_TELEMETRY"] = "0"
+    env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    # `sam build` without a container runs the python3.12 it finds on PATH: this interpreter.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return subprocess.run(
+        [str(sam_cli), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+def _explain(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+
+
+@pytest.mark.slow
+def test_sam_validate_lint(sam_cli: Path) -> None:
+    result = _sam(sam_cli, "validate", "--lint", "--template-file", str(TEMPLATE))
+    assert result.returncode == 0, _explain(result)
+
+
+@pytest.mark.slow
+def test_sam_validate_translates_the_template(sam_cli: Path) -> None:
+    result = _sam(sam_cli, "validate", "--region", "us-east-1", "--template-file", str(TEMPLATE))
+    assert result.returncode == 0, _explain(result)
+
+
+@pytest.mark.slow
+def test_sam_build_packages_the_layer_and_every_function(
+    sam_cli: Path, stack: Any, tmp_path: Path
+) -> None:
+    build = tmp_path / "build"
+    result = _sam(sam_cli, "build", "--build-dir", str(build), "--template-file", str(TEMPLATE))
+    assert result.returncode == 0, _explain(result)
+
+    layer = build / "CommonLayer" / "python"  # Lambda unpacks it to /opt/python, on sys.path
+    assert (layer / "agenda" / "__init__.py").is_file(), sorted(p.name for p in build.iterdir())
+    assert (layer / "agenda" / "http.py").is_file()
+    installed = {path.name for path in layer.iterdir()}
+    for package in ("pg8000", "aws_lambda_powertools", "pydantic", "stripe", "upstash_redis"):
+        assert package in installed, (
+            f"{package} is missing from the layer: sam build installs the requirements.txt "
+            "found in the layer's ContentUri (layers/common/python)"
+        )
+    # Built for the functions' architecture, not this machine's.
+    assert list((layer / "pydantic_core").glob("*aarch64*.so")), "pydantic_core is not arm64"
+
+    for function in stack.functions.values():
+        assert (build / function.logical_id / "app.py").is_file(), function.logical_id
+
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); import agenda; print(agenda.__file__)",
+            str(layer),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert Path(probe.stdout.strip()).is_relative_to(layer)
