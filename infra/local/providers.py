@@ -112,7 +112,7 @@ class LocalProviders(LocalHttpService):
         self.evolution_api_key = evolution_api_key
         self.resend_api_key = resend_api_key
         self._seed = seed
-        self._lock = threading.Lock()
+        self._state_lock = threading.Lock()
         self._messages: list[DeliveredMessage] = []
         self._faults = Faults()
         self._instances: dict[str, str] = {}
@@ -125,7 +125,7 @@ class LocalProviders(LocalHttpService):
     # -- test and control surface ----------------------------------------------------------
 
     def messages(self, channel: Channel | None = None) -> list[DeliveredMessage]:
-        with self._lock:
+        with self._state_lock:
             return [m for m in self._messages if channel is None or m.channel == channel]
 
     def set_faults(
@@ -138,16 +138,16 @@ class LocalProviders(LocalHttpService):
     ) -> None:
         """Replaces every fault setting (unnamed ones go back to their defaults)."""
         faults = Faults(fail_rate, fail_status, dict(status_by_recipient or {}), delay_ms)
-        with self._lock:
+        with self._state_lock:
             self._faults = faults
 
     def faults(self) -> Faults:
-        with self._lock:
+        with self._state_lock:
             return self._faults
 
     def reset(self) -> None:
         """Forgets messages, faults and instance states; the random sequence starts over."""
-        with self._lock:
+        with self._state_lock:
             self._messages.clear()
             self._faults = Faults()
             self._instances.clear()
@@ -156,17 +156,17 @@ class LocalProviders(LocalHttpService):
     def set_instance_state(self, name: str, state: str) -> None:
         if state not in INSTANCE_STATES:
             raise ValueError(f"state must be one of {sorted(INSTANCE_STATES)}")
-        with self._lock:
+        with self._state_lock:
             self._instances[name] = state
 
     def instance_state(self, name: str) -> str:
-        with self._lock:
+        with self._state_lock:
             return self._instances.get(name, "open")
 
     # -- used by the handler ---------------------------------------------------------------
 
     def injected_status(self, recipients: list[str]) -> int | None:
-        with self._lock:
+        with self._state_lock:
             faults = self._faults
             for recipient in recipients:
                 if recipient in faults.status_by_recipient:
@@ -176,7 +176,7 @@ class LocalProviders(LocalHttpService):
         return None
 
     def record(self, message: DeliveredMessage) -> None:
-        with self._lock:
+        with self._state_lock:
             self._messages.append(message)
             if self.log_path is not None:
                 self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -243,11 +243,11 @@ class _ProvidersHandler(JsonRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
         if len(parts) == 3 and parts[:2] == ["message", "sendText"]:
-            self._delay()
-            self._send_text(parts[2])
+            if self._delayed():
+                self._send_text(parts[2])
         elif parts == ["emails"]:
-            self._delay()
-            self._send_email()
+            if self._delayed():
+                self._send_email()
         elif parts and parts[0] == "_control":
             self._control(parts[1:])
         else:
@@ -414,11 +414,14 @@ class _ProvidersHandler(JsonRequestHandler):
             return None
         return body if isinstance(body, dict) else None
 
-    def _delay(self) -> None:
+    def _delayed(self) -> bool:
+        """Waits the configured delay; False (answered 503) when the server stops meanwhile."""
         delay_ms = self.service.faults().delay_ms
-        if delay_ms:
-            # An event, not sleep: stop() must not wait out a long delay.
-            self.service.stopping.wait(delay_ms / 1000)
+        # An event, not sleep: stop() must not wait out a long delay.
+        if delay_ms and self.service.stopping.wait(delay_ms / 1000):
+            self.send_json(503, {"error": "Service Unavailable"})
+            return False
+        return True
 
 
 def _page(service: LocalProviders) -> str:

@@ -70,8 +70,15 @@ class LocalUpstash(LocalHttpService):
             return self._send(conn, command)
 
     def pipeline(self, commands: list[Command]) -> list[dict[str, Any]]:
+        """Runs the commands one by one; a failed command does not stop the others."""
+        outcomes: list[dict[str, Any]] = []
         with self._connection() as conn:
-            return [_outcome(lambda c=command: self._send(conn, c)) for command in commands]
+            for command in commands:
+                try:
+                    outcomes.append({"result": self._send(conn, command)})
+                except (ResponseError, CommandError) as exc:
+                    outcomes.append({"error": _error_text(exc)})
+        return outcomes
 
     def multi_exec(self, commands: list[Command]) -> list[dict[str, Any]]:
         """Queues the commands between MULTI and EXEC on one connection; EXEC runs them
@@ -121,7 +128,7 @@ class LocalUpstash(LocalHttpService):
         return command
 
     def _runnable(self, script: str) -> str:
-        if not script.startswith("#!"):
+        if not script.startswith("#!lua"):
             return script
         # Blank the shebang rather than drop it, so line numbers in Lua errors still match.
         runnable = "\n" + script.split("\n", 1)[1] if "\n" in script else ""
@@ -153,13 +160,6 @@ class _PooledConnection:
 def _raw(conn: Connection, *args: str) -> Any:
     conn.send_command(*args)
     return conn.read_response()
-
-
-def _outcome(run: Any) -> dict[str, Any]:
-    try:
-        return {"result": run()}
-    except (ResponseError, CommandError) as exc:
-        return {"error": _error_text(exc)}
 
 
 def _error_text(exc: Exception) -> str:

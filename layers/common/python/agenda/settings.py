@@ -47,6 +47,7 @@ class DatabaseSettings:
     password: str | None
     secret_arn: str | None
     connect_timeout_seconds: int
+    tls: bool = False  # RDS Proxy: encrypt the connection (DB_SSL=true)
 
     @classmethod
     def from_url(cls, url: str, *, connect_timeout_seconds: int = 5) -> DatabaseSettings:
@@ -77,6 +78,7 @@ class DatabaseSettings:
             password=None,
             secret_arn=_required("DB_SECRET_ARN"),
             connect_timeout_seconds=timeout,
+            tls=os.environ.get("DB_SSL", "true").strip().lower() == "true",
         )
 
 

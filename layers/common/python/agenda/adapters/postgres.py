@@ -25,6 +25,8 @@ T = TypeVar("T")
 
 # Serialization failures and deadlocks: the whole transaction may simply run again.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# The server ended the session (restart, failover, idle timeout at the proxy).
+CONNECTION_LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
 EXCLUSION_VIOLATION = "23P01"
 UNIQUE_VIOLATION = "23505"
 
@@ -32,6 +34,21 @@ UNIQUE_VIOLATION = "23505"
 def sqlstate(error: DatabaseError) -> str | None:
     details = error.args[0] if error.args else None
     return details.get("C") if isinstance(details, dict) else None
+
+
+def connection_lost(error: BaseException) -> bool:
+    if isinstance(error, InterfaceError | OSError):
+        return True
+    if isinstance(error, DatabaseError):
+        code = sqlstate(error) or ""
+        return code in CONNECTION_LOST_SQLSTATES or code.startswith("08")
+    return False
+
+
+def _verified_tls() -> Any:
+    import ssl
+
+    return ssl.create_default_context()  # RDS Proxy's certificate chains to Amazon's public CA
 
 
 class Database:
@@ -59,6 +76,9 @@ class Database:
                 timeout=s.connect_timeout_seconds,
                 application_name=self._application_name,
                 tcp_keepalive=True,
+                # Explicit either way: pg8000's default tries TLS unverified, and loads the
+                # CA store on every cold start even where the server will refuse it.
+                ssl_context=_verified_tls() if s.tls else False,
             )
         except (InterfaceError, OSError) as exc:
             logger.error("database unreachable", extra={"error_type": type(exc).__name__})
@@ -100,16 +120,17 @@ class Database:
                 if begin:
                     tx.execute("COMMIT")
                 return result
-            except InterfaceError as exc:
-                self._discard()
-                if tx.statements_sent <= 1 and attempt < attempts:
-                    logger.info("reconnecting stale database connection")
-                    continue
-                raise ServiceUnavailable("The database connection was lost") from exc
-            except DatabaseError as exc:
+            except (InterfaceError, OSError, DatabaseError) as exc:
+                if connection_lost(exc):
+                    self._discard()
+                    if tx.statements_sent <= 1 and attempt < attempts:
+                        logger.info("reconnecting stale database connection")
+                        continue
+                    raise ServiceUnavailable("The database connection was lost") from exc
                 self._rollback(conn, begin)
-                if sqlstate(exc) in RETRYABLE_SQLSTATES and attempt < attempts:
-                    # Jittered backoff so the retrying transactions do not collide again.
+                retryable = isinstance(exc, DatabaseError) and sqlstate(exc) in RETRYABLE_SQLSTATES
+                if retryable and attempt < attempts:
+                    # Jittered backoff so the retried transactions do not collide again.
                     time.sleep(random.uniform(0.002, 0.010) * attempt)  # noqa: S311
                     continue
                 raise
