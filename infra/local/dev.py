@@ -6,6 +6,7 @@ State (database, generated keys, the message log) lives in .local/ and survives 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
@@ -22,10 +23,25 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=3000, help="gateway port")
     parser.add_argument("--pg-port", type=int, default=DEFAULT_PG_PORT, help="Postgres TCP port")
     parser.add_argument("--state", type=Path, default=ROOT / ".local", help="local state folder")
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        help="also write the functions' environment here as JSON (to run a handler by hand)",
+    )
+    parser.add_argument("--floor-ms", type=int, default=250, help="booking answer floor")
+    parser.add_argument(
+        "--no-consumer", action="store_true", help="leave messages on the queue (no sending)"
+    )
     args = parser.parse_args(argv)
 
     stack = LocalStack(
-        StackOptions(state_dir=args.state, gateway_port=args.port, postgres_port=args.pg_port)
+        StackOptions(
+            state_dir=args.state,
+            gateway_port=args.port,
+            postgres_port=args.pg_port,
+            response_floor_ms=args.floor_ms,
+            run_consumer=not args.no_consumer,
+        )
     )
     stop = threading.Event()
 
@@ -35,9 +51,14 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    # Every stand-in shares this interpreter: a short GIL switch interval keeps one busy thread
+    # (the queue consumer, say) from adding milliseconds to every other server's answers.
+    sys.setswitchinterval(0.0005)
     print("starting the local stack ...", flush=True)
     stack.start()
     api = stack.api_url
+    if args.env_file:
+        args.env_file.write_text(json.dumps({**stack.environment(), "API_URL": api}, indent=2))
     schedules = ", ".join(s.name for s in stack.stack.schedules)
     print(
         f"""

@@ -46,6 +46,7 @@ class StackOptions:
     seed: bool = True
     response_floor_ms: int = 250
     run_schedules: bool = True
+    run_consumer: bool = True
     log_level: str = "INFO"
 
 
@@ -124,7 +125,7 @@ class LocalStack:
         )
         self.gateway.start()
         self._started.append(self.gateway)
-        if queue.consumer is not None:
+        if queue.consumer is not None and self.options.run_consumer:
             self.consumer = QueueConsumer(self.sqs_client(), queue, self.queue_url, self.lambdas)
             self.consumer.start()
             self._started.append(self.consumer)

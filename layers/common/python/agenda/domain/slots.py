@@ -106,7 +106,8 @@ class Rules:
     session_minutes: int
     windows: tuple[Window, ...]
     step_minutes: int | None = None  # None: one session after another
-    buffer_before_minutes: int = 0  # kept clear of other appointments before a session
+    # Free time around a session: inside the window, and clear of other appointments.
+    buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
     min_notice_minutes: int = 0
     horizon_days: int = 60
@@ -178,7 +179,10 @@ class Rules:
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """A bookable session. Both ends are aware datetimes in the professional's zone."""
+    """A bookable session. Both ends are aware datetimes in the professional's zone.
+
+    Compare or subtract them in UTC: within one zone Python uses the wall fields (PEP 495).
+    """
 
     starts_at: datetime
     ends_at: datetime  # starts_at + session in real elapsed time
