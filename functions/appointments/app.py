@@ -19,13 +19,13 @@ install_error_handlers(app)
 
 @app.get("/api/appointments")
 def list_appointments() -> Response:
-    return not_implemented(app, "Listing appointments")
+    return not_implemented("Listing appointments")
 
 
 @app.patch("/api/appointments/<appointment_id>")
 def update_appointment(appointment_id: str) -> Response:
     del appointment_id
-    return not_implemented(app, "Changing an appointment")
+    return not_implemented("Changing an appointment")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -19,12 +19,12 @@ install_error_handlers(app)
 
 @app.get("/api/availability")
 def get_availability() -> Response:
-    return not_implemented(app, "Reading availability")
+    return not_implemented("Reading availability")
 
 
 @app.put("/api/availability")
 def replace_availability() -> Response:
-    return not_implemented(app, "Changing availability")
+    return not_implemented("Changing availability")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -19,12 +19,12 @@ install_error_handlers(app)
 
 @app.post("/api/stripe/checkout")
 def create_checkout_session() -> Response:
-    return not_implemented(app, "Stripe Checkout")
+    return not_implemented("Stripe Checkout")
 
 
 @app.post("/api/stripe/portal")
 def create_portal_session() -> Response:
-    return not_implemented(app, "The billing portal")
+    return not_implemented("The billing portal")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -19,7 +19,7 @@ install_error_handlers(app)
 
 @app.post("/api/stripe/webhook")
 def receive_stripe_event() -> Response:
-    return not_implemented(app, "The Stripe webhook")
+    return not_implemented("The Stripe webhook")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

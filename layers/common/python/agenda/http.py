@@ -121,7 +121,6 @@ def read_json_object(
     return parsed
 
 
-def not_implemented(app: APIGatewayHttpResolver, what: str) -> Response:
+def not_implemented(what: str) -> Response:
     """Answer for routes declared in the stack whose behaviour is not built yet."""
-    del app
     return error_response(NotImplementedYet(f"{what} is not available yet"))
