@@ -83,11 +83,15 @@ def test_dev_starts_serves_stops_cleanly_and_keeps_data() -> None:
         slot = next(s for day in listing["days"] for s in day["slots"])
         booked = requests.post(
             f"{api}/api/booking",
-            json={"slug": "dr-ana", "startsAt": slot["startsAt"], "clientName": "Ana Teste",
-                  "clientPhone": "11911112222"},
+            json={
+                "slug": "dr-ana",
+                "startsAt": slot["startsAt"],
+                "clientName": "Ana Teste",
+                "clientPhone": "11911112222",
+            },
             headers={"x-forwarded-for": fresh_ip()},
             timeout=10,
-        )  # fmt: skip
+        )
         assert booked.status_code == 201
     finally:
         stop_dev(process)

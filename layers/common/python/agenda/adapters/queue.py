@@ -57,7 +57,7 @@ class SqsPublisher:
                 Entries=[
                     {
                         "Id": str(message.id),
-                        "MessageBody": json.dumps({"messageKey": message.key, **message.payload}),
+                        "MessageBody": json.dumps(message.payload),
                     }
                     for message in batch
                 ],

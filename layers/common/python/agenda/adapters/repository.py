@@ -91,8 +91,9 @@ WITH upserted_client AS (
                                    updated_at = now()
     RETURNING id
 ), appointment AS (
-    INSERT INTO appointments (professional_id, client_id, starts_at, ends_at, status)
-    SELECT :professional_id, id, :starts_at, :ends_at, :status FROM upserted_client
+    INSERT INTO appointments (id, professional_id, client_id, starts_at, ends_at, status)
+    SELECT :appointment_id, :professional_id, id, :starts_at, :ends_at, :status
+    FROM upserted_client
     RETURNING id, status
 ), in_app AS (
     INSERT INTO notifications (professional_id, recipient, type, title, body, data)
@@ -101,9 +102,7 @@ WITH upserted_client AS (
     FROM appointment
 ), outbox AS (
     INSERT INTO notification_outbox (message_key, payload, professional_id)
-    SELECT appointment.id || ':' || (m ->> 'template') || ':' || (m ->> 'channel'),
-           jsonb_set(m, '{appointmentId}', to_jsonb(appointment.id::text)),
-           :professional_id
+    SELECT m ->> 'messageKey', m, :professional_id
     FROM appointment, jsonb_array_elements(CAST(:messages AS jsonb)) AS m
     RETURNING id, message_key, payload
 )
@@ -111,6 +110,17 @@ SELECT appointment.id AS appointment_id, appointment.status,
        (SELECT json_agg(json_build_object('id', id, 'key', message_key, 'payload', payload))
         FROM outbox) AS outbox
 FROM appointment
+"""
+
+
+# Messages caused by any change, written in the change's own transaction. A message already
+# queued under the same key (a retried transaction, a repeated job) is not queued again.
+ENQUEUE_SQL = """
+INSERT INTO notification_outbox (message_key, payload, professional_id)
+SELECT m ->> 'messageKey', m, :professional_id
+FROM jsonb_array_elements(CAST(:messages AS jsonb)) AS m
+ON CONFLICT (message_key) DO NOTHING
+RETURNING id, message_key, payload
 """
 
 
@@ -123,6 +133,7 @@ class PlanUsage:
 
 @dataclass(frozen=True, slots=True)
 class NewBooking:
+    appointment_id: UUID
     professional_id: UUID
     existing_client_id: UUID | None
     client_name: str
@@ -211,11 +222,24 @@ class Repository:
         )
 
     @staticmethod
+    def enqueue(
+        tx: Transaction, professional_id: UUID | None, envelopes: list[dict[str, Any]]
+    ) -> list[OutboxMessage]:
+        """Queue messages in the caller's transaction; dispatch them after it commits."""
+        if not envelopes:
+            return []
+        rows = tx.query(
+            ENQUEUE_SQL, professional_id=professional_id, messages=json.dumps(envelopes)
+        )
+        return [OutboxMessage(r["id"], r["message_key"], r["payload"]) for r in rows]
+
+    @staticmethod
     def insert_booking(tx: Transaction, booking: NewBooking) -> BookingRecord:
         try:
             row = tx.one(
                 INSERT_BOOKING_SQL,
                 existing_client_id=booking.existing_client_id,
+                appointment_id=booking.appointment_id,
                 professional_id=booking.professional_id,
                 client_name=booking.client_name,
                 phone=booking.phone,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 WEEKDAYS_PT = (
@@ -45,8 +46,69 @@ def first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
 
 
+def message_key(
+    subject_id: UUID | str, version: int, template: str, channel: str, audience: str
+) -> str:
+    """The identity of one message: what it is about (an appointment, or a professional for
+    account messages), which change of it (its sequence), what, how and to whom. The outbox and
+    the delivery records are unique on it, so the same message is queued and sent once."""
+    return f"{subject_id}:{version}:{template}:{channel}:{audience}"
+
+
+def envelope(
+    *,
+    subject_id: UUID | str,
+    version: int,
+    template: str,
+    channel: str,
+    audience: str,
+    to: str,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    """One message as it travels through the outbox and the queue."""
+    return {
+        "messageKey": message_key(subject_id, version, template, channel, audience),
+        "template": template,
+        "channel": channel,
+        "audience": audience,
+        "to": to,
+        "params": params,
+    }
+
+
+def to_both_channels(
+    party: Party,
+    *,
+    audience: str,
+    template: str,
+    subject_id: UUID | str,
+    version: int,
+    params: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The WhatsApp and email envelopes for one person, for the channels they have."""
+    return [
+        envelope(
+            subject_id=subject_id,
+            version=version,
+            template=template,
+            channel=channel,
+            audience=audience,
+            to=address,
+            params=params,
+        )
+        for channel, address in (("whatsapp", party.phone), ("email", party.email))
+        if address
+    ]
+
+
 def booking_messages(
-    *, professional: Party, client: Party, starts_at: datetime, timezone: str, status: str
+    *,
+    appointment_id: UUID,
+    professional: Party,
+    client: Party,
+    starts_at: datetime,
+    timezone: str,
+    status: str,
 ) -> list[dict[str, Any]]:
     """What a new booking queues: the request to the professional, the receipt to the client."""
     params = {
@@ -56,18 +118,25 @@ def booking_messages(
         "timezone": timezone,
         "status": status,
     }
-    envelopes: list[dict[str, Any]] = []
-
-    def add(template: str, channel: str, to: str | None) -> None:
-        if to:
-            envelopes.append({"template": template, "channel": channel, "to": to, "params": params})
-
-    add("booking_request", "whatsapp", professional.phone)
-    add("booking_request", "email", professional.email)
     client_template = "booking_confirmed" if status == "confirmed" else "booking_received"
-    add(client_template, "whatsapp", client.phone)
-    add(client_template, "email", client.email)
-    return envelopes
+    return [
+        *to_both_channels(
+            professional,
+            audience="professional",
+            template="booking_request",
+            subject_id=appointment_id,
+            version=0,
+            params=params,
+        ),
+        *to_both_channels(
+            client,
+            audience="client",
+            template=client_template,
+            subject_id=appointment_id,
+            version=0,
+            params=params,
+        ),
+    ]
 
 
 def render(template: str, params: dict[str, Any]) -> Rendered:

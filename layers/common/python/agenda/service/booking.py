@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
 from agenda.domain.errors import NotFound, SlotTaken, SlotUnavailable, ValidationFailed
 from agenda.domain.slots import find_slot, generate_slots
@@ -156,7 +157,9 @@ def create_booking(
     next_month = (month_start + timedelta(days=32)).replace(day=1)
     status = "confirmed" if row["auto_confirm"] else "pending_confirmation"
     notice = messages.in_app_booking_request(request.client_name, slot.starts_at, row["timezone"])
+    appointment_id = uuid4()
     envelopes = messages.booking_messages(
+        appointment_id=appointment_id,
         professional=messages.Party(row["name"], row["phone"], row["email"]),
         client=messages.Party(request.client_name, request.client_phone, request.client_email),
         starts_at=slot.starts_at,
@@ -184,6 +187,7 @@ def create_booking(
         return deps.repo.insert_booking(
             tx,
             NewBooking(
+                appointment_id=appointment_id,
                 professional_id=row["id"],
                 existing_client_id=usage.existing_client_id,
                 client_name=request.client_name,

@@ -21,6 +21,7 @@ class Envelope(BaseModel):
     messageKey: str  # noqa: N815 - the queue's wire format is camelCase
     template: str
     channel: Literal["whatsapp", "email"]
+    audience: Literal["professional", "client"]
     to: str
     params: dict[str, Any]
 
