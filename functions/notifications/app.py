@@ -1,4 +1,11 @@
-"""SQS consumer: sends queued WhatsApp and email messages, reporting partial batch failures."""
+"""SQS consumer: sends queued WhatsApp and email messages, reporting partial batch failures.
+
+A failed message goes back to the queue with a growing delay (its visibility timeout is set
+from its receive count), so a flaky provider is retried at 2, 4, 8... seconds instead of after
+the full visibility timeout; after maxReceiveCount receives SQS moves it to the dead-letter
+queue. A message refused for good returns at once: it is not sent again, only counted down to
+the dead-letter queue where someone can see it.
+"""
 
 from __future__ import annotations
 
@@ -13,39 +20,94 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from agenda.adapters.deliveries import Deliveries
+from agenda.adapters.postgres import Database
 from agenda.adapters.providers import DeliveryError, EvolutionWhatsApp, ResendEmail, Sender
+from agenda.adapters.queue import SqsVisibility
 from agenda.observability import count, logger
 from agenda.service.notifications import Envelope, deliver
-from agenda.settings import ProviderSettings
+from agenda.settings import (
+    DatabaseSettings,
+    NotificationSettings,
+    ProviderSettings,
+    QueueSettings,
+)
 
 providers = ProviderSettings.from_env()
 senders: dict[str, Sender] = {
     "whatsapp": EvolutionWhatsApp(providers),
     "email": ResendEmail(providers),
 }
-processor = BatchProcessor(event_type=EventType.SQS)
+settings = NotificationSettings.from_env()
+deliveries = Deliveries(
+    Database(DatabaseSettings.from_env(), application_name="notifications"),
+    lease_seconds=settings.lease_seconds,
+)
+visibility = SqsVisibility(QueueSettings.from_env())
+# Keep enough of the invocation for one more provider call and the bookkeeping after it.
+RESERVE_SECONDS = providers.timeout_seconds + 2
+
+# A batch whose every record failed is still reported item by item (not raised as a whole), so
+# each failed message gets its own delay, and a lone undeliverable one runs down its receives.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def record_handler(record: SQSRecord) -> None:
-    envelope = Envelope.model_validate_json(record.body)
-    try:
-        deliver(envelope, senders)
-    except DeliveryError as exc:
-        count("NotificationFailed", channel=envelope.channel, permanent=str(exc.permanent))
-        logger.warning(
-            "notification not delivered",
-            extra={
-                "message_key": envelope.messageKey,
-                "permanent": exc.permanent,
-                "status": exc.status,
-                "receive_count": record.attributes.approximate_receive_count,
-            },
-        )
-        raise
+def backoff_seconds(receives: int, *, permanent: bool) -> int:
+    """How long a failed message stays invisible before its next receive. One refused for
+    good comes back at once: it is not sent again, only counted down to the dead letters."""
+    if permanent:
+        return 0
+    return min(settings.retry_base_seconds * 2 ** (receives - 1), 900)
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+    permanent: set[str] = set()
+
+    def seconds_left() -> float:
+        return context.get_remaining_time_in_millis() / 1000 - RESERVE_SECONDS
+
+    def handle(record: SQSRecord) -> None:
+        receives = int(record.attributes.approximate_receive_count or 1)
+        envelope = Envelope.model_validate_json(record.body)
+        if seconds_left() <= 0:
+            raise DeliveryError("no time left in this invocation", permanent=False)
+        try:
+            deliver(envelope, senders, deliveries, seconds_left=seconds_left)
+        except DeliveryError as exc:
+            if exc.permanent:
+                permanent.add(record.message_id)
+            dead = receives >= settings.max_receive_count
+            count("NotificationFailed", channel=envelope.channel)
+            if dead:
+                count("NotificationDeadLettered", channel=envelope.channel)
+            logger.warning(
+                "notification not delivered",
+                extra={
+                    "message_key": envelope.messageKey,
+                    "permanent": exc.permanent,
+                    "status": exc.status,
+                    "receive_count": receives,
+                    "dead_lettered": dead,
+                },
+            )
+            raise
+
+    answer = process_partial_response(
+        event=event, record_handler=handle, processor=processor, context=context
     )
+    failed = {item["itemIdentifier"] for item in answer.get("batchItemFailures", [])}
+    visibility.delay(
+        [
+            (
+                record["receiptHandle"],
+                backoff_seconds(
+                    int(record["attributes"].get("ApproximateReceiveCount", 1)),
+                    permanent=record["messageId"] in permanent,
+                ),
+            )
+            for record in event["Records"]
+            if record["messageId"] in failed
+        ]
+    )
+    return answer

@@ -56,18 +56,22 @@ class QueueConsumer:
         self._wait_seconds = wait_seconds
         self._queue_arn = f"arn:aws:sqs:{region}:000000000000:{queue_url.rsplit('/', 1)[-1]}"
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self.invocations = 0
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="sqs-consumer", daemon=True)
-        self._thread.start()
+        # As many pollers as the mapping's MaximumConcurrency: each invocation gets its own
+        # container from the pool, as on Lambda.
+        for n in range(max(1, self._queue.max_concurrency)):
+            thread = threading.Thread(target=self._run, name=f"sqs-consumer-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self._wait_seconds + 5)
-            self._thread = None
+        for thread in self._threads:
+            thread.join(timeout=self._wait_seconds + 35)
+        self._threads.clear()
 
     def poll_once(self) -> int:
         """Receive one batch and run it; return how many messages were received."""
@@ -109,3 +113,46 @@ class QueueConsumer:
             except Exception as exc:
                 logger.warning("queue poll failed", extra={"error_type": type(exc).__name__})
                 self._stop.wait(1)
+
+
+def main(argv: list[str]) -> int:
+    """Run the queue consumer alone, against a running local stack:
+    python -m infra.local.consumer --env-file .local/env.json"""
+    import argparse
+    import json
+    import os
+    import signal
+    from pathlib import Path
+
+    from infra.local.lambdas import Lambdas
+    from infra.local.sqs import sqs_client
+    from infra.local.stack import ROOT
+    from infra.local.template import load_stack
+
+    parser = argparse.ArgumentParser(description="Run the notifications consumer alone")
+    parser.add_argument("--env-file", type=Path, required=True)
+    args = parser.parse_args(argv)
+    os.environ.update(json.loads(args.env_file.read_text()))
+    stack = load_stack(ROOT / "template.yaml")
+    queue = stack.queues[0]
+    assert queue.consumer is not None
+    lambdas = Lambdas({queue.consumer: stack.functions[queue.consumer]})
+    consumer = QueueConsumer(
+        sqs_client(os.environ["SQS_ENDPOINT_URL"]),
+        queue,
+        os.environ["NOTIFICATIONS_QUEUE_URL"],
+        lambdas,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    consumer.start()
+    stop.wait()
+    consumer.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -68,6 +68,9 @@ class Faults:
     fail_status: int = 500
     status_by_recipient: Mapping[str, int] = field(default_factory=dict)
     delay_ms: int = 0
+    # Accept and record a message, then hold the answer back this long: a caller that dies
+    # meanwhile has had its message sent without learning it.
+    hang_after_accept_ms: int = 0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fail_rate <= 1.0:
@@ -77,6 +80,8 @@ class Faults:
                 raise ValueError("fault statuses must be between 400 and 599")
         if not 0 <= self.delay_ms <= _MAX_DELAY_MS:
             raise ValueError(f"delayMs must be between 0 and {_MAX_DELAY_MS}")
+        if not 0 <= self.hang_after_accept_ms <= _MAX_DELAY_MS:
+            raise ValueError(f"hangAfterAcceptMs must be between 0 and {_MAX_DELAY_MS}")
 
     @classmethod
     def from_json(cls, payload: Any) -> Faults:
@@ -91,6 +96,7 @@ class Faults:
                 fail_status=int(payload.get("failStatus", 500)),
                 status_by_recipient={str(k): int(v) for k, v in by_recipient.items()},
                 delay_ms=int(payload.get("delayMs", 0)),
+                hang_after_accept_ms=int(payload.get("hangAfterAcceptMs", 0)),
             )
         except (TypeError, ValueError) as exc:
             raise ValueError(str(exc)) from exc
@@ -116,6 +122,7 @@ class LocalProviders(LocalHttpService):
         self._messages: list[DeliveredMessage] = []
         self._faults = Faults()
         self._instances: dict[str, str] = {}
+        self._email_ids: dict[str, str] = {}  # Idempotency-Key -> the email id first answered
         # Seeded so a failRate test sees the same failures on every run.
         self._random = random.Random(seed)  # noqa: S311 - fault injection, not security
 
@@ -135,9 +142,12 @@ class LocalProviders(LocalHttpService):
         fail_status: int = 500,
         status_by_recipient: Mapping[str, int] | None = None,
         delay_ms: int = 0,
+        hang_after_accept_ms: int = 0,
     ) -> None:
         """Replaces every fault setting (unnamed ones go back to their defaults)."""
-        faults = Faults(fail_rate, fail_status, dict(status_by_recipient or {}), delay_ms)
+        faults = Faults(
+            fail_rate, fail_status, dict(status_by_recipient or {}), delay_ms, hang_after_accept_ms
+        )
         with self._state_lock:
             self._faults = faults
 
@@ -149,6 +159,7 @@ class LocalProviders(LocalHttpService):
         """Forgets messages, faults and instance states; the random sequence starts over."""
         with self._state_lock:
             self._messages.clear()
+            self._email_ids.clear()
             self._faults = Faults()
             self._instances.clear()
             self._random.seed(self._seed)
@@ -182,6 +193,21 @@ class LocalProviders(LocalHttpService):
                 self.log_path.parent.mkdir(parents=True, exist_ok=True)
                 with self.log_path.open("a", encoding="utf-8") as log:
                     log.write(json.dumps(message.to_json(), ensure_ascii=False) + "\n")
+        hang = self.faults().hang_after_accept_ms
+        if hang:
+            time.sleep(hang / 1000)
+
+    def email_id_for(self, idempotency_key: str | None, new_id: str) -> str | None:
+        """The id already answered for this key (the email is not sent again), else None after
+        remembering `new_id` for it. Resend keeps keys for 24 hours; this keeps them until
+        reset()."""
+        if not idempotency_key:
+            return None
+        with self._state_lock:
+            previous = self._email_ids.get(idempotency_key)
+            if previous is None:
+                self._email_ids[idempotency_key] = new_id
+            return previous
 
 
 def _now() -> str:
@@ -362,6 +388,10 @@ class _ProvidersHandler(JsonRequestHandler):
             self.send_json(status, _resend_error(status, name, "Simulated provider failure"))
             return
         email_id = str(uuid.uuid4())
+        previous = self.service.email_id_for(self.headers.get("Idempotency-Key"), email_id)
+        if previous is not None:
+            self.send_json(200, {"id": previous})
+            return
         self.service.record(
             DeliveredMessage(
                 channel="email",
@@ -391,6 +421,7 @@ class _ProvidersHandler(JsonRequestHandler):
                     fail_status=faults.fail_status,
                     status_by_recipient=faults.status_by_recipient,
                     delay_ms=faults.delay_ms,
+                    hang_after_accept_ms=faults.hang_after_accept_ms,
                 )
             elif parts == ["instances"]:
                 for name, state in body.items():

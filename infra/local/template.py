@@ -129,6 +129,7 @@ class Queue:
     consumer: str | None  # logical id of the function its SQS event feeds
     batch_size: int
     batching_window: int = 0  # MaximumBatchingWindowInSeconds of the consumer's event
+    max_concurrency: int = 1  # ScalingConfig.MaximumConcurrency: concurrent consumer invocations
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +362,11 @@ def _queues_of(resources: Mapping[str, Any], parameters: Mapping[str, Any]) -> l
                 ),
                 batching_window=_integer(
                     event.get("MaximumBatchingWindowInSeconds", 0), parameters, logical_id
+                ),
+                max_concurrency=_integer(
+                    (event.get("ScalingConfig") or {}).get("MaximumConcurrency", 1),
+                    parameters,
+                    logical_id,
                 ),
             )
         )

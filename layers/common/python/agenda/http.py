@@ -121,6 +121,17 @@ def read_json_object(
     return parsed
 
 
+def subject(app: APIGatewayHttpResolver) -> str:
+    """The verified JWT subject of the request. API Gateway's authorizer has checked the token
+    before the function runs; a route without it is a configuration error, answered as 401."""
+    authorizer = app.current_event.request_context.authorizer
+    claims = authorizer.jwt_claim if authorizer is not None else None
+    sub = (claims or {}).get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise Unauthorized("Sign in to continue")
+    return sub
+
+
 def not_implemented(what: str) -> Response:
     """Answer for routes declared in the stack whose behaviour is not built yet."""
     return error_response(NotImplementedYet(f"{what} is not available yet"))

@@ -24,20 +24,22 @@ class Publisher(Protocol):
         ...
 
 
-class SqsPublisher:
+class LazySqs:
+    """One boto3 SQS client, made on first use (boto3 costs ~200 ms of imports)."""
+
     def __init__(self, settings: QueueSettings) -> None:
-        self._settings = settings
+        self.settings = settings
         self._client: Any = None
 
-    def _sqs(self) -> Any:
+    def client(self) -> Any:
         if self._client is None:
             import boto3
             from botocore.config import Config
 
             self._client = boto3.client(
                 "sqs",
-                region_name=self._settings.region,
-                endpoint_url=self._settings.endpoint_url,
+                region_name=self.settings.region,
+                endpoint_url=self.settings.endpoint_url,
                 # Fail fast: the outbox keeps anything not accepted, so a slow queue must not
                 # hold a booking's answer hostage.
                 config=Config(
@@ -48,12 +50,17 @@ class SqsPublisher:
             )
         return self._client
 
+
+class SqsPublisher:
+    def __init__(self, settings: QueueSettings) -> None:
+        self._sqs = LazySqs(settings)
+
     def publish(self, messages: Sequence[OutboxMessage]) -> set[int]:
         accepted: set[int] = set()
         for start in range(0, len(messages), SQS_BATCH_LIMIT):
             batch = messages[start : start + SQS_BATCH_LIMIT]
-            answer = self._sqs().send_message_batch(
-                QueueUrl=self._settings.queue_url,
+            answer = self._sqs.client().send_message_batch(
+                QueueUrl=self._sqs.settings.queue_url,
                 Entries=[
                     {
                         "Id": str(message.id),
@@ -64,6 +71,29 @@ class SqsPublisher:
             )
             accepted.update(int(entry["Id"]) for entry in answer.get("Successful", []))
         return accepted
+
+
+class SqsVisibility:
+    """Sets when failed messages come back, so retries back off instead of waiting out the
+    queue's whole visibility timeout."""
+
+    def __init__(self, settings: QueueSettings) -> None:
+        self._sqs = LazySqs(settings)
+
+    def delay(self, receipts: Sequence[tuple[str, int]]) -> None:
+        """Best effort: a message whose change fails just waits for the normal timeout."""
+        for start in range(0, len(receipts), SQS_BATCH_LIMIT):
+            batch = receipts[start : start + SQS_BATCH_LIMIT]
+            try:
+                self._sqs.client().change_message_visibility_batch(
+                    QueueUrl=self._sqs.settings.queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
+                        for i, (handle, seconds) in enumerate(batch)
+                    ],
+                )
+            except Exception as exc:
+                logger.warning("visibility change failed", extra={"error_type": type(exc).__name__})
 
 
 MARK_ENQUEUED_SQL = """

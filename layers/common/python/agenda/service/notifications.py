@@ -1,16 +1,35 @@
-"""Delivering one queued message: render it, hand it to the channel's provider."""
+"""Delivering one queued message exactly once, as far as the provider allows.
+
+The consumer claims the message in the delivery records before calling the provider, records
+the outcome after, and answers redeliveries from the record: a message already sent is dropped,
+one refused for good is not retried, one held by a live claim elsewhere waits. When a claim
+lapsed mid-call (its consumer died, or the provider timed out) the provider may already have
+the message: an email goes again under the same idempotency key, which the provider honours;
+a WhatsApp message, whose provider has no such key, is recorded as `unknown` and not sent
+again, so nobody receives it twice.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from agenda.adapters.deliveries import Claim
+from agenda.adapters.providers import DeliveryError
 from agenda.domain.messages import render
 from agenda.observability import count, logger
 
 if TYPE_CHECKING:
+    from agenda.adapters.deliveries import Deliveries
     from agenda.adapters.providers import Sender
+
+# Attempts within one receive of a message; the queue's redeliveries come on top of these.
+INLINE_ATTEMPTS = 3
+BACKOFF_SECONDS = (0.2, 0.5)
 
 
 class Envelope(BaseModel):
@@ -26,17 +45,72 @@ class Envelope(BaseModel):
     params: dict[str, Any]
 
 
-def deliver(envelope: Envelope, senders: dict[str, Sender]) -> str | None:
-    """Send one message; DeliveryError tells the caller whether a retry can help."""
-    message = render(envelope.template, envelope.params)
-    sent = senders[envelope.channel].send(envelope.to, message.subject, message.text)
-    count("NotificationSent", channel=envelope.channel)
-    logger.info(
-        "notification sent",
-        extra={
-            "message_key": envelope.messageKey,
-            "channel": envelope.channel,
-            "template": envelope.template,
-        },
+class Delivered(StrEnum):
+    SENT = "sent"
+    DUPLICATE = "duplicate"  # sent before: dropped
+    UNKNOWN = "unknown"  # may have been sent before: not sent again
+
+
+def deliver(
+    envelope: Envelope,
+    senders: dict[str, Sender],
+    deliveries: Deliveries,
+    *,
+    seconds_left: Callable[[], float] = lambda: float("inf"),
+) -> Delivered:
+    """Send one message, or raise DeliveryError saying whether a retry can help."""
+    key, channel = envelope.messageKey, envelope.channel
+    sender = senders[channel]
+    claim = deliveries.claim(
+        key=key, channel=channel, recipient=envelope.to, template=envelope.template
     )
-    return sent.provider_message_id
+    if claim.outcome in (Claim.ALREADY_SENT, Claim.UNKNOWN):
+        count("NotificationDuplicateDropped", channel=channel)
+        logger.info("notification already handled", extra={"message_key": key})
+        return Delivered.DUPLICATE
+    if claim.outcome is Claim.IN_FLIGHT:
+        raise DeliveryError("another consumer is sending it", permanent=False)
+    if claim.outcome is Claim.UNDELIVERABLE:
+        raise DeliveryError("the provider refused it before", permanent=True)
+    if claim.outcome is Claim.RESEND and not sender.idempotent:
+        return _outcome_unknown(deliveries, key, channel)
+    if claim.attempts > 1:
+        count("NotificationRetried", channel=channel)
+
+    try:
+        message = render(envelope.template, channel, envelope.params, audience=envelope.audience)
+    except ValueError as exc:
+        # A catalogue or parameter problem: no provider call happened, a fixed deploy and a
+        # redrive from the dead-letter queue will send it.
+        deliveries.failed(key, f"render: {exc}", permanent=False)
+        raise DeliveryError(f"cannot render: {exc}", permanent=False) from exc
+
+    for attempt in range(1, INLINE_ATTEMPTS + 1):
+        try:
+            sent = sender.send(envelope.to, message, key=key)
+        except DeliveryError as exc:
+            if exc.uncertain and not sender.idempotent:
+                return _outcome_unknown(deliveries, key, channel)
+            pause = BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1]
+            last = attempt == INLINE_ATTEMPTS or exc.permanent or seconds_left() < pause
+            if last:
+                deliveries.failed(key, str(exc), permanent=exc.permanent)
+                raise
+            count("NotificationRetried", channel=channel)
+            time.sleep(pause)
+            continue
+        deliveries.sent(key, sent.provider_message_id)
+        count("NotificationSent", channel=channel, template=envelope.template)
+        logger.info(
+            "notification sent",
+            extra={"message_key": key, "channel": channel, "template": envelope.template},
+        )
+        return Delivered.SENT
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _outcome_unknown(deliveries: Deliveries, key: str, channel: str) -> Delivered:
+    deliveries.unknown(key)
+    count("NotificationOutcomeUnknown", channel=channel)
+    logger.warning("notification outcome unknown, not sent again", extra={"message_key": key})
+    return Delivered.UNKNOWN

@@ -1,0 +1,49 @@
+"""Opaque keyset cursors: stable under inserts, unlike offsets, and not a contract clients parse.
+
+A cursor is base64url JSON of the last row's sort key; a cursor that does not decode, or
+decodes to the wrong shape, is a 400 like any other bad query parameter.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from uuid import UUID
+
+from agenda.domain.errors import ValidationFailed
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def encode_cursor(at: datetime, row_id: UUID) -> str:
+    raw = json.dumps({"t": at.isoformat(), "i": str(row_id)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        at = datetime.fromisoformat(data["t"])
+        row_id = UUID(data["i"])
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise ValidationFailed("The cursor is invalid", fields={"cursor": "is not valid"}) from exc
+    if at.tzinfo is None:
+        raise ValidationFailed("The cursor is invalid", fields={"cursor": "is not valid"})
+    return at, row_id
+
+
+def page_limit(params: Mapping[str, str]) -> int:
+    raw = params.get("limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ValidationFailed(
+            "The query is invalid",
+            fields={"limit": f"must be a whole number from 1 to {MAX_LIMIT}"},
+        )
+    return int(raw)
