@@ -26,15 +26,30 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from agenda.contract import (
+    AppointmentChange,
+    AppointmentOut,
+    AppointmentPage,
+    AppointmentsQuery,
     BookingCreated,
     BookingRequest,
     ErrorResponse,
     FreeSlots,
     FreeSlotsQuery,
+    GuestAppointment,
+    GuestCancel,
+    GuestLinkQuery,
+    GuestReschedule,
+    NotificationOut,
+    NotificationPage,
+    NotificationRead,
+    NotificationsMarked,
+    NotificationsQuery,
     PublicProfile,
 )
 from agenda.domain.errors import (
     DomainError,
+    Forbidden,
+    InvalidTransition,
     NotFound,
     NotImplementedYet,
     PayloadTooLarge,
@@ -76,6 +91,8 @@ class Operation:
     response: type[BaseModel] | None = None
     status: int = 200
     errors: tuple[type[DomainError], ...] = ()
+    # An answer that is not JSON (a calendar file): its media type, with a string schema.
+    media_type: str | None = None
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -122,6 +139,131 @@ OPERATIONS: dict[str, Operation] = {
             RateLimited,
             ServiceUnavailable,
         ),
+    ),
+    "GET /api/appointments": Operation(
+        operation_id="listAppointments",
+        summary="The signed-in professional's appointments",
+        description=(
+            "One page of a view, in the professional's time zone, with each client's name and"
+            " contact. `upcoming` (confirmed, not over) and `pending` (awaiting confirmation or"
+            " payment, not over) run forwards from now; `past` (completed, no-show, or over) and"
+            " `cancelled` (cancelled or rejected) run backwards. `from`/`to` are local dates,"
+            " inclusive. Pages are keyset cursors: pass `nextCursor` back as `cursor`. A user"
+            " who is not a professional gets 403."
+        ),
+        query=AppointmentsQuery,
+        response=AppointmentPage,
+        errors=(ValidationFailed, Forbidden, ServiceUnavailable),
+    ),
+    "PATCH /api/appointments/{id}": Operation(
+        operation_id="changeAppointment",
+        summary="Change an appointment through its state machine",
+        description=(
+            "Actions: `confirm` and `reject` (pending only), `cancel`, `paid`, `complete` and"
+            " `no_show` (once the session started), `reschedule` (to a free slot, `startsAt`)."
+            " The professional may take every action; the appointment's registered client may"
+            " cancel or reschedule, within the professional's notice (403 past it). Anyone"
+            " else's appointment is 404, like one that does not exist. Every change is audited"
+            " and queues its messages."
+        ),
+        body=AppointmentChange,
+        response=AppointmentOut,
+        errors=(
+            ValidationFailed,
+            Forbidden,
+            NotFound,
+            InvalidTransition,
+            SlotTaken,
+            SlotUnavailable,
+            PayloadTooLarge,
+            ServiceUnavailable,
+        ),
+    ),
+    "GET /api/guest/appointments/{id}": Operation(
+        operation_id="viewGuestAppointment",
+        summary="An appointment seen through its guest link",
+        description=(
+            "The guest link sent to a client without an account. A forged, altered or expired"
+            " token, or one for another appointment, is 401."
+        ),
+        query=GuestLinkQuery,
+        response=GuestAppointment,
+        errors=(Unauthorized, NotFound, ServiceUnavailable),
+    ),
+    "GET /api/guest/appointments/{id}/calendar.ics": Operation(
+        operation_id="downloadGuestCalendar",
+        summary="The appointment as an iCalendar file",
+        description=(
+            "RFC 5545, local times with the professional's zone and its VTIMEZONE, a stable UID"
+            " and a SEQUENCE that grows with every change a calendar must pick up (a cancelled"
+            " appointment comes as STATUS:CANCELLED)."
+        ),
+        query=GuestLinkQuery,
+        media_type="text/calendar",
+        errors=(Unauthorized, NotFound, ServiceUnavailable),
+    ),
+    "POST /api/guest/appointments/{id}/cancel": Operation(
+        operation_id="cancelGuestAppointment",
+        summary="Cancel through the guest link",
+        description="Within the professional's notice; the professional is told.",
+        body=GuestCancel,
+        response=GuestAppointment,
+        errors=(
+            ValidationFailed,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            InvalidTransition,
+            PayloadTooLarge,
+            ServiceUnavailable,
+        ),
+    ),
+    "POST /api/guest/appointments/{id}/reschedule": Operation(
+        operation_id="rescheduleGuestAppointment",
+        summary="Reschedule through the guest link",
+        description=(
+            "To a free slot of the professional (as `GET /api/booking` lists them), within the"
+            " professional's notice; both sides are told."
+        ),
+        body=GuestReschedule,
+        response=GuestAppointment,
+        errors=(
+            ValidationFailed,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            InvalidTransition,
+            SlotTaken,
+            SlotUnavailable,
+            PayloadTooLarge,
+            ServiceUnavailable,
+        ),
+    ),
+    "GET /api/notifications": Operation(
+        operation_id="listNotifications",
+        summary="The signed-in user's in-app notifications",
+        description=(
+            "Newest first: the notices of the user's own professional page and, as a registered"
+            " client, those about their appointments. `unreadCount` counts all unread ones."
+            " Pages are keyset cursors: pass `nextCursor` back as `cursor`."
+        ),
+        query=NotificationsQuery,
+        response=NotificationPage,
+        errors=(ValidationFailed, ServiceUnavailable),
+    ),
+    "PATCH /api/notifications/{id}": Operation(
+        operation_id="markNotification",
+        summary="Mark one notification read or unread",
+        description="Anyone else's notification is 404, like one that does not exist.",
+        body=NotificationRead,
+        response=NotificationOut,
+        errors=(ValidationFailed, NotFound, PayloadTooLarge, ServiceUnavailable),
+    ),
+    "POST /api/notifications/read-all": Operation(
+        operation_id="markAllNotificationsRead",
+        summary="Mark every unread notification read",
+        response=NotificationsMarked,
+        errors=(ServiceUnavailable,),
     ),
 }
 
@@ -254,7 +396,7 @@ def _operation(
         errors.append(Unauthorized)
     if parameters:
         operation["parameters"] = parameters
-    responses.update(_error_responses(errors))
+    responses.update(_error_responses(errors, authorized=route.authorized))
     operation["responses"] = dict(sorted(responses.items()))
     return operation
 
@@ -292,10 +434,14 @@ def _success(spec: Operation) -> dict[str, Any]:
     answer: dict[str, Any] = {"description": HTTPStatus(spec.status).phrase}
     if spec.response is not None:
         answer["content"] = {"application/json": {"schema": _ref(spec.response)}}
+    elif spec.media_type is not None:
+        answer["content"] = {spec.media_type: {"schema": {"type": "string"}}}
     return answer
 
 
-def _error_responses(errors: Sequence[type[DomainError]]) -> dict[str, Any]:
+def _error_responses(
+    errors: Sequence[type[DomainError]], *, authorized: bool = True
+) -> dict[str, Any]:
     by_status: dict[int, list[type[DomainError]]] = defaultdict(list)
     for error in errors:
         by_status[STATUS_BY_ERROR[error]].append(error)
@@ -306,7 +452,7 @@ def _error_responses(errors: Sequence[type[DomainError]]) -> dict[str, Any]:
             "description": f"{HTTPStatus(status).phrase}. `error.code`: {codes}.",
             "content": {"application/json": {"schema": _ref(ErrorResponse)}},
         }
-        if status == HTTPStatus.UNAUTHORIZED:
+        if status == HTTPStatus.UNAUTHORIZED and authorized:
             response["description"] += (
                 " A missing or invalid token is refused by the API's JWT authorizer before the"
                 " function runs, with API Gateway's own body"

@@ -163,3 +163,9 @@ def utc(value: datetime) -> datetime:
 
 
 ROOT = Path(__file__).resolve().parents[1]
+# For child processes (make dev's program, a consumer): the layer and the repository on their
+# path whatever the parent's environment says.
+CHILD_ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common" / "python"), str(ROOT)]),
+}

@@ -1,17 +1,34 @@
-"""The signed-in professional's appointments: listed, and changed through the state machine."""
+"""The signed-in user's appointments: the professional's dashboard, and changes through the
+state machine by the professional or the appointment's registered client."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from agenda.http import install_error_handlers, not_implemented
+from agenda.adapters.appointments import AppointmentsRepository
+from agenda.adapters.postgres import Database
+from agenda.adapters.queue import SqsPublisher
+from agenda.http import install_error_handlers, json_response, read_json_object, subject
 from agenda.observability import logger
+from agenda.service import appointments
+from agenda.service.links import GuestLinks
+from agenda.settings import DatabaseSettings, GuestLinkSettings, QueueSettings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+dependencies = appointments.AppointmentsDependencies(
+    repo=AppointmentsRepository(
+        Database(DatabaseSettings.from_env(), application_name="appointments")
+    ),
+    publisher=SqsPublisher(QueueSettings.from_env()),
+    links=GuestLinks(GuestLinkSettings.from_env()),
+    clock=lambda: datetime.now(UTC),
+)
 
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
@@ -19,13 +36,18 @@ install_error_handlers(app)
 
 @app.get("/api/appointments")
 def list_appointments() -> Response:
-    return not_implemented("Listing appointments")
+    body = appointments.list_appointments(
+        dependencies, app.current_event.query_string_parameters, user_id=subject(app)
+    )
+    return json_response(200, body, {"Cache-Control": "no-store"})
 
 
 @app.patch("/api/appointments/<appointment_id>")
 def update_appointment(appointment_id: str) -> Response:
-    del appointment_id
-    return not_implemented("Changing an appointment")
+    event = app.current_event
+    body = read_json_object(event.body, base64_encoded=bool(event.is_base64_encoded))
+    result = appointments.change_as_user(dependencies, appointment_id, body, user_id=subject(app))
+    return json_response(200, result, {"Cache-Control": "no-store"})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

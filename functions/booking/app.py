@@ -18,7 +18,14 @@ from agenda.domain.plans import RATE_LIMITS
 from agenda.http import install_error_handlers, json_response, read_json_object
 from agenda.observability import logger
 from agenda.service import booking
-from agenda.settings import BookingSettings, DatabaseSettings, QueueSettings, RateLimitSettings
+from agenda.service.links import GuestLinks
+from agenda.settings import (
+    BookingSettings,
+    DatabaseSettings,
+    GuestLinkSettings,
+    QueueSettings,
+    RateLimitSettings,
+)
 
 settings = BookingSettings.from_env()
 repo = Repository(Database(DatabaseSettings.from_env(), application_name="booking"))
@@ -29,6 +36,7 @@ dependencies = booking.BookingDependencies(
     ),
     publisher=SqsPublisher(QueueSettings.from_env()),
     clock=lambda: datetime.now(UTC),
+    guest_links=GuestLinks(GuestLinkSettings.from_env()),
 )
 
 app = APIGatewayHttpResolver()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -26,7 +27,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--env-file",
         type=Path,
-        help="also write the functions' environment here as JSON (to run a handler by hand)",
+        help="where to write the functions' environment as JSON (default: STATE/env.json), "
+        "for tools such as python -m infra.dlq and infra.local.consumer",
     )
     parser.add_argument("--floor-ms", type=int, default=250, help="booking answer floor")
     parser.add_argument(
@@ -57,8 +59,11 @@ def main(argv: list[str]) -> int:
     print("starting the local stack ...", flush=True)
     stack.start()
     api = stack.api_url
-    if args.env_file:
-        args.env_file.write_text(json.dumps({**stack.environment(), "API_URL": api}, indent=2))
+    env_file = args.env_file or args.state / "env.json"
+    # It holds the local development keys: readable by this user only.
+    fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump({**stack.environment(), "API_URL": api}, handle, indent=2)
     schedules = ", ".join(s.name for s in stack.stack.schedules)
     print(
         f"""
@@ -70,6 +75,7 @@ def main(argv: list[str]) -> int:
     dead letters   {stack.dead_letter_url}
   Upstash REST     {stack.upstash.url}
   Messages sent    {stack.providers.url}/   (also {args.state / "messages.jsonl"})
+  Environment      {env_file}   (for python -m infra.dlq, infra.local.consumer)
 
   Try:   curl '{api}/api/booking?slug=dr-ana&date=YYYY-MM-DD&days=7'
   Token: .venv/bin/python -m infra.local.auth --sub demo-user-dr-ana

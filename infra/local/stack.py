@@ -35,6 +35,7 @@ from infra.seed import seed
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 WHATSAPP_INSTANCE = "agenda-local"
+LOCAL_APP_URL = "http://127.0.0.1:3000"
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours)\)$")
 
 
@@ -47,20 +48,27 @@ class StackOptions:
     response_floor_ms: int = 250
     run_schedules: bool = True
     run_consumer: bool = True
+    # The consumer's retry delay base; the template's 30 s would make local retries crawl.
+    retry_base_seconds: int = 2
     log_level: str = "INFO"
 
 
 def _local_secrets(state_dir: Path) -> dict[str, str]:
     """Development keys, generated once per machine and kept out of the repository."""
     path = state_dir / "secrets.json"
-    if path.exists():
-        stored: dict[str, str] = json.loads(path.read_text())
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    names = ("upstash", "whatsapp", "email", "guest_link")
+    keys = {name: stored.get(name) or secrets.token_urlsafe(24) for name in names}
+    if keys == stored:
         return stored
-    keys = {name: secrets.token_urlsafe(24) for name in ("upstash", "whatsapp", "email")}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # A state folder from before a key existed gets the new key; the others are kept.
+    fresh = path.with_suffix(".tmp")
+    fresh.unlink(missing_ok=True)
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        json.dump(keys, handle)
-    return keys
+        json.dump({**stored, **keys}, handle)
+    fresh.replace(path)
+    return {**stored, **keys}
 
 
 class LocalStack:
@@ -147,7 +155,17 @@ class LocalStack:
     # -- what the functions see ------------------------------------------------------------
 
     def environment(self) -> dict[str, str]:
+        # The template's literal settings first (retry counts, leases ...), so the local stack
+        # runs with the numbers AWS will; then what only exists here.
+        literal = {
+            name: value
+            for function in self.stack.functions.values()
+            for name, value in function.environment.items()
+            if isinstance(value, str | int) and not isinstance(value, bool)
+        }
         return {
+            **{name: str(value) for name, value in literal.items()},
+            "NOTIFICATIONS_RETRY_BASE_SECONDS": str(self.options.retry_base_seconds),
             "APP_ENV": "local",
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
@@ -170,6 +188,9 @@ class LocalStack:
             "EMAIL_API_KEY": self.keys["email"],
             "EMAIL_FROM": "Agenda <no-reply@agenda.local>",
             "BOOKING_RESPONSE_FLOOR_MS": str(self.options.response_floor_ms),
+            # The web app the guest links point to (the front end, not this API).
+            "APP_BASE_URL": LOCAL_APP_URL,
+            "GUEST_LINK_SECRET": self.keys["guest_link"],
         }
 
     def sqs_client(self) -> Any:

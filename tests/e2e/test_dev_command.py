@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
@@ -15,7 +14,7 @@ import psutil
 import pytest
 import requests
 
-from tests.conftest import ROOT, fresh_ip, state_dir
+from tests.conftest import CHILD_ENV, ROOT, fresh_ip, state_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -38,7 +37,7 @@ def start_dev(state: Path) -> tuple[subprocess.Popen[str], dict[str, str], float
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "POWERTOOLS_LOG_LEVEL": "WARNING"},
+        env={**CHILD_ENV, "POWERTOOLS_LOG_LEVEL": "WARNING"},
     )
     assert process.stdout is not None
     printed: dict[str, str] = {}

@@ -32,6 +32,14 @@ EXPECTED_ROUTES = {
     "POST /api/booking": ("BookingFunction", False),
     "GET /api/appointments": ("AppointmentsFunction", True),
     "PATCH /api/appointments/{id}": ("AppointmentsFunction", True),
+    # Guest self-service: the signed link's token is the credential, not a JWT.
+    "GET /api/guest/appointments/{id}": ("GuestFunction", False),
+    "GET /api/guest/appointments/{id}/calendar.ics": ("GuestFunction", False),
+    "POST /api/guest/appointments/{id}/cancel": ("GuestFunction", False),
+    "POST /api/guest/appointments/{id}/reschedule": ("GuestFunction", False),
+    "GET /api/notifications": ("InboxFunction", True),
+    "PATCH /api/notifications/{id}": ("InboxFunction", True),
+    "POST /api/notifications/read-all": ("InboxFunction", True),
     "GET /api/availability": ("AvailabilityFunction", True),
     "PUT /api/availability": ("AvailabilityFunction", True),
     "POST /api/stripe/checkout": ("StripeCheckoutFunction", True),
@@ -94,7 +102,12 @@ def test_queue_redrive_is_what_the_template_says(stack: Any, raw: dict[str, Any]
     properties = resources[queue.logical_id]["Properties"]
     redrive = properties["RedrivePolicy"]
     assert queue.logical_id == "NotificationsQueue"
-    assert queue.max_receive_count == int(redrive["maxReceiveCount"]) == 5
+    assert queue.max_receive_count == int(redrive["maxReceiveCount"]) == 8
+    # The consumer knows the same number, to count what it dead-letters.
+    consumer = stack.functions[queue.consumer]
+    assert int(consumer.environment["NOTIFICATIONS_MAX_RECEIVE_COUNT"]) == queue.max_receive_count
+    # A claim ends before the message could be received again by another consumer.
+    assert int(consumer.environment["DELIVERY_LEASE_SECONDS"]) < queue.visibility_timeout
     assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [queue.dead_letter, "Arn"]}
     assert queue.dead_letter == "NotificationsDeadLetterQueue"
     assert queue.visibility_timeout == properties["VisibilityTimeout"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
@@ -182,3 +183,218 @@ def validate[M: BaseModel](model: type[M], data: dict[str, Any]) -> M:
             message = str(problem["msg"]).removeprefix("Value error, ")
             fields.setdefault(name, message)
         raise ValidationFailed("Some fields are missing or invalid", fields=fields) from exc
+
+
+# --- the appointment lifecycle ---------------------------------------------------------------
+
+LifecycleStatus = Literal[
+    "pending_payment",
+    "pending_confirmation",
+    "confirmed",
+    "rejected",
+    "cancelled",
+    "completed",
+    "no_show",
+]
+PaymentStatus = Literal["none", "pending", "paid", "refunded", "failed"]
+AppointmentAction = Literal[
+    "confirm", "reject", "cancel", "paid", "complete", "no_show", "reschedule"
+]
+AppointmentView = Literal["upcoming", "pending", "past", "cancelled"]
+ChangedBy = Literal["professional", "client", "guest"]
+GUEST_TOKEN_MAX_LENGTH = 96
+
+
+def _reason(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value or None
+
+
+class AppointmentChange(Model):
+    """PATCH /api/appointments/{id}: one action of the allowlist. `startsAt` (a free slot of
+    the professional, as GET /api/booking lists them) is required to reschedule."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    action: AppointmentAction
+    starts_at: Annotated[
+        datetime | None, Field(description="ISO 8601 with offset; required to reschedule")
+    ] = None
+    reason: Annotated[
+        str | None, Field(strict=True, max_length=500, description="told to the other side")
+    ] = None
+
+    @field_validator("starts_at", mode="before")
+    @classmethod
+    def _instant(cls, value: object) -> datetime | None:
+        return None if value is None else parse_instant(value)
+
+    @field_validator("reason")
+    @classmethod
+    def _clean_reason(cls, value: str | None) -> str | None:
+        return _reason(value)
+
+
+class GuestCancel(Model):
+    """POST /api/guest/appointments/{id}/cancel."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    token: Annotated[
+        str,
+        Field(
+            strict=True,
+            min_length=1,
+            max_length=GUEST_TOKEN_MAX_LENGTH,
+            description="the token of the guest link sent to the client",
+        ),
+    ]
+    reason: Annotated[str | None, Field(strict=True, max_length=500)] = None
+
+    @field_validator("reason")
+    @classmethod
+    def _clean_reason(cls, value: str | None) -> str | None:
+        return _reason(value)
+
+
+class GuestReschedule(GuestCancel):
+    """POST /api/guest/appointments/{id}/reschedule, to a free slot of the professional."""
+
+    starts_at: Annotated[datetime, Field(description="ISO 8601 with offset")]
+
+    @field_validator("starts_at", mode="before")
+    @classmethod
+    def _instant(cls, value: object) -> datetime:
+        return parse_instant(value)
+
+
+class GuestLinkQuery(Model):
+    """The query string of the guest GET routes."""
+
+    token: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=GUEST_TOKEN_MAX_LENGTH,
+            description="the token of the guest link sent to the client",
+        ),
+    ]
+
+
+class AppointmentsQuery(Model):
+    """GET /api/appointments query string. Dates are local dates of the professional."""
+
+    view: AppointmentView = "upcoming"
+    from_: Annotated[
+        date | None, Field(alias="from", description="first local date, YYYY-MM-DD")
+    ] = None
+    to: Annotated[date | None, Field(description="last local date, YYYY-MM-DD, inclusive")] = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: Annotated[
+        str | None, Field(max_length=200, description="nextCursor of the previous page")
+    ] = None
+
+
+class ClientContact(Model):
+    id: UUID
+    name: str
+    phone: str
+    email: str | None
+    registered: bool
+
+
+class AppointmentOut(Model):
+    id: UUID
+    status: LifecycleStatus
+    payment_status: PaymentStatus
+    starts_at: datetime
+    ends_at: datetime
+    local_date: date
+    time: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
+    sequence: int
+    status_changed_at: datetime | None
+    status_changed_by: ChangedBy | None
+    created_at: datetime
+    client: ClientContact
+
+
+class AppointmentPage(Model):
+    view: AppointmentView
+    timezone: str
+    items: list[AppointmentOut]
+    next_cursor: str | None
+
+
+class GuestProfessional(Model):
+    name: str
+    slug: str
+    profession: str
+    timezone: str
+    session_duration: int
+
+
+class GuestPolicy(Model):
+    cancellation_notice_hours: int
+    reschedule_notice_hours: int
+    can_cancel: bool
+    can_reschedule: bool
+    cancel_until: datetime
+    reschedule_until: datetime
+
+
+class GuestAppointment(Model):
+    id: UUID
+    status: LifecycleStatus
+    payment_status: PaymentStatus
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    sequence: int
+    client_name: str
+    professional: GuestProfessional
+    policy: GuestPolicy
+
+
+# -- in-app notifications --------------------------------------------------------------------
+
+
+class NotificationsQuery(Model):
+    """GET /api/notifications query string."""
+
+    unread: bool = False
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: str | None = Field(default=None, description="nextCursor of the previous page")
+
+
+class NotificationOut(Model):
+    id: UUID
+    type: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    read_at: datetime | None
+    created_at: datetime
+
+
+class NotificationPage(Model):
+    items: list[NotificationOut]
+    unread_count: int
+    next_cursor: str | None
+
+
+class NotificationRead(Model):
+    """PATCH /api/notifications/{id} body."""
+
+    read: Annotated[bool, Field(strict=True)]
+
+
+class NotificationsMarked(Model):
+    marked: int

@@ -161,3 +161,61 @@ class ProviderSettings:
             email_from=_required("EMAIL_FROM"),
             timeout_seconds=_int("PROVIDER_TIMEOUT_MS", 5000, minimum=100) / 1000,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationSettings:
+    """How the consumer retries (the numbers and their reasons are in template.yaml)."""
+
+    max_receive_count: int
+    retry_base_seconds: int
+    lease_seconds: int
+
+    @classmethod
+    def from_env(cls) -> NotificationSettings:
+        return cls(
+            max_receive_count=_int("NOTIFICATIONS_MAX_RECEIVE_COUNT", 8, minimum=1),
+            retry_base_seconds=_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30, minimum=0),
+            lease_seconds=_int("DELIVERY_LEASE_SECONDS", 60, minimum=1),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GuestLinkSettings:
+    """The links clients without an account get to manage a booking (see agenda.service.links).
+
+    The HMAC key is GUEST_LINK_SECRET locally; on AWS the secret GUEST_LINK_SECRET_ARN names,
+    read on first use (never at import: a SnapStart snapshot must not carry it).
+    """
+
+    app_base_url: str
+    secret: str | None
+    secret_arn: str | None
+    # A link works until this many days after the session ends (calendar files, late viewing).
+    valid_days_after: int
+
+    @classmethod
+    def from_env(cls) -> GuestLinkSettings:
+        base = _required("APP_BASE_URL").rstrip("/")
+        if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc:
+            raise SettingsError("APP_BASE_URL must be an http(s) URL such as https://app.example")
+        secret = os.environ.get("GUEST_LINK_SECRET", "").strip() or None
+        if secret is not None and len(secret.encode()) < 16:
+            raise SettingsError("GUEST_LINK_SECRET must have at least 16 bytes")
+        return cls(
+            app_base_url=base,
+            secret=secret,
+            secret_arn=None if secret else _required("GUEST_LINK_SECRET_ARN"),
+            valid_days_after=_int("GUEST_LINK_VALID_DAYS_AFTER", 14, minimum=0),
+        )
+
+    def key(self) -> bytes:
+        if self.secret is not None:
+            return self.secret.encode()
+        from agenda.adapters.secrets import secret_value
+
+        assert self.secret_arn is not None
+        value = secret_value(self.secret_arn).encode()
+        if len(value) < 16:
+            raise SettingsError("the guest link secret must have at least 16 bytes")
+        return value

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from agenda.adapters.queue import Publisher
     from agenda.adapters.ratelimit import RateLimiter
     from agenda.adapters.repository import BookingRecord, Repository
+    from agenda.service.links import GuestLinks
 
 MAX_DAYS = 60
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -108,6 +109,8 @@ class BookingDependencies:
     limiter: RateLimiter
     publisher: Publisher
     clock: Callable[[], datetime]
+    # Signs the link a client gets to view, cancel or reschedule without an account.
+    guest_links: GuestLinks | None = None
 
 
 def create_booking(
@@ -165,6 +168,9 @@ def create_booking(
         starts_at=slot.starts_at,
         timezone=row["timezone"],
         status=status,
+        manage_url=(
+            deps.guest_links.manage_url(appointment_id, slot.ends_at) if deps.guest_links else None
+        ),
     )
 
     def write(tx: Transaction) -> BookingRecord:

@@ -1,0 +1,256 @@
+"""The appointment lifecycle: who may do what to an appointment, and what it becomes.
+
+Pure rules over plain values. The service loads an appointment, asks ``decide`` what a request
+would do, writes the answer and queues the messages it causes
+(``agenda.domain.appointment_messages``), all in one transaction.
+
+Rules, checked in this order so an answer never reveals more than the caller may know:
+
+1. The action is one of ``ACTIONS`` (anything else is a 400).
+2. The role may take it: the professional may take every action; the client (signed in, or
+   through the guest link) may only cancel and reschedule (else 403).
+3. The status allows it (``TRANSITIONS``; else 409 INVALID_TRANSITION). ``paid`` also needs an
+   unpaid appointment; ``complete`` and ``no_show`` need a session that has started.
+4. A client keeps to the professional's policy: cancel or reschedule no later than the notice
+   before the session starts (else 403). The professional always may.
+
+A change that a calendar copy must pick up (its times, or its calendar status: tentative,
+confirmed or cancelled) bumps the appointment's ``sequence``: the ICS SEQUENCE, and the version
+in the keys of the messages it causes, so a second reschedule is a new message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import Literal
+
+from agenda.domain.errors import Forbidden, InvalidTransition, ValidationFailed
+
+Role = Literal["professional", "client"]
+
+STATUSES = (
+    "pending_payment",
+    "pending_confirmation",
+    "confirmed",
+    "rejected",
+    "cancelled",
+    "completed",
+    "no_show",
+)
+PAYMENT_STATUSES = ("none", "pending", "paid", "refunded", "failed")
+ACTIONS = ("confirm", "reject", "cancel", "paid", "complete", "no_show", "reschedule")
+
+PENDING = frozenset({"pending_payment", "pending_confirmation"})
+# Appointments still ahead of their outcome: they may be cancelled or moved. (Completed and
+# no-show ones keep holding their time in the exclusion constraint; they just cannot change.)
+LIVE = PENDING | {"confirmed"}
+CLIENT_ACTIONS = frozenset({"cancel", "reschedule"})
+UNPAID = frozenset({"none", "pending", "failed"})
+
+# action -> {status it may start from: status it leads to}
+TRANSITIONS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "confirm": MappingProxyType(dict.fromkeys(PENDING, "confirmed")),
+        "reject": MappingProxyType(dict.fromkeys(PENDING, "rejected")),
+        "cancel": MappingProxyType(dict.fromkeys(LIVE, "cancelled")),
+        "reschedule": MappingProxyType({status: status for status in LIVE}),
+        "complete": MappingProxyType({"confirmed": "completed"}),
+        "no_show": MappingProxyType({"confirmed": "no_show"}),
+        # The professional saw the money arrive: an appointment waiting only on payment is now
+        # confirmed; any other keeps its status. A cancelled or rejected one is a refund matter.
+        "paid": MappingProxyType(
+            {
+                "pending_payment": "confirmed",
+                "pending_confirmation": "pending_confirmation",
+                "confirmed": "confirmed",
+                "completed": "completed",
+                "no_show": "no_show",
+            }
+        ),
+    }
+)
+
+# How each status shows in a calendar (ICS STATUS).
+CALENDAR_STATUS: Mapping[str, str] = MappingProxyType(
+    {
+        "pending_payment": "TENTATIVE",
+        "pending_confirmation": "TENTATIVE",
+        "confirmed": "CONFIRMED",
+        "completed": "CONFIRMED",
+        "no_show": "CONFIRMED",
+        "rejected": "CANCELLED",
+        "cancelled": "CANCELLED",
+    }
+)
+
+_VERBS = {
+    "confirm": "confirmed",
+    "reject": "rejected",
+    "cancel": "cancelled",
+    "paid": "marked as paid",
+    "complete": "marked as completed",
+    "no_show": "marked as a no-show",
+    "reschedule": "rescheduled",
+}
+_STATUS_WORDS = {
+    "pending_payment": "awaiting payment",
+    "pending_confirmation": "awaiting confirmation",
+    "confirmed": "confirmed",
+    "rejected": "rejected",
+    "cancelled": "cancelled",
+    "completed": "completed",
+    "no_show": "marked as a no-show",
+}
+_HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Appointment:
+    """The facts of an appointment the rules read and write. Instants are aware."""
+
+    status: str
+    payment_status: str
+    starts_at: datetime
+    ends_at: datetime
+    sequence: int
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+        if self.payment_status not in PAYMENT_STATUSES:
+            raise ValueError(f"unknown payment status {self.payment_status!r}")
+        for name in ("starts_at", "ends_at"):
+            moment: datetime = getattr(self, name)
+            if moment.tzinfo is None or moment.utcoffset() is None:
+                raise ValueError(f"{name} must be timezone-aware")
+        if _utc(self.ends_at) <= _utc(self.starts_at):
+            raise ValueError("an appointment must end after it starts")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What a professional allows clients: how many hours ahead they may still change a booking."""
+
+    cancellation_notice_hours: int = 24
+    reschedule_notice_hours: int = 24
+
+    def __post_init__(self) -> None:
+        if self.cancellation_notice_hours < 0 or self.reschedule_notice_hours < 0:
+            raise ValueError("notice hours must not be negative")
+
+    def notice_hours(self, action: str) -> int:
+        return (
+            self.cancellation_notice_hours if action == "cancel" else self.reschedule_notice_hours
+        )
+
+    def deadline(self, action: str, starts_at: datetime) -> datetime:
+        """The last moment a client may still take this action (cancel or reschedule)."""
+        return _utc(starts_at) - _HOUR * self.notice_hours(action)
+
+    def client_may(self, action: str, starts_at: datetime, now: datetime) -> bool:
+        return action in CLIENT_ACTIONS and _utc(now) <= self.deadline(action, starts_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What an action does to an appointment: its facts before and after."""
+
+    action: str
+    role: Role
+    before: Appointment
+    after: Appointment
+
+    @property
+    def moved(self) -> bool:
+        return _utc(self.before.starts_at) != _utc(self.after.starts_at) or _utc(
+            self.before.ends_at
+        ) != _utc(self.after.ends_at)
+
+    @property
+    def status_changed(self) -> bool:
+        return self.before.status != self.after.status
+
+
+def permit(
+    appointment: Appointment, action: str, *, role: Role, policy: Policy, now: datetime
+) -> tuple[str, str]:
+    """The status and payment status ``action`` leads to, or the error that refuses it (rules
+    1 to 4 of the module). A reschedule is checked here before its target slot is looked at."""
+    if action not in ACTIONS:
+        raise ValidationFailed(
+            "Unknown action", fields={"action": f"must be one of: {', '.join(ACTIONS)}"}
+        )
+    if role == "client" and action not in CLIENT_ACTIONS:
+        raise Forbidden(f"Only the professional can have an appointment {_VERBS[action]}")
+    status = appointment.status
+    target = TRANSITIONS[action].get(status)
+    if target is None:
+        raise InvalidTransition(
+            f"An appointment {_STATUS_WORDS[status]} cannot be {_VERBS[action]}"
+        )
+    payment = appointment.payment_status
+    if action == "paid":
+        if payment not in UNPAID:
+            raise InvalidTransition(f"This appointment's payment is already {payment}")
+        payment = "paid"
+    if action in ("complete", "no_show") and _utc(now) < _utc(appointment.starts_at):
+        raise InvalidTransition(
+            f"An appointment can be {_VERBS[action]} only once its session has started"
+        )
+    if role == "client" and not policy.client_may(action, appointment.starts_at, now):
+        raise Forbidden(_policy_message(action, policy))
+    return target, payment
+
+
+def decide(
+    appointment: Appointment,
+    action: str,
+    *,
+    role: Role,
+    policy: Policy,
+    now: datetime,
+    new_range: tuple[datetime, datetime] | None = None,
+) -> Change:
+    """The change ``action`` makes, or the error that refuses it (see ``permit``).
+
+    ``new_range`` is the slot a reschedule moves to; the caller has checked that it is a real
+    free slot of the professional (``agenda.domain.slots.find_slot``).
+    """
+    status, payment = permit(appointment, action, role=role, policy=policy, now=now)
+    starts_at, ends_at = appointment.starts_at, appointment.ends_at
+    if action == "reschedule":
+        if new_range is None:
+            raise ValueError("a reschedule needs the new range")
+        starts_at, ends_at = new_range
+        if _utc(starts_at) == _utc(appointment.starts_at):
+            raise ValidationFailed(
+                "The appointment is already at that time",
+                fields={"startsAt": "must differ from the appointment's current time"},
+            )
+    after = Appointment(status, payment, starts_at, ends_at, appointment.sequence)
+    change = Change(action, role, appointment, after)
+    if change.moved or CALENDAR_STATUS[appointment.status] != CALENDAR_STATUS[status]:
+        change = replace(change, after=replace(after, sequence=appointment.sequence + 1))
+    return change
+
+
+def _policy_message(action: str, policy: Policy) -> str:
+    hours = policy.notice_hours(action)
+    verb = "cancelled" if action == "cancel" else "rescheduled"
+    if hours == 0:
+        return (
+            f"This appointment can no longer be {verb} online: it has started."
+            " Please contact the professional."
+        )
+    return (
+        f"Appointments with this professional can be {verb} online up to {hours} hours before"
+        " they start. Please contact the professional."
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    # Within one zone Python compares wall fields (PEP 495); in UTC that is the instant.
+    return moment.astimezone(UTC)

@@ -1,0 +1,387 @@
+"""The appointment state machine and the client policy, as pure rules: every (state, action)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agenda.domain.appointment_messages import Audience, messages_for
+from agenda.domain.errors import (
+    DomainError,
+    Forbidden,
+    InvalidTransition,
+    ValidationFailed,
+)
+from agenda.domain.lifecycle import (
+    ACTIONS,
+    CLIENT_ACTIONS,
+    PAYMENT_STATUSES,
+    STATUSES,
+    Appointment,
+    Policy,
+    decide,
+)
+from agenda.domain.messages import Party
+
+pytestmark = pytest.mark.unit
+
+STARTS = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
+ENDS = STARTS + timedelta(minutes=50)
+BEFORE = STARTS - timedelta(hours=72)  # well inside the default 24-hour notice
+STARTED = STARTS + timedelta(minutes=10)
+NEW_RANGE = (STARTS + timedelta(days=1), ENDS + timedelta(days=1))
+POLICY = Policy()
+
+X = None  # the transition is refused: 409 INVALID_TRANSITION
+# Written out by hand from the product rules, independently of the module's table:
+# status -> action -> status after, for the professional, before the session starts.
+PROFESSIONAL_BEFORE: dict[str, dict[str, str | None]] = {
+    "pending_payment": {
+        "confirm": "confirmed",
+        "reject": "rejected",
+        "cancel": "cancelled",
+        "paid": "confirmed",
+        "complete": X,
+        "no_show": X,
+        "reschedule": "pending_payment",
+    },
+    "pending_confirmation": {
+        "confirm": "confirmed",
+        "reject": "rejected",
+        "cancel": "cancelled",
+        "paid": "pending_confirmation",
+        "complete": X,
+        "no_show": X,
+        "reschedule": "pending_confirmation",
+    },
+    "confirmed": {
+        "confirm": X,
+        "reject": X,
+        "cancel": "cancelled",
+        "paid": "confirmed",
+        "complete": X,  # not before the session starts
+        "no_show": X,
+        "reschedule": "confirmed",
+    },
+    "rejected": dict.fromkeys(ACTIONS, X),
+    "cancelled": dict.fromkeys(ACTIONS, X),
+    "completed": {**dict.fromkeys(ACTIONS, X), "paid": "completed"},
+    "no_show": {**dict.fromkeys(ACTIONS, X), "paid": "no_show"},
+}
+# Once the session has started, a confirmed appointment can be completed or marked a no-show.
+PROFESSIONAL_STARTED = {
+    status: {
+        **actions,
+        **({"complete": "completed", "no_show": "no_show"} if status == "confirmed" else {}),
+    }
+    for status, actions in PROFESSIONAL_BEFORE.items()
+}
+# Changes a calendar copy must pick up: new times, or tentative/confirmed/cancelled changed.
+BUMPS = {
+    ("pending_payment", "confirm"),
+    ("pending_payment", "reject"),
+    ("pending_payment", "cancel"),
+    ("pending_payment", "paid"),
+    ("pending_payment", "reschedule"),
+    ("pending_confirmation", "confirm"),
+    ("pending_confirmation", "reject"),
+    ("pending_confirmation", "cancel"),
+    ("pending_confirmation", "reschedule"),
+    ("confirmed", "cancel"),
+    ("confirmed", "reschedule"),
+}
+
+
+def appointment(status: str, payment: str = "none", sequence: int = 3) -> Appointment:
+    return Appointment(status, payment, STARTS, ENDS, sequence)
+
+
+def test_the_tables_cover_every_status_and_action() -> None:
+    assert set(PROFESSIONAL_BEFORE) == set(STATUSES)
+    for actions in PROFESSIONAL_BEFORE.values():
+        assert set(actions) == set(ACTIONS)
+
+
+@pytest.mark.parametrize("moment", ["before", "started"])
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("status", STATUSES)
+def test_every_state_and_action_for_the_professional(status: str, action: str, moment: str) -> None:
+    now = BEFORE if moment == "before" else STARTED
+    expected = (PROFESSIONAL_BEFORE if moment == "before" else PROFESSIONAL_STARTED)[status][action]
+    current = appointment(status)
+    if expected is None:
+        with pytest.raises(InvalidTransition):
+            decide(
+                current, action, role="professional", policy=POLICY, now=now, new_range=NEW_RANGE
+            )
+        return
+    change = decide(
+        current, action, role="professional", policy=POLICY, now=now, new_range=NEW_RANGE
+    )
+    assert change.after.status == expected
+    assert change.before == current
+    assert change.after.payment_status == ("paid" if action == "paid" else "none")
+    moved = action == "reschedule"
+    assert (change.after.starts_at, change.after.ends_at) == (
+        NEW_RANGE if moved else (STARTS, ENDS)
+    )
+    bumped = (status, action) in BUMPS
+    assert change.after.sequence == current.sequence + (1 if bumped else 0)
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("status", STATUSES)
+def test_every_state_and_action_for_the_client(status: str, action: str) -> None:
+    current = appointment(status)
+    if action not in CLIENT_ACTIONS:
+        # Refused for who asks, before the status is looked at.
+        with pytest.raises(Forbidden):
+            decide(current, action, role="client", policy=POLICY, now=BEFORE, new_range=NEW_RANGE)
+        return
+    expected = PROFESSIONAL_BEFORE[status][action]
+    if expected is None:
+        with pytest.raises(InvalidTransition):
+            decide(current, action, role="client", policy=POLICY, now=BEFORE, new_range=NEW_RANGE)
+        return
+    change = decide(current, action, role="client", policy=POLICY, now=BEFORE, new_range=NEW_RANGE)
+    assert change.after.status == expected
+
+
+@pytest.mark.parametrize("payment", ["paid", "refunded"])
+def test_paid_needs_an_unpaid_appointment(payment: str) -> None:
+    with pytest.raises(InvalidTransition, match=payment):
+        decide(
+            appointment("confirmed", payment),
+            "paid",
+            role="professional",
+            policy=POLICY,
+            now=BEFORE,
+        )
+
+
+@pytest.mark.parametrize("payment", ["none", "pending", "failed"])
+def test_paid_from_any_unpaid_state(payment: str) -> None:
+    change = decide(
+        appointment("confirmed", payment), "paid", role="professional", policy=POLICY, now=BEFORE
+    )
+    assert change.after.payment_status == "paid"
+
+
+@pytest.mark.parametrize("action", ["archive", "", "CONFIRM", "delete"])
+def test_an_unknown_action_is_a_validation_error(action: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        decide(appointment("confirmed"), action, role="professional", policy=POLICY, now=BEFORE)
+    assert "action" in refused.value.fields
+
+
+def test_a_reschedule_to_the_same_time_is_refused() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        decide(
+            appointment("confirmed"),
+            "reschedule",
+            role="professional",
+            policy=POLICY,
+            now=BEFORE,
+            new_range=(STARTS.astimezone(UTC), ENDS),
+        )
+    assert "startsAt" in refused.value.fields
+
+
+# -- the policy --------------------------------------------------------------------------------
+
+
+@given(
+    notice=st.integers(min_value=0, max_value=720),
+    minutes_before=st.integers(min_value=-10_000, max_value=50_000),
+    action=st.sampled_from(sorted(CLIENT_ACTIONS)),
+)
+def test_clients_may_change_until_the_notice_and_the_professional_always(
+    notice: int, minutes_before: int, action: str
+) -> None:
+    policy = Policy(cancellation_notice_hours=notice, reschedule_notice_hours=notice)
+    now = STARTS - timedelta(minutes=minutes_before)
+    allowed = minutes_before >= notice * 60
+    current = appointment("confirmed")
+    if allowed:
+        decide(current, action, role="client", policy=policy, now=now, new_range=NEW_RANGE)
+    else:
+        with pytest.raises(Forbidden, match="contact the professional"):
+            decide(current, action, role="client", policy=policy, now=now, new_range=NEW_RANGE)
+    decide(current, action, role="professional", policy=policy, now=now, new_range=NEW_RANGE)
+
+
+def test_cancel_and_reschedule_notices_are_separate() -> None:
+    policy = Policy(cancellation_notice_hours=48, reschedule_notice_hours=2)
+    now = STARTS - timedelta(hours=10)
+    with pytest.raises(Forbidden, match="48 hours"):
+        decide(appointment("confirmed"), "cancel", role="client", policy=policy, now=now)
+    change = decide(
+        appointment("confirmed"),
+        "reschedule",
+        role="client",
+        policy=policy,
+        now=now,
+        new_range=NEW_RANGE,
+    )
+    assert change.after.starts_at == NEW_RANGE[0]
+
+
+def test_the_deadline_is_an_instant_whatever_zone_the_start_is_written_in() -> None:
+    local = STARTS.astimezone(ZoneInfo("America/Sao_Paulo"))
+    assert Policy().deadline("cancel", local) == STARTS - timedelta(hours=24)
+
+
+@given(
+    status=st.sampled_from(STATUSES),
+    payment=st.sampled_from(PAYMENT_STATUSES),
+    action=st.text(max_size=12) | st.sampled_from(ACTIONS),
+    role=st.sampled_from(["professional", "client"]),
+    offset=st.integers(min_value=-5_000, max_value=5_000),
+    notice=st.integers(min_value=0, max_value=100),
+)
+def test_decide_answers_every_request_with_a_change_or_a_domain_error(
+    status: str, payment: str, action: str, role: str, offset: int, notice: int
+) -> None:
+    current = Appointment(status, payment, STARTS, ENDS, 0)
+    policy = Policy(notice, notice)
+    try:
+        change = decide(
+            current,
+            action,
+            role=role,  # type: ignore[arg-type]
+            policy=policy,
+            now=STARTS + timedelta(minutes=offset),
+            new_range=NEW_RANGE,
+        )
+    except DomainError:
+        return
+    assert action in ACTIONS
+    assert role == "professional" or action in CLIENT_ACTIONS
+    assert change.after.sequence in (0, 1)
+    assert change.after.status in STATUSES
+
+
+# -- who is told -------------------------------------------------------------------------------
+
+APPOINTMENT_ID = UUID("0b7e3c1a-5d2f-4e8b-9c61-7a4d2e9f1b30")
+PRO = Party("Dra. Ana Souza", "+5511987650001", "ana@example.com")
+CLIENT = Party("Maria Silva", "+5511987654321", None)
+
+
+def audience(**overrides: object) -> Audience:
+    values: dict[str, object] = {
+        "appointment_id": APPOINTMENT_ID,
+        "professional": PRO,
+        "client": CLIENT,
+        "timezone": "America/Sao_Paulo",
+        "locale": "pt-BR",
+        "manage_url": "https://app.example/manage/x?token=t",
+        "register_url": "https://app.example/register?invite=t",
+        "booking_url": "https://app.example/p/dr-ana",
+    }
+    values.update(overrides)
+    return Audience(**values)  # type: ignore[arg-type]
+
+
+def sent(
+    status: str, action: str, role: str = "professional", **overrides: object
+) -> list[tuple[str, str, str]]:
+    change = decide(
+        appointment(status),
+        action,
+        role=role,  # type: ignore[arg-type]
+        policy=POLICY,
+        now=BEFORE if action not in ("complete", "no_show") else STARTED,
+        new_range=NEW_RANGE,
+    )
+    return [
+        (m["template"], m["audience"], m["channel"])
+        for m in messages_for(change, audience(**overrides))
+    ]
+
+
+def test_each_change_tells_the_right_people() -> None:
+    assert sent("pending_confirmation", "confirm") == [("booking_confirmed", "client", "whatsapp")]
+    assert sent("pending_payment", "paid") == [("booking_confirmed", "client", "whatsapp")]
+    assert sent("pending_confirmation", "reject") == [("booking_rejected", "client", "whatsapp")]
+    assert sent("confirmed", "cancel") == [("cancelled_by_professional", "client", "whatsapp")]
+    assert sent("confirmed", "cancel", role="client") == [
+        ("cancelled_by_client", "professional", "whatsapp"),
+        ("cancelled_by_client", "professional", "email"),
+    ]
+    assert sent("confirmed", "reschedule") == [
+        ("rescheduled", "client", "whatsapp"),
+        ("rescheduled", "professional", "whatsapp"),
+        ("rescheduled", "professional", "email"),
+    ]
+    for status, action in [
+        ("confirmed", "paid"),
+        ("pending_confirmation", "paid"),
+        ("confirmed", "complete"),
+        ("confirmed", "no_show"),
+    ]:
+        assert sent(status, action) == [], (status, action)
+
+
+def test_client_messages_carry_the_guest_link_and_the_invite_only_without_an_account() -> None:
+    change = decide(
+        appointment("pending_confirmation"),
+        "confirm",
+        role="professional",
+        policy=POLICY,
+        now=BEFORE,
+    )
+    [message] = messages_for(change, audience())
+    params = message["params"]
+    assert params["manageUrl"] == "https://app.example/manage/x?token=t"
+    assert params["registerUrl"] == "https://app.example/register?invite=t"
+    assert params["startsAt"] == "2030-03-04T09:00:00-03:00"
+    assert params["timezone"] == "America/Sao_Paulo"
+    assert message["messageKey"] == f"{APPOINTMENT_ID}:4:booking_confirmed:whatsapp:client"
+    [registered] = messages_for(change, audience(register_url=None))
+    assert "registerUrl" not in registered["params"]
+
+
+def test_the_professional_never_gets_the_clients_link() -> None:
+    change = decide(
+        appointment("confirmed"),
+        "reschedule",
+        role="client",
+        policy=POLICY,
+        now=BEFORE,
+        new_range=NEW_RANGE,
+    )
+    messages = messages_for(change, audience(reason="Viagem"))
+    for message in messages:
+        assert ("manageUrl" in message["params"]) == (message["audience"] == "client")
+        assert message["params"]["previousStartsAt"] == "2030-03-04T09:00:00-03:00"
+        assert message["params"]["startsAt"] == "2030-03-05T09:00:00-03:00"
+        assert message["params"]["movedBy"] == "client"
+        assert message["params"]["reason"] == "Viagem"
+
+
+def test_a_second_reschedule_is_a_new_message() -> None:
+    first = decide(
+        appointment("confirmed", sequence=1),
+        "reschedule",
+        role="professional",
+        policy=POLICY,
+        now=BEFORE,
+        new_range=NEW_RANGE,
+    )
+    second = decide(
+        first.after,
+        "reschedule",
+        role="professional",
+        policy=POLICY,
+        now=BEFORE,
+        new_range=(STARTS + timedelta(days=2), ENDS + timedelta(days=2)),
+    )
+    keys = {m["messageKey"] for c in (first, second) for m in messages_for(c, audience())}
+    assert len(keys) == 6
+    assert second.after.sequence == 3
