@@ -385,3 +385,15 @@ def test_a_second_reschedule_is_a_new_message() -> None:
     keys = {m["messageKey"] for c in (first, second) for m in messages_for(c, audience())}
     assert len(keys) == 6
     assert second.after.sequence == 3
+
+
+def test_the_documented_contract_names_the_same_statuses_and_actions() -> None:
+    """The OpenAPI models spell these out as literals; they must not drift from the domain."""
+    from typing import get_args
+
+    from agenda.contract import AppointmentAction, LifecycleStatus, PaymentStatus
+    from agenda.domain.lifecycle import ACTIONS, PAYMENT_STATUSES, STATUSES
+
+    assert get_args(LifecycleStatus) == STATUSES
+    assert get_args(PaymentStatus) == PAYMENT_STATUSES
+    assert get_args(AppointmentAction) == ACTIONS
