@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: dev test lint typecheck unit integration e2e bench openapi sam-validate sam-build clean
+.PHONY: dev test lint typecheck unit bench openapi sam-validate sam-build clean
 
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
 	@test -n "$(PYTHON_312)" || { echo "Python 3.12 is required" >&2; exit 1; }
@@ -42,9 +42,11 @@ typecheck: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit
 
-## Measure cold start, warm latency, slot generation and the booking write against baselines.
+## Measure cold start, warm latency, slot generation, the booking write and the reminder job
+## against baselines measured in the same run.
 bench: $(VENV)/.installed
 	$(PY) -m infra.bench
+	$(PY) -m infra.bench_jobs
 
 ## Write the OpenAPI 3.1 document generated from the code's models.
 openapi: $(VENV)/.installed

@@ -113,7 +113,8 @@ def make_professional(db: pg8000.native.Connection) -> MakeProfessional:
         auto_confirm: bool = False,
         active: bool = True,
         email: str | None = "pro@example.com",
-        profession: str = "Psicóloga",
+        # Not a demo profession: test professionals must not show up as the demo's "related".
+        profession: str = "Terapeuta (teste)",
         horizon_days: int = 60,
     ) -> Professional:
         slug = f"pro-{uuid.uuid4().hex[:12]}"

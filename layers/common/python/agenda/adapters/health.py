@@ -1,0 +1,82 @@
+"""What the watchdog asks outside systems: a WhatsApp instance's connection state (Evolution
+API) and the depth of the notifications dead-letter queue (SQS)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
+
+import requests
+
+if TYPE_CHECKING:
+    from agenda.settings import WatchdogSettings
+
+
+class CheckFailed(Exception):
+    """The provider could not say (unreachable, timed out, answered an error)."""
+
+
+class ConnectionStates(Protocol):
+    def state(self, instance: str) -> str:
+        """The instance's state ("open", "close", "connecting", "missing"); raises
+        CheckFailed when the provider cannot tell."""
+        ...
+
+
+class QueueDepth(Protocol):
+    def depth(self) -> int: ...
+
+
+class EvolutionConnectionStates:
+    """GET {WHATSAPP_API_URL}/instance/connectionState/{instance} with the apikey header."""
+
+    def __init__(self, settings: WatchdogSettings, session: requests.Session | None = None) -> None:
+        self._settings = settings
+        self._session = session or requests.Session()
+
+    def state(self, instance: str) -> str:
+        s = self._settings
+        try:
+            answer = self._session.get(
+                f"{s.whatsapp_url}/instance/connectionState/{quote(instance, safe='')}",
+                headers={"apikey": s.whatsapp_key()},
+                timeout=s.timeout_seconds,
+            )
+        except requests.RequestException as exc:
+            raise CheckFailed(type(exc).__name__) from exc
+        if answer.status_code == 404:
+            return "missing"  # the provider does not know the instance: nothing goes through it
+        if answer.status_code != 200:
+            raise CheckFailed(f"provider answered {answer.status_code}")
+        try:
+            state = answer.json()["instance"]["state"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CheckFailed("unexpected answer") from exc
+        if not isinstance(state, str) or not state:
+            raise CheckFailed("unexpected answer")
+        return state
+
+
+class SqsQueueDepth:
+    """ApproximateNumberOfMessages of the dead-letter queue; boto3 loads on first use."""
+
+    def __init__(self, settings: WatchdogSettings) -> None:
+        self._settings = settings
+        self._client: Any = None
+
+    def depth(self) -> int:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            self._client = boto3.client(
+                "sqs",
+                region_name=self._settings.region,
+                endpoint_url=self._settings.sqs_endpoint_url,
+                config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3}),
+            )
+        answer = self._client.get_queue_attributes(
+            QueueUrl=self._settings.dead_letter_queue_url,
+            AttributeNames=["ApproximateNumberOfMessages"],
+        )
+        return int(answer["Attributes"]["ApproximateNumberOfMessages"])

@@ -1,0 +1,282 @@
+"""SQL of the daily jobs: reminder and agenda pages, the WhatsApp instances in use, the checks'
+record and the failed deliveries of the last day. Every value goes as a parameter.
+
+The reminder pages walk appointments_confirmed_starts_idx (starts_at WHERE status =
+'confirmed') by keyset, (starts_at, id) after the last row of the previous page, within the
+union of the per-zone windows; the join with the windows keeps each appointment to its own
+professional's zone. Rows whose messages are already in the outbox are skipped right in the
+query, so a re-run reads almost nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from agenda.adapters.repository import OutboxMessage
+from agenda.domain.reminders import AGENDA_STATUSES, Agenda, AgendaItem, Upcoming, Window
+
+if TYPE_CHECKING:
+    from agenda.adapters.postgres import Database, Transaction
+
+ACTIVE_ZONES_SQL = "SELECT DISTINCT timezone FROM professionals WHERE active ORDER BY timezone"
+
+# The key expression repeats agenda.domain.messages.message_key, so that a row whose messages
+# were queued by an earlier run is not even read (tests hold the two together).
+REMINDER_PAGE_SQL = """
+SELECT a.id, a.sequence, a.starts_at, a.ends_at,
+       p.id AS professional_id, p.name AS professional_name, p.timezone, p.locale,
+       c.name AS client_name, c.phone AS client_phone, c.email AS client_email
+FROM appointments a
+JOIN professionals p ON p.id = a.professional_id
+JOIN clients c ON c.id = a.client_id
+JOIN unnest(CAST(:zones AS text[]), CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]))
+     AS w(zone, lo, hi) ON w.zone = p.timezone
+WHERE a.status = 'confirmed'
+  AND a.starts_at >= :after_starts_at AND a.starts_at < :until
+  AND (a.starts_at > :after_starts_at OR a.id > CAST(:after_id AS uuid))
+  AND a.starts_at >= w.lo AND a.starts_at < w.hi
+  AND p.active
+  AND NOT (
+      (c.phone IS NULL OR EXISTS (
+          SELECT 1 FROM notification_outbox o
+          WHERE o.message_key = concat_ws(':', a.id, a.sequence, CAST(:template AS text),
+                                          'whatsapp', 'client')))
+      AND (c.email IS NULL OR EXISTS (
+          SELECT 1 FROM notification_outbox o
+          WHERE o.message_key = concat_ws(':', a.id, a.sequence, CAST(:template AS text),
+                                          'email', 'client'))))
+ORDER BY a.starts_at, a.id
+LIMIT :limit
+"""
+
+# Professionals by id, each with the live appointments of their local day (one probe of
+# appointments_professional_starts_id_idx each); those with none, or whose agenda was queued
+# already, are passed over in the query.
+AGENDA_PAGE_SQL = """
+SELECT p.id, p.name, p.phone, p.email, p.timezone, p.locale, w.day, day.items
+FROM professionals p
+JOIN unnest(CAST(:zones AS text[]), CAST(:days AS date[]), CAST(:starts AS timestamptz[]),
+            CAST(:ends AS timestamptz[])) AS w(zone, day, lo, hi) ON w.zone = p.timezone
+CROSS JOIN LATERAL (
+    SELECT json_agg(json_build_array(extract(epoch FROM a.starts_at), c.name, a.status)
+                    ORDER BY a.starts_at, a.id) AS items
+    FROM appointments a JOIN clients c ON c.id = a.client_id
+    WHERE a.professional_id = p.id
+      AND a.starts_at >= w.lo AND a.starts_at < w.hi
+      AND a.status = ANY(CAST(:statuses AS text[]))
+) day
+WHERE p.active AND p.id > CAST(:after_id AS uuid) AND day.items IS NOT NULL
+  AND NOT (
+      (p.phone IS NULL OR EXISTS (
+          SELECT 1 FROM notification_outbox o
+          WHERE o.message_key = concat_ws(':', p.id, to_char(w.day, 'YYYYMMDD')::int,
+                                          'daily_agenda', 'whatsapp', 'professional')))
+      AND (p.email IS NULL OR EXISTS (
+          SELECT 1 FROM notification_outbox o
+          WHERE o.message_key = concat_ws(':', p.id, to_char(w.day, 'YYYYMMDD')::int,
+                                          'daily_agenda', 'email', 'professional'))))
+ORDER BY p.id
+LIMIT :limit
+"""
+
+# The instances messages go through: the professionals' own, and the platform's.
+INSTANCES_IN_USE_SQL = """
+SELECT DISTINCT whatsapp_instance AS instance FROM professionals
+WHERE active AND whatsapp_instance IS NOT NULL AND btrim(whatsapp_instance) <> ''
+ORDER BY 1
+"""
+
+PROFESSIONALS_ON_INSTANCES_SQL = """
+SELECT id, name, email, timezone, locale, whatsapp_instance AS instance FROM professionals
+WHERE active AND whatsapp_instance = ANY(CAST(:instances AS text[]))
+ORDER BY id
+"""
+
+RECORD_CHECKS_SQL = """
+INSERT INTO whatsapp_instance_checks (instance, state, alerts, error, checked_at)
+SELECT * FROM unnest(CAST(:instances AS text[]), CAST(:states AS text[]),
+                     CAST(:alerts AS integer[]), CAST(:errors AS text[]),
+                     CAST(:checked_ats AS timestamptz[]))
+"""
+
+# The outbox rows of one page, each with its own professional (the rows cascade with them). A
+# message already queued under its key (an earlier or an overlapping run) is not queued again.
+ENQUEUE_SQL = """
+INSERT INTO notification_outbox (message_key, payload, professional_id)
+SELECT item -> 'envelope' ->> 'messageKey', item -> 'envelope',
+       CAST(item ->> 'professionalId' AS uuid)
+FROM jsonb_array_elements(CAST(:items AS jsonb)) AS item
+ON CONFLICT (message_key) DO NOTHING
+RETURNING id, message_key, payload
+"""
+
+FAILED_DELIVERIES_SQL = """
+SELECT count(*) AS failed FROM notification_deliveries
+WHERE status IN ('failed', 'undeliverable', 'unknown') AND updated_at >= :since
+"""
+
+# Before the first page: no uuid sorts before this one.
+FIRST_ID = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where the next reminder page starts: after this (starts_at, id)."""
+
+    starts_at: datetime
+    appointment_id: UUID | str = FIRST_ID
+
+
+@dataclass(frozen=True, slots=True)
+class ProfessionalOnInstance:
+    id: UUID
+    name: str
+    email: str | None
+    timezone: str
+    locale: str
+    instance: str
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceCheck:
+    instance: str
+    state: str | None  # None: the check itself failed
+    alerts: int
+    error: str | None
+    checked_at: datetime
+
+
+def enqueue(tx: Transaction, items: list[tuple[UUID, dict[str, Any]]]) -> list[OutboxMessage]:
+    """Queue (professional, envelope) pairs in the caller's transaction; return the rows this
+    call wrote. Dispatch them after the transaction commits."""
+    if not items:
+        return []
+    payload = [{"professionalId": str(pid), "envelope": env} for pid, env in items]
+    rows = tx.query(ENQUEUE_SQL, items=json.dumps(payload))
+    return [OutboxMessage(r["id"], r["message_key"], r["payload"]) for r in rows]
+
+
+def active_zones(db: Database) -> list[str]:
+    return [row["timezone"] for row in db.query(ACTIVE_ZONES_SQL)]
+
+
+def reminder_page(
+    tx: Transaction,
+    *,
+    template: str,
+    windows: Mapping[str, Window],
+    after: Cursor,
+    limit: int,
+) -> list[Upcoming]:
+    """The next `limit` confirmed appointments inside their professional's window, in
+    (starts_at, id) order, whose reminders are not queued yet."""
+    zones = list(windows)
+    until = max(window.end for window in windows.values())
+    rows = tx.query(
+        REMINDER_PAGE_SQL,
+        zones=zones,
+        starts=[windows[zone].start for zone in zones],
+        ends=[windows[zone].end for zone in zones],
+        after_starts_at=after.starts_at,
+        after_id=str(after.appointment_id),
+        until=until,
+        template=template,
+        limit=limit,
+    )
+    return [
+        Upcoming(
+            appointment_id=row["id"],
+            sequence=row["sequence"],
+            starts_at=row["starts_at"],
+            ends_at=row["ends_at"],
+            professional_id=row["professional_id"],
+            professional_name=row["professional_name"],
+            timezone=row["timezone"],
+            locale=row["locale"],
+            client_name=row["client_name"],
+            client_phone=row["client_phone"],
+            client_email=row["client_email"],
+        )
+        for row in rows
+    ]
+
+
+def agenda_page(
+    tx: Transaction,
+    *,
+    days: Mapping[str, tuple[date, Window]],
+    after_id: UUID | str,
+    limit: int,
+) -> list[Agenda]:
+    """The next `limit` professionals (by id) with appointments on their local day and no
+    agenda queued for it yet."""
+    zones = list(days)
+    rows = tx.query(
+        AGENDA_PAGE_SQL,
+        zones=zones,
+        days=[days[zone][0] for zone in zones],
+        starts=[days[zone][1].start for zone in zones],
+        ends=[days[zone][1].end for zone in zones],
+        statuses=list(AGENDA_STATUSES),
+        after_id=str(after_id),
+        limit=limit,
+    )
+    return [
+        Agenda(
+            professional_id=row["id"],
+            professional_name=row["name"],
+            phone=row["phone"],
+            email=row["email"],
+            timezone=row["timezone"],
+            locale=row["locale"],
+            day=row["day"],
+            items=[
+                AgendaItem(datetime.fromtimestamp(float(epoch), UTC), name, status)
+                for epoch, name, status in row["items"]
+            ],
+        )
+        for row in rows
+    ]
+
+
+def instances_in_use(db: Database) -> list[str]:
+    return [row["instance"] for row in db.query(INSTANCES_IN_USE_SQL)]
+
+
+def professionals_on(db: Database, instances: list[str]) -> list[ProfessionalOnInstance]:
+    if not instances:
+        return []
+    return [
+        ProfessionalOnInstance(
+            id=row["id"],
+            name=row["name"],
+            email=row["email"],
+            timezone=row["timezone"],
+            locale=row["locale"],
+            instance=row["instance"],
+        )
+        for row in db.query(PROFESSIONALS_ON_INSTANCES_SQL, instances=instances)
+    ]
+
+
+def record_checks(tx: Transaction, checks: list[InstanceCheck]) -> None:
+    if not checks:
+        return
+    tx.execute(
+        RECORD_CHECKS_SQL,
+        instances=[c.instance for c in checks],
+        states=[c.state if c.state is not None else "error" for c in checks],
+        alerts=[c.alerts for c in checks],
+        errors=[c.error for c in checks],
+        checked_ats=[c.checked_at for c in checks],
+    )
+
+
+def failed_deliveries_since(db: Database, since: datetime) -> int:
+    rows: list[dict[str, Any]] = db.query(FAILED_DELIVERIES_SQL, since=since)
+    return int(rows[0]["failed"]) if rows else 0
