@@ -219,3 +219,61 @@ class GuestLinkSettings:
         if len(value) < 16:
             raise SettingsError("the guest link secret must have at least 16 bytes")
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSettings:
+    """The reminder job: how many appointments one page (one short transaction) holds."""
+
+    page_size: int
+
+    @classmethod
+    def from_env(cls) -> ReminderSettings:
+        return cls(page_size=_int("REMINDER_PAGE_SIZE", 1000, minimum=1))
+
+
+@dataclass(frozen=True, slots=True)
+class WatchdogSettings:
+    """The WhatsApp watchdog: the provider's connection-state API, the dead-letter queue it
+    measures, and the thresholds at which it alerts (a measure at or above its threshold).
+
+    The Evolution API key is WHATSAPP_API_KEY locally; on AWS the secret that
+    WHATSAPP_API_KEY_SECRET_ARN names, read on first use.
+    """
+
+    whatsapp_url: str
+    whatsapp_instance: str
+    whatsapp_key_value: str | None
+    whatsapp_key_secret_arn: str | None
+    dead_letter_queue_url: str
+    region: str
+    sqs_endpoint_url: str | None
+    dead_letter_threshold: int
+    failed_threshold: int
+    timeout_seconds: float
+
+    @classmethod
+    def from_env(cls) -> WatchdogSettings:
+        key = os.environ.get("WHATSAPP_API_KEY", "").strip() or None
+        return cls(
+            whatsapp_url=_required("WHATSAPP_API_URL").rstrip("/"),
+            whatsapp_instance=_required("WHATSAPP_INSTANCE"),
+            whatsapp_key_value=key,
+            whatsapp_key_secret_arn=None if key else _required("WHATSAPP_API_KEY_SECRET_ARN"),
+            dead_letter_queue_url=_required("NOTIFICATIONS_DLQ_URL"),
+            region=os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or "us-east-1",
+            sqs_endpoint_url=os.environ.get("SQS_ENDPOINT_URL") or None,
+            dead_letter_threshold=_int("WATCHDOG_DLQ_THRESHOLD", 1, minimum=1),
+            failed_threshold=_int("WATCHDOG_FAILED_THRESHOLD", 10, minimum=1),
+            timeout_seconds=_int("PROVIDER_TIMEOUT_MS", 5000, minimum=100) / 1000,
+        )
+
+    def whatsapp_key(self) -> str:
+        if self.whatsapp_key_value is not None:
+            return self.whatsapp_key_value
+        from agenda.adapters.secrets import secret_value
+
+        assert self.whatsapp_key_secret_arn is not None
+        return secret_value(self.whatsapp_key_secret_arn)
