@@ -420,6 +420,27 @@ def main() -> int:
             url, slug=heavy, session=30, windows="07:00-12:00,13:00-21:00", horizon=60
         )
         fill_appointments(url, pid, today + timedelta(days=1), 2000, 30)
+        # The full rule set: buffers, a step finer than the session, notice, an override and
+        # a blocked week, so the figure covers every rule the booking check applies.
+        conn = connect(url)
+        conn.run(
+            "UPDATE professionals SET buffer_before_minutes = 5, buffer_after_minutes = 10,"
+            " slot_step_minutes = 15, min_notice_minutes = 120 WHERE id = :p",
+            p=pid,
+        )
+        conn.run(
+            "INSERT INTO availability_overrides (professional_id, on_date, start_time, end_time)"
+            " VALUES (:p, :d, '10:00', '16:00')",
+            p=pid,
+            d=today + timedelta(days=10),
+        )
+        conn.run(
+            "INSERT INTO blocked_periods (professional_id, starts_on, ends_on) VALUES (:p, :a, :b)",
+            p=pid,
+            a=today + timedelta(days=30),
+            b=today + timedelta(days=36),
+        )
+        conn.close()
         from agenda.adapters.postgres import Database
         from agenda.adapters.repository import Repository
         from agenda.domain.slots import generate_slots

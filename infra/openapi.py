@@ -30,6 +30,7 @@ from agenda.contract import (
     AppointmentOut,
     AppointmentPage,
     AppointmentsQuery,
+    AvailabilityDocument,
     BookingCreated,
     BookingRequest,
     ErrorResponse,
@@ -178,6 +179,34 @@ OPERATIONS: dict[str, Operation] = {
             PayloadTooLarge,
             ServiceUnavailable,
         ),
+    ),
+    "GET /api/availability": Operation(
+        operation_id="getAvailability",
+        summary="The signed-in professional's availability and scheduling settings",
+        description=(
+            "Weekly windows (several a day), date overrides and blocked periods in the"
+            " professional's own time zone, and the settings the slot engine applies: session"
+            " length, buffers before and after, slot step, minimum notice, booking horizon."
+            " Overrides and blocked periods already past are left out. A user who is not a"
+            " professional gets 403."
+        ),
+        response=AvailabilityDocument,
+        errors=(Forbidden, ServiceUnavailable),
+    ),
+    "PUT /api/availability": Operation(
+        operation_id="replaceAvailability",
+        summary="Replace the availability and scheduling settings as a whole",
+        description=(
+            "Validated completely before anything is written, then replaced in one transaction:"
+            " a refused request changes nothing. Times are `HH:MM` on quarter hours, windows of"
+            " a day must not overlap and end after they start, the zone must exist; each bad"
+            " rule is named in `fields` (`weekly[2].end`, `overrides[0].date`, ...). Booked"
+            " appointments keep their times and the buffers they were booked with. Answers the"
+            " document as stored."
+        ),
+        body=AvailabilityDocument,
+        response=AvailabilityDocument,
+        errors=(ValidationFailed, Forbidden, PayloadTooLarge, ServiceUnavailable),
     ),
     "GET /api/guest/appointments/{id}": Operation(
         operation_id="viewGuestAppointment",

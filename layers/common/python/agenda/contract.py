@@ -398,3 +398,89 @@ class NotificationRead(Model):
 
 class NotificationsMarked(Model):
     marked: int
+
+
+# -- the professional's availability ------------------------------------------------------------
+# Documentation and response checks: PUT /api/availability is validated by the pure domain
+# (agenda.domain.availability), which names each bad rule ("weekly[2].end"); these models
+# describe the same document, and tests hold the two together.
+
+LocalTime = Annotated[
+    str,
+    Field(
+        pattern=r"^([01]\d|2[0-3]):(00|15|30|45)$",
+        description='local wall-clock time "HH:MM" on a quarter hour',
+    ),
+]
+
+
+class WeeklyWindowIn(Model):
+    weekday: Annotated[int, Field(ge=0, le=6, description="0 = Sunday ... 6 = Saturday")]
+    start: LocalTime
+    end: Annotated[LocalTime, Field(description="after start; a window never crosses midnight")]
+
+
+class WindowIn(Model):
+    start: LocalTime
+    end: LocalTime
+
+
+class DateOverrideIn(Model):
+    date: Annotated[date, Field(description="a local date; its windows replace the weekly ones")]
+    windows: Annotated[list[WindowIn], Field(min_length=1, max_length=12)]
+
+
+class BlockedPeriodIn(Model):
+    start: Annotated[date, Field(description="first blocked local date")]
+    end: Annotated[date, Field(description="last blocked local date, included; >= start")]
+    reason: Annotated[str | None, Field(max_length=200)] = None
+
+
+class AvailabilityDocument(Model):
+    """GET /api/availability answers it; PUT /api/availability replaces it as a whole.
+
+    Minutes are whole multiples of 5. Overrides before today and blocked periods that ended
+    before today (in the professional's zone) are dropped, so a document read earlier can
+    always be sent back. Windows of one day must not overlap (touching is fine), one override
+    a date, none inside a blocked period.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    timezone: Annotated[
+        str,
+        Field(
+            description="IANA zone; windows stay local hours when it changes, booked"
+            " appointments keep their instants"
+        ),
+    ]
+    session_duration: Annotated[int, Field(ge=5, le=480, multiple_of=5)]
+    buffer_before_minutes: Annotated[int, Field(ge=0, le=240, multiple_of=5)] = 0
+    buffer_after_minutes: Annotated[int, Field(ge=0, le=240, multiple_of=5)] = 0
+    slot_step_minutes: Annotated[
+        int | None,
+        Field(
+            ge=5,
+            le=480,
+            multiple_of=5,
+            description="minutes between candidate starts; null: one session after another,"
+            " buffers included",
+        ),
+    ] = None
+    min_notice_minutes: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=43_200,
+            multiple_of=5,
+            description="no booking may start sooner than this after it is made (120 = 2 hours)",
+        ),
+    ] = 0
+    booking_horizon_days: Annotated[
+        int, Field(ge=1, le=730, description="how many local days ahead clients may book")
+    ] = 60
+    weekly: Annotated[list[WeeklyWindowIn], Field(max_length=50)]
+    overrides: Annotated[list[DateOverrideIn], Field(max_length=366)] = []
+    blocked: Annotated[list[BlockedPeriodIn], Field(max_length=100)] = []

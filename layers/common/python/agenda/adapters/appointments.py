@@ -18,7 +18,12 @@ from uuid import UUID
 from pg8000.exceptions import DatabaseError
 
 from agenda.adapters.postgres import EXCLUSION_VIOLATION, sqlstate
-from agenda.adapters.repository import OutboxMessage, Repository
+from agenda.adapters.repository import (
+    BUSY_COLUMN,
+    SCHEDULE_RULES_COLUMNS,
+    OutboxMessage,
+    Repository,
+)
 from agenda.domain.errors import SlotTaken
 
 if TYPE_CHECKING:
@@ -52,29 +57,18 @@ LOCK_FOR_USER_SQL = FOR_USER_SQL + "FOR UPDATE OF a\n"
 FOR_GUEST_SQL = _APPOINTMENT_COLUMNS.format(role="'client'") + "WHERE a.id = :appointment_id\n"
 LOCK_FOR_GUEST_SQL = FOR_GUEST_SQL + "FOR UPDATE OF a\n"
 
-# What the slot engine needs to check a reschedule target, as agenda.service.schedule reads it;
-# the appointment being moved does not count as busy.
-RESCHEDULE_SCHEDULE_SQL = """
-SELECT p.timezone, p.session_duration, p.booking_horizon_days,
-       COALESCE((SELECT json_agg(json_build_array(av.day_of_week, av.start_time, av.end_time))
-                 FROM availability av WHERE av.professional_id = p.id), '[]') AS windows,
-       COALESCE((SELECT json_agg(json_build_array(o.on_date, o.start_time, o.end_time))
-                 FROM availability_overrides o
-                 WHERE o.professional_id = p.id AND o.on_date BETWEEN :first_day AND :last_day),
-                '[]') AS overrides,
-       COALESCE((SELECT json_agg(json_build_array(b.starts_on, b.ends_on))
-                 FROM blocked_periods b
-                 WHERE b.professional_id = p.id AND b.ends_on >= :first_day
-                   AND b.starts_on <= :last_day), '[]') AS blocked,
-       COALESCE((SELECT json_agg(json_build_array(extract(epoch FROM ap.starts_at),
-                                                  extract(epoch FROM ap.ends_at)))
-                 FROM appointments ap
-                 WHERE ap.professional_id = p.id AND ap.id <> :appointment_id
-                   AND ap.status NOT IN ('rejected', 'cancelled')
-                   AND ap.starts_at < :busy_until AND ap.ends_at > :busy_from), '[]') AS busy
+# What the slot engine needs to check a reschedule target: the columns the booking check
+# reads (agenda.adapters.repository), except that the appointment being moved is not busy.
+RESCHEDULE_SCHEDULE_SQL = (
+    "\nSELECT"
+    + SCHEDULE_RULES_COLUMNS
+    + ","
+    + BUSY_COLUMN.format(other=" AND ap.id <> :appointment_id")
+    + """
 FROM professionals p
 WHERE p.id = :professional_id AND p.active
 """
+)
 
 # The change and its audit record in one statement. status_changed_by/at follow the status;
 # the audit keeps every change, payments and moves included.
@@ -85,6 +79,9 @@ WITH updated AS (
         payment_status = :payment_status,
         starts_at = :starts_at,
         ends_at = :ends_at,
+        -- A move takes the buffers of the rules it was checked with; other changes keep them.
+        buffer_before_minutes = COALESCE(CAST(:buffer_before AS integer), buffer_before_minutes),
+        buffer_after_minutes = COALESCE(CAST(:buffer_after AS integer), buffer_after_minutes),
         sequence = :sequence,
         status_changed_by = CASE WHEN status <> CAST(:status AS text) THEN CAST(:actor AS text)
                                  ELSE status_changed_by END,
@@ -168,6 +165,9 @@ class AppliedChange:
     ends_at: datetime
     sequence: int
     reason: str | None
+    # The buffers a reschedule was checked with; None keeps the appointment's own.
+    buffer_before_minutes: int | None = None
+    buffer_after_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +231,8 @@ class AppointmentsRepository:
                 starts_at=change.starts_at,
                 ends_at=change.ends_at,
                 sequence=change.sequence,
+                buffer_before=change.buffer_before_minutes,
+                buffer_after=change.buffer_after_minutes,
                 actor=change.actor_label,
                 action=change.action,
                 actor_role=change.actor_role,

@@ -38,12 +38,12 @@ FROM professionals p
 WHERE p.slug = :slug AND p.active
 """
 
-# Everything slot generation needs, in one round trip. Busy intervals come as epoch seconds:
-# thousands of them parse far faster from JSON numbers than from timestamp text.
-SCHEDULE_SQL = """
-SELECT p.id, p.slug, p.timezone, p.session_duration, p.booking_horizon_days, p.plan,
-       p.auto_confirm, p.name,
-       p.phone, p.email, p.locale,
+# What the slot engine needs from a professional `p`, as agenda.service.schedule.rules_from
+# reads it. The booking page, the booking check and the reschedule check all select exactly
+# this, so they decide with one and the same rule set.
+SCHEDULE_RULES_COLUMNS = """
+       p.timezone, p.session_duration, p.booking_horizon_days, p.buffer_before_minutes,
+       p.buffer_after_minutes, p.slot_step_minutes, p.min_notice_minutes,
        COALESCE((SELECT json_agg(json_build_array(a.day_of_week, a.start_time, a.end_time))
                  FROM availability a WHERE a.professional_id = p.id), '[]') AS windows,
        COALESCE((SELECT json_agg(json_build_array(o.on_date, o.start_time, o.end_time))
@@ -53,16 +53,32 @@ SELECT p.id, p.slug, p.timezone, p.session_duration, p.booking_horizon_days, p.p
        COALESCE((SELECT json_agg(json_build_array(b.starts_on, b.ends_on))
                  FROM blocked_periods b
                  WHERE b.professional_id = p.id AND b.ends_on >= :first_day
-                   AND b.starts_on <= :last_day), '[]') AS blocked,
-       COALESCE((SELECT json_agg(json_build_array(extract(epoch FROM ap.starts_at),
-                                                  extract(epoch FROM ap.ends_at)))
+                   AND b.starts_on <= :last_day), '[]') AS blocked"""
+
+# Busy intervals are the live appointments' buffered ranges, the very ranges the exclusion
+# constraint compares (each with the buffers it was booked with). They come as epoch seconds:
+# thousands of them parse far faster from JSON numbers than from timestamp text. `{other}`
+# leaves room for one more condition (the appointment being rescheduled).
+BUSY_COLUMN = """
+       COALESCE((SELECT json_agg(json_build_array(extract(epoch FROM lower(ap.blocked_during)),
+                                                  extract(epoch FROM upper(ap.blocked_during))))
                  FROM appointments ap
-                 WHERE ap.professional_id = p.id
+                 WHERE ap.professional_id = p.id{other}
                    AND ap.status NOT IN ('rejected', 'cancelled')
-                   AND ap.starts_at < :busy_until AND ap.ends_at > :busy_from), '[]') AS busy
+                   AND ap.blocked_during && tstzrange(:busy_from, :busy_until)), '[]') AS busy"""
+
+# Everything slot generation and the booking need, in one round trip.
+SCHEDULE_SQL = (
+    """
+SELECT p.id, p.slug, p.plan, p.auto_confirm, p.name, p.phone, p.email, p.locale,"""
+    + SCHEDULE_RULES_COLUMNS
+    + ","
+    + BUSY_COLUMN.format(other="")
+    + """
 FROM professionals p
 WHERE p.slug = :slug AND p.active
 """
+)
 
 LOCK_PROFESSIONAL_SQL = "SELECT 1 FROM professionals WHERE id = :professional_id FOR NO KEY UPDATE"
 
@@ -91,8 +107,10 @@ WITH upserted_client AS (
                                    updated_at = now()
     RETURNING id
 ), appointment AS (
-    INSERT INTO appointments (id, professional_id, client_id, starts_at, ends_at, status)
-    SELECT :appointment_id, :professional_id, id, :starts_at, :ends_at, :status
+    INSERT INTO appointments (id, professional_id, client_id, starts_at, ends_at, status,
+                              buffer_before_minutes, buffer_after_minutes)
+    SELECT :appointment_id, :professional_id, id, :starts_at, :ends_at, :status,
+           :buffer_before, :buffer_after
     FROM upserted_client
     RETURNING id, status
 ), in_app AS (
@@ -142,6 +160,10 @@ class NewBooking:
     starts_at: datetime
     ends_at: datetime
     status: str
+    # The buffers the slot was checked with: stored with the appointment, kept clear by the
+    # exclusion constraint.
+    buffer_before_minutes: int
+    buffer_after_minutes: int
     notification_title: str
     notification_body: str
     messages: list[dict[str, Any]]
@@ -247,6 +269,8 @@ class Repository:
                 starts_at=booking.starts_at,
                 ends_at=booking.ends_at,
                 status=booking.status,
+                buffer_before=booking.buffer_before_minutes,
+                buffer_after=booking.buffer_after_minutes,
                 title=booking.notification_title,
                 body=booking.notification_body,
                 messages=json.dumps(booking.messages),

@@ -74,6 +74,16 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class _Move:
+    """Where a reschedule goes, and the buffers it was checked with (stored with it)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeRequest:
     action: str
     starts_at: datetime | None
@@ -245,12 +255,14 @@ def apply_change(
         current = appointment_facts(row)
         policy = policy_of(row)
         new_range = None
+        move: _Move | None = None
         if request.action == "reschedule":
             # Who may and whether the status allows it come first: the slot is looked at
             # only for someone entitled to move this appointment.
             permit(current, request.action, role=role, policy=policy, now=now)
             assert request.starts_at is not None
-            new_range = _free_slot(deps, tx, row, request.starts_at, now)
+            move = _free_slot(deps, tx, row, request.starts_at, now)
+            new_range = (move.starts_at, move.ends_at)
         change = decide(
             current, request.action, role=role, policy=policy, now=now, new_range=new_range
         )
@@ -288,6 +300,8 @@ def apply_change(
                 ends_at=after.ends_at,
                 sequence=after.sequence,
                 reason=request.reason,
+                buffer_before_minutes=move.buffer_before_minutes if move else None,
+                buffer_after_minutes=move.buffer_after_minutes if move else None,
             ),
             envelopes,
         )
@@ -324,11 +338,10 @@ def _free_slot(
     row: Mapping[str, Any],
     starts_at: datetime,
     now: datetime,
-) -> tuple[datetime, datetime]:
+) -> _Move:
     """The slot a reschedule moves to: one the booking page would offer, with the appointment's
     own current range counted as free. The exclusion constraint still has the last word."""
-    from agenda.domain.slots import find_slot
-    from agenda.service.schedule import busy_from, rules_from
+    from agenda.service.schedule import bookable_slot, busy_from, rules_from
 
     schedule = deps.repo.reschedule_schedule(
         tx,
@@ -342,14 +355,10 @@ def _free_slot(
     if schedule is None:
         raise SlotUnavailable("This professional is not taking bookings at the moment")
     rules = rules_from(schedule)
-    slot = find_slot(rules, starts_at, busy=[], now=now)
-    if slot is None:
-        if starts_at <= now:
-            raise SlotUnavailable("That time is in the past, please choose another one")
-        raise SlotUnavailable("That time is not one of this professional's available slots")
-    if find_slot(rules, starts_at, busy=busy_from(schedule), now=now) is None:
-        raise SlotTaken("This time was just taken, please choose another one")
-    return slot.starts_at, slot.ends_at
+    slot = bookable_slot(rules, starts_at, busy=busy_from(schedule), now=now)
+    return _Move(
+        slot.starts_at, slot.ends_at, rules.buffer_before_minutes, rules.buffer_after_minutes
+    )
 
 
 def appointment_facts(row: Mapping[str, Any]) -> Appointment:

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from agenda.domain.errors import NotFound, SlotTaken, SlotUnavailable, ValidationFailed
-from agenda.domain.slots import find_slot, generate_slots
+from agenda.domain.slots import Rules, Slot, generate_slots
 from agenda.observability import count, logger
-from agenda.service.schedule import busy_from, rules_from
+from agenda.service.schedule import bookable_slot, busy_from, rules_from
 
 if TYPE_CHECKING:
     from agenda.adapters.postgres import Transaction
@@ -103,6 +103,34 @@ def free_slots(repo: Repository, query: FreeSlotsQuery, *, now: datetime) -> dic
     }
 
 
+def booking_slot(
+    repo: Repository, slug: str, starts_at: datetime, *, now: datetime
+) -> tuple[dict[str, Any], Rules, Slot]:
+    """The booking check: the professional's schedule around the requested start, its rules
+    and the slot they offer there (free_slots lists with the same rules_from and busy_from).
+    NotFound, SlotUnavailable (not a slot of the rules) or SlotTaken (an appointment or its
+    buffers cover it)."""
+    row = repo.schedule(
+        slug,
+        first_day=(starts_at.astimezone(UTC) - _MARGIN).date(),
+        last_day=(starts_at.astimezone(UTC) + _MARGIN).date(),
+        busy_from=starts_at - _MARGIN,
+        busy_until=starts_at + _MARGIN,
+    )
+    if row is None:
+        raise NotFound("No professional with that address")
+    rules = rules_from(row)
+    try:
+        slot = bookable_slot(rules, starts_at, busy=busy_from(row), now=now)
+    except SlotTaken:
+        count("BookingConflict")
+        raise
+    except SlotUnavailable:
+        count("BookingSlotUnavailable")
+        raise
+    return row, rules, slot
+
+
 @dataclass(frozen=True, slots=True)
 class BookingDependencies:
     repo: Repository
@@ -134,26 +162,7 @@ def create_booking(
         return {"success": True, "status": "pending_confirmation"}
 
     now = deps.clock()
-    starts_at = request.starts_at
-    row = deps.repo.schedule(
-        request.slug,
-        first_day=(starts_at.astimezone(UTC) - _MARGIN).date(),
-        last_day=(starts_at.astimezone(UTC) + _MARGIN).date(),
-        busy_from=starts_at - _MARGIN,
-        busy_until=starts_at + _MARGIN,
-    )
-    if row is None:
-        raise NotFound("No professional with that address")
-    rules = rules_from(row)
-    slot = find_slot(rules, starts_at, busy=[], now=now)
-    if slot is None:
-        count("BookingSlotUnavailable")
-        if starts_at <= now:
-            raise SlotUnavailable("That time is in the past, please choose another one")
-        raise SlotUnavailable("That time is not one of this professional's available slots")
-    if find_slot(rules, starts_at, busy=busy_from(row), now=now) is None:
-        count("BookingConflict")
-        raise SlotTaken("This time was just taken, please choose another one")
+    row, rules, slot = booking_slot(deps.repo, request.slug, request.starts_at, now=now)
 
     # Plan caps count the calendar month of the session, in the professional's zone.
     month_start = slot.starts_at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -202,6 +211,8 @@ def create_booking(
                 starts_at=slot.starts_at,
                 ends_at=slot.ends_at,
                 status=status,
+                buffer_before_minutes=rules.buffer_before_minutes,
+                buffer_after_minutes=rules.buffer_after_minutes,
                 notification_title=notice.subject,
                 notification_body=notice.text,
                 messages=envelopes,
