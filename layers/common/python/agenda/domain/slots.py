@@ -270,8 +270,31 @@ class _Engine:
         earliest = self._earliest
         busy = self._busy
 
-        found: dict[timedelta, tuple[datetime, datetime]] = {}
+        # Start instant (since the epoch) of each free slot found.
+        found: set[timedelta] = set()
+
+        def keep(start: timedelta, opens: timedelta, closes: timedelta) -> None:
+            end = start + session
+            if start - lead < opens or end + tail > closes:
+                return
+            if start < earliest or start in found:
+                return
+            if busy.overlaps(start - lead, end + tail):
+                return
+            found.add(start)
+
+        offset = _offset(midnight)
+        next_midnight = datetime.combine(day + timedelta(days=1), time(), zone)
+        steady = _offset(next_midnight) == offset and zone.fromutc(midnight - offset) == midnight
         for start_minute, end_minute in windows:
+            if steady:
+                # No clock change on this date (the usual case): local minutes map to instants
+                # by one offset, so the walk is plain arithmetic.
+                base = (midnight - offset) - zone_epoch
+                opens, closes = base + _MINUTE * start_minute, base + _MINUTE * end_minute
+                for minute in range(start_minute, end_minute, step):
+                    keep(base + _MINUTE * minute, opens, closes)
+                continue
             opens = _first_reaching(zone, midnight + _MINUTE * start_minute) - zone_epoch
             closes = _first_reaching(zone, midnight + _MINUTE * end_minute) - zone_epoch
             wall = midnight + _MINUTE * start_minute
@@ -281,19 +304,12 @@ class _Engine:
                 as_utc = candidate - _offset(candidate)  # the fold=0 instant, in UTC fields
                 if zone.fromutc(as_utc) != candidate:
                     continue  # inside the spring-forward gap: this wall time never happens
-                start = as_utc - zone_epoch
-                end = start + session
-                if start - lead < opens or end + tail > closes:
-                    continue
-                if start < earliest or start in found:
-                    continue
-                if busy.overlaps(start - lead, end + tail):
-                    continue
-                found[start] = (candidate, as_utc)
+                keep(as_utc - zone_epoch, opens, closes)
 
         slots: list[tuple[Slot, timedelta]] = []
         for start in sorted(found):
-            starts_at, as_utc = found[start]
+            as_utc = zone_epoch + start  # the instant, as UTC fields under the zone
+            starts_at = zone.fromutc(as_utc)
             slots.append((Slot(starts_at, zone.fromutc(as_utc + session)), start))
         return slots
 
