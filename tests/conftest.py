@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -170,3 +172,26 @@ CHILD_ENV = {
     **os.environ,
     "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common" / "python"), str(ROOT)]),
 }
+
+
+@contextmanager
+def captured_logs() -> Iterator[list[str]]:
+    """Every log line, at DEBUG and above, exactly as the production formatter writes it."""
+    from agenda.observability import logger
+
+    emitted: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            emitted.append(self.format(record))
+
+    collector = Collect()
+    collector.setFormatter(logger.registered_formatter)
+    logger.addHandler(collector)
+    level = logger.log_level
+    logger.setLevel("DEBUG")
+    try:
+        yield emitted
+    finally:
+        logger.setLevel(level)
+        logging.getLogger(logger.name).removeHandler(collector)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +15,6 @@ import pytest
 import requests
 
 from agenda.contract import GuestAppointment
-from agenda.observability import logger
 from infra.local.stack import LocalStack
 from tests.appointment_helpers import (
     add_appointment,
@@ -31,7 +29,7 @@ from tests.appointment_helpers import (
     snapshot,
     templates,
 )
-from tests.conftest import MakeProfessional, next_weekday
+from tests.conftest import MakeProfessional, captured_logs, next_weekday
 
 pytestmark = pytest.mark.e2e
 
@@ -274,24 +272,10 @@ def test_guest_actions_log_neither_the_token_nor_contact_details(
     appointment = add_appointment(db, pro, client, pro.at(next_weekday(5, after_days=3), "09:00"))
     [phone] = [row[0] for row in db.run("SELECT phone FROM clients WHERE id = :c", c=client)]
     token = guest_token(stack, appointment)
-    emitted: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            emitted.append(self.format(record))
-
-    collector = Collect()
-    collector.setFormatter(logger.registered_formatter)
-    logger.addHandler(collector)
-    level = logger.log_level
-    logger.setLevel("DEBUG")
-    try:
+    with captured_logs() as emitted:
         guest_get(api, appointment, token)
         guest_get(api, appointment, "forged." + token)
         assert guest_post(api, appointment, "cancel", {"token": token}).status_code == 200
-    finally:
-        logger.setLevel(level)
-        logging.getLogger(logger.name).removeHandler(collector)
     lines = [json.loads(line) for line in emitted]
     assert any(line["message"] == "appointment changed" for line in lines)
     out = "\n".join(emitted)

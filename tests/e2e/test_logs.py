@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 
 import pytest
 import requests
 
-from agenda.observability import logger
 from infra.local.stack import LocalStack
-from tests.conftest import MakeProfessional, fresh_ip, next_weekday
+from tests.conftest import MakeProfessional, captured_logs, fresh_ip, next_weekday
 
 pytestmark = pytest.mark.e2e
 
@@ -21,20 +19,7 @@ def test_a_booking_and_its_messages_log_no_personal_data(
 ) -> None:
     pro = make_professional()
     token = stack.authority.mint("someone")
-    emitted: list[str] = []
-
-    class Collect(logging.Handler):
-        """Every line exactly as the production formatter writes it."""
-
-        def emit(self, record: logging.LogRecord) -> None:
-            emitted.append(self.format(record))
-
-    collector = Collect()
-    collector.setFormatter(logger.registered_formatter)
-    logger.addHandler(collector)
-    level = logger.log_level
-    logger.setLevel("DEBUG")
-    try:
+    with captured_logs() as emitted:
         starts = pro.at(next_weekday(4), "09:00")
         body = {
             "slug": pro.slug,
@@ -57,9 +42,6 @@ def test_a_booking_and_its_messages_log_no_personal_data(
             time.sleep(0.2)
         else:
             pytest.fail("the client's message was never delivered")
-    finally:
-        logger.setLevel(level)
-        logging.getLogger(logger.name).removeHandler(collector)
     out = "\n".join(emitted)
     lines = [json.loads(line) for line in emitted]
     assert any(line["message"] == "booking created" for line in lines)
