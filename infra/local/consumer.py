@@ -57,7 +57,6 @@ class QueueConsumer:
         self._queue_arn = f"arn:aws:sqs:{region}:000000000000:{queue_url.rsplit('/', 1)[-1]}"
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.invocations = 0
 
     def start(self) -> None:
         # As many pollers as the mapping's MaximumConcurrency: each invocation gets its own
@@ -86,7 +85,6 @@ class QueueConsumer:
         messages = answer.get("Messages", [])
         if not messages:
             return 0
-        self.invocations += 1
         try:
             result = self._lambdas.invoke(
                 self._queue.consumer, sqs_event(messages, self._queue_arn, self._region)

@@ -65,7 +65,6 @@ class FunctionPool:
         self._idle: list[ModuleType] = []
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_containers)
-        self.cold_starts = 0
 
     def invoke(self, event: dict[str, Any]) -> Any:
         with self._slots:
@@ -73,8 +72,6 @@ class FunctionPool:
                 module = self._idle.pop() if self._idle else None
             if module is None:
                 module = _load(self.function)
-                with self._lock:
-                    self.cold_starts += 1
             try:
                 handler: Callable[[dict[str, Any], Any], Any] = getattr(
                     module, self.function.handler.rsplit(".", 1)[1]
@@ -98,6 +95,3 @@ class Lambdas:
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         return self._pools[logical_id].invoke(event)
-
-    def cold_starts(self) -> dict[str, int]:
-        return {name: pool.cold_starts for name, pool in self._pools.items()}

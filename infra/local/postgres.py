@@ -143,35 +143,10 @@ class LocalPostgres:
     @property
     def url(self) -> str:
         """postgresql://USER:PASSWORD@127.0.0.1:PORT/DATABASE for the application role."""
-        return self.url_for(self.database)
-
-    @property
-    def admin_url(self) -> str:
-        """The superuser over TCP, for tooling that needs more than the application role."""
-        return self._url(SUPERUSER, self._passwords[SUPERUSER], "postgres")
-
-    def url_for(self, database: str) -> str:
-        return self._url(self.user, self.password, database)
-
-    def _url(self, user: str, password: str, database: str) -> str:
         return (
-            f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}"
-            f"@{HOST}:{self.port}/{quote(database, safe='')}"
+            f"postgresql://{quote(self.user, safe='')}:{quote(self.password, safe='')}"
+            f"@{HOST}:{self.port}/{quote(self.database, safe='')}"
         )
-
-    def create_database(self, name: str, template: str | None = None) -> str:
-        """Creates `name` owned by the application role (copied from `template`, which must
-        have no open connections) and returns its URL."""
-        sql = f"CREATE DATABASE {_ident(name)} OWNER {_ident(self.user)}"
-        if template is not None:
-            sql += f" TEMPLATE {_ident(template)}"
-        with self._superuser() as conn:
-            conn.run(sql)
-        return self.url_for(name)
-
-    def drop_database(self, name: str) -> None:
-        with self._superuser() as conn:
-            conn.run(f"DROP DATABASE IF EXISTS {_ident(name)} WITH (FORCE)")
 
     # -- set-up ----------------------------------------------------------------------------
 

@@ -129,20 +129,6 @@ def test_postgres_starts_over_a_killed_server(pg_dir: Path) -> None:
     pg.stop()  # the crashed handle stops nothing, and does not fail
 
 
-def test_postgres_creates_databases_from_a_template(pg_dir: Path) -> None:
-    with LocalPostgres(pg_dir, database="template_app") as pg:
-        conn = connect(pg.url)
-        conn.run("CREATE TABLE migrated (id int)")
-        conn.close()
-        copy_url = pg.create_database("test_copy", template="template_app")
-        conn = connect(copy_url)
-        assert conn.run("SELECT count(*) FROM migrated") == [[0]]
-        conn.close()
-        pg.drop_database("test_copy")
-        with pytest.raises(pg8000.native.DatabaseError):
-            connect(copy_url)
-
-
 # -- SQS -----------------------------------------------------------------------------------
 
 

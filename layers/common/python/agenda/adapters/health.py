@@ -3,10 +3,13 @@ API) and the depth of the notifications dead-letter queue (SQS)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
 import requests
+
+from agenda.adapters.queue import LazySqs
+from agenda.settings import QueueSettings
 
 if TYPE_CHECKING:
     from agenda.settings import WatchdogSettings
@@ -61,22 +64,17 @@ class SqsQueueDepth:
     """ApproximateNumberOfMessages of the dead-letter queue; boto3 loads on first use."""
 
     def __init__(self, settings: WatchdogSettings) -> None:
-        self._settings = settings
-        self._client: Any = None
+        self._sqs = LazySqs(
+            QueueSettings(
+                queue_url=settings.dead_letter_queue_url,
+                region=settings.region,
+                endpoint_url=settings.sqs_endpoint_url,
+            )
+        )
 
     def depth(self) -> int:
-        if self._client is None:
-            import boto3
-            from botocore.config import Config
-
-            self._client = boto3.client(
-                "sqs",
-                region_name=self._settings.region,
-                endpoint_url=self._settings.sqs_endpoint_url,
-                config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3}),
-            )
-        answer = self._client.get_queue_attributes(
-            QueueUrl=self._settings.dead_letter_queue_url,
+        answer = self._sqs.client().get_queue_attributes(
+            QueueUrl=self._sqs.settings.queue_url,
             AttributeNames=["ApproximateNumberOfMessages"],
         )
         return int(answer["Attributes"]["ApproximateNumberOfMessages"])

@@ -10,14 +10,12 @@ query, so a re-run reads almost nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from agenda.adapters.repository import OutboxMessage
 from agenda.domain.reminders import AGENDA_STATUSES, Agenda, AgendaItem, Upcoming, Window
 
 if TYPE_CHECKING:
@@ -104,17 +102,6 @@ SELECT * FROM unnest(CAST(:instances AS text[]), CAST(:states AS text[]),
                      CAST(:checked_ats AS timestamptz[]))
 """
 
-# The outbox rows of one page, each with its own professional (the rows cascade with them). A
-# message already queued under its key (an earlier or an overlapping run) is not queued again.
-ENQUEUE_SQL = """
-INSERT INTO notification_outbox (message_key, payload, professional_id)
-SELECT item -> 'envelope' ->> 'messageKey', item -> 'envelope',
-       CAST(item ->> 'professionalId' AS uuid)
-FROM jsonb_array_elements(CAST(:items AS jsonb)) AS item
-ON CONFLICT (message_key) DO NOTHING
-RETURNING id, message_key, payload
-"""
-
 FAILED_DELIVERIES_SQL = """
 SELECT count(*) AS failed FROM notification_deliveries
 WHERE status IN ('failed', 'undeliverable', 'unknown') AND updated_at >= :since
@@ -149,16 +136,6 @@ class InstanceCheck:
     alerts: int
     error: str | None
     checked_at: datetime
-
-
-def enqueue(tx: Transaction, items: list[tuple[UUID, dict[str, Any]]]) -> list[OutboxMessage]:
-    """Queue (professional, envelope) pairs in the caller's transaction; return the rows this
-    call wrote. Dispatch them after the transaction commits."""
-    if not items:
-        return []
-    payload = [{"professionalId": str(pid), "envelope": env} for pid, env in items]
-    rows = tx.query(ENQUEUE_SQL, items=json.dumps(payload))
-    return [OutboxMessage(r["id"], r["message_key"], r["payload"]) for r in rows]
 
 
 def active_zones(db: Database) -> list[str]:

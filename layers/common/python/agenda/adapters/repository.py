@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -133,10 +134,13 @@ FROM appointment
 
 # Messages caused by any change, written in the change's own transaction. A message already
 # queued under the same key (a retried transaction, a repeated job) is not queued again.
+# Each row carries its own professional (the rows cascade with them), so a job can queue the
+# messages of many professionals in one statement.
 ENQUEUE_SQL = """
 INSERT INTO notification_outbox (message_key, payload, professional_id)
-SELECT m ->> 'messageKey', m, :professional_id
-FROM jsonb_array_elements(CAST(:messages AS jsonb)) AS m
+SELECT item -> 'envelope' ->> 'messageKey', item -> 'envelope',
+       CAST(item ->> 'professionalId' AS uuid)
+FROM jsonb_array_elements(CAST(:items AS jsonb)) AS item
 ON CONFLICT (message_key) DO NOTHING
 RETURNING id, message_key, payload
 """
@@ -181,6 +185,21 @@ class BookingRecord:
     appointment_id: UUID
     status: str
     outbox: list[OutboxMessage]
+
+
+def enqueue_each(
+    tx: Transaction, items: Iterable[tuple[UUID | None, dict[str, Any]]]
+) -> list[OutboxMessage]:
+    """Queue (professional, envelope) pairs in the caller's transaction; return the rows this
+    call wrote (not those already queued). Dispatch them after the transaction commits."""
+    payload = [
+        {"professionalId": str(pid) if pid else None, "envelope": envelope}
+        for pid, envelope in items
+    ]
+    if not payload:
+        return []
+    rows = tx.query(ENQUEUE_SQL, items=json.dumps(payload))
+    return [OutboxMessage(r["id"], r["message_key"], r["payload"]) for r in rows]
 
 
 def epoch(value: float) -> datetime:
@@ -247,13 +266,8 @@ class Repository:
     def enqueue(
         tx: Transaction, professional_id: UUID | None, envelopes: list[dict[str, Any]]
     ) -> list[OutboxMessage]:
-        """Queue messages in the caller's transaction; dispatch them after it commits."""
-        if not envelopes:
-            return []
-        rows = tx.query(
-            ENQUEUE_SQL, professional_id=professional_id, messages=json.dumps(envelopes)
-        )
-        return [OutboxMessage(r["id"], r["message_key"], r["payload"]) for r in rows]
+        """Queue one professional's messages in the caller's transaction."""
+        return enqueue_each(tx, [(professional_id, envelope) for envelope in envelopes])
 
     @staticmethod
     def insert_booking(tx: Transaction, booking: NewBooking) -> BookingRecord:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agenda.adapters import jobs
 from agenda.adapters.queue import dispatch
+from agenda.adapters.repository import enqueue_each
 from agenda.domain.reminders import (
     TEMPLATE_OF_JOB,
     Job,
@@ -146,7 +147,7 @@ def _remind(
                 )
             ]
             last = found[-1] if found else None
-            return len(found), last, jobs.enqueue(tx, items)
+            return len(found), last, enqueue_each(tx, items)
 
         found, last, outbox = deps.db.transaction(page)
         run.pages += 1
@@ -175,7 +176,7 @@ def _agendas(
                 for envelope in agenda_envelopes(agenda)
             ]
             last = found[-1].professional_id if found else None
-            return len(found), last, jobs.enqueue(tx, items)
+            return len(found), last, enqueue_each(tx, items)
 
         found, last, outbox = deps.db.transaction(page)
         run.pages += 1

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from agenda.adapters import jobs
 from agenda.adapters.health import CheckFailed
 from agenda.adapters.queue import dispatch
+from agenda.adapters.repository import enqueue_each
 from agenda.domain.reminders import (
     Thresholds,
     disconnected_envelope,
@@ -125,7 +126,7 @@ def run_watchdog(deps: WatchdogDependencies, *, now: datetime) -> WatchdogReport
         )
 
     def alert_and_record(tx: Transaction) -> list[Any]:
-        outbox = jobs.enqueue(tx, items)
+        outbox = enqueue_each(tx, items)
         by_instance = Counter(instance_of[UUID(message.key.split(":", 1)[0])] for message in outbox)
         checked_at = now.astimezone(UTC)
         jobs.record_checks(
