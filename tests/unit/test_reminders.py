@@ -77,24 +77,39 @@ def test_the_24h_window_is_the_local_tomorrow_and_a_late_run_covers_the_same(
     moment: datetime, zone: ZoneInfo, late: timedelta
 ) -> None:
     window = reminder_window("reminders_24h", moment, zone)
-    tomorrow = local_date(moment, zone) + timedelta(days=1)
-    assert window == day_window(tomorrow, zone)
-    assert window.start > moment  # never an appointment that has started
+    today = local_date(moment, zone)
+    tomorrow = today + timedelta(days=1)
+    assert window.end == day_window(tomorrow, zone).end
+    assert window.start >= moment  # never an appointment that has started
+    if local_date(moment - timedelta(days=1), zone) == today - timedelta(days=1):
+        assert window == day_window(tomorrow, zone)  # an ordinary day: exactly local tomorrow
     later = moment + late
-    if local_date(later, zone) == local_date(moment, zone):
-        assert reminder_window("reminders_24h", later, zone) == window
-    else:  # the next local day's run covers the next day: adjacent, never overlapping
-        assert reminder_window("reminders_24h", later, zone).start == window.end
+    if local_date(later, zone) == today:
+        assert reminder_window("reminders_24h", later, zone).end == window.end
+    else:  # the next local day's run goes on where this one ended: no gap
+        assert reminder_window("reminders_24h", later, zone).start <= window.end
 
 
 @settings(max_examples=200, deadline=None)
 @given(moment=instants, zone=zones)
 def test_daily_runs_cover_every_start_exactly_once(moment: datetime, zone: ZoneInfo) -> None:
-    """A run each local day: the windows of consecutive runs neither overlap nor leave a gap."""
+    """A run every 24 hours: the windows of consecutive runs neither overlap nor leave a gap,
+    also when a clock change moves a run across the zone's midnight."""
     runs = [moment + timedelta(days=n) for n in range(3)]
     windows = [reminder_window("reminders_24h", run, zone) for run in runs]
     for first, second in itertools.pairwise(windows):
         assert first.end == second.start
+
+
+def test_a_run_moved_across_midnight_by_a_clock_change_leaves_no_day_out() -> None:
+    # 08:00 in São Paulo is 23:00 in Auckland before its spring change and 00:00 after it: the
+    # Saturday run covers Sunday, the Sunday run starts on Monday and must cover it too.
+    auckland = ZoneInfo("Pacific/Auckland")
+    saturday = reminder_window("reminders_24h", datetime(2031, 9, 27, 11, tzinfo=UTC), auckland)
+    sunday = reminder_window("reminders_24h", datetime(2031, 9, 28, 11, tzinfo=UTC), auckland)
+    assert saturday == day_window(date(2031, 9, 28), auckland)
+    assert sunday.start == saturday.end == datetime(2031, 9, 29, tzinfo=auckland)
+    assert sunday.end == datetime(2031, 10, 1, tzinfo=auckland)
 
 
 def test_dst_days_are_23_and_25_hours_long() -> None:

@@ -94,7 +94,15 @@ def reminder_window(job: Job, now: datetime, zone: ZoneInfo) -> Window:
     """Which starts a run at `now` reminds, for a professional in `zone`."""
     now = _aware(now)
     if job == "reminders_24h":
-        return day_window(local_date(now, zone) + timedelta(days=1), zone)
+        tomorrow = local_date(now, zone) + timedelta(days=1)
+        # The job runs once a day at a fixed time of another zone. Where that time sits near
+        # this zone's midnight, a clock change can move consecutive runs across it, so their
+        # local dates skip a day (Auckland's spring change, at 08:00 in São Paulo): the window
+        # then starts at the day after the previous run's tomorrow, so no day is left out.
+        # Overlaps are harmless: a reminder already queued keeps its message key.
+        after_previous = local_date(now - timedelta(days=1), zone) + timedelta(days=2)
+        first = start_of_day(min(tomorrow, after_previous), zone)
+        return Window(max(first, now), start_of_day(tomorrow + timedelta(days=1), zone))
     return Window(now + ONE_HOUR_NEAREST, now + ONE_HOUR_FARTHEST)
 
 
