@@ -33,6 +33,8 @@ from agenda.contract import (
     AvailabilityDocument,
     BookingCreated,
     BookingRequest,
+    CheckoutRequest,
+    CheckoutStarted,
     ErrorResponse,
     FreeSlots,
     FreeSlotsQuery,
@@ -45,7 +47,9 @@ from agenda.contract import (
     NotificationRead,
     NotificationsMarked,
     NotificationsQuery,
+    PortalOpened,
     PublicProfile,
+    StripeEventReceived,
 )
 from agenda.domain.errors import (
     DomainError,
@@ -287,6 +291,51 @@ OPERATIONS: dict[str, Operation] = {
         body=NotificationRead,
         response=NotificationOut,
         errors=(ValidationFailed, NotFound, PayloadTooLarge, ServiceUnavailable),
+    ),
+    "POST /api/stripe/checkout": Operation(
+        operation_id="startCheckout",
+        summary="Subscribe to a plan through Stripe Checkout",
+        description=(
+            "A Checkout Session for the plan's price, for the professional's Stripe customer"
+            " (created on the first checkout). Refused with 409 while a subscription exists:"
+            " plan changes and cancellation go through the billing portal. The plan takes effect"
+            " when Stripe reports the subscription (webhook), not when this answers."
+        ),
+        body=CheckoutRequest,
+        response=CheckoutStarted,
+        errors=(
+            ValidationFailed,
+            NotFound,
+            InvalidTransition,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
+    "POST /api/stripe/portal": Operation(
+        operation_id="openBillingPortal",
+        summary="Open Stripe's billing portal",
+        description=(
+            "Invoices, payment method, plan changes and cancellation. 409 before the first"
+            " checkout (no Stripe customer yet)."
+        ),
+        response=PortalOpened,
+        errors=(NotFound, InvalidTransition, RateLimited, ServiceUnavailable),
+    ),
+    "POST /api/stripe/webhook": Operation(
+        operation_id="receiveStripeEvent",
+        summary="Stripe's events (called by Stripe)",
+        description=(
+            "The body is a Stripe event, verified with the `Stripe-Signature` header over the"
+            " exact bytes received and a timestamp within 5 minutes either way. Each event id"
+            " is applied once; a repeat answers 200 with `duplicate`. Handled:"
+            " checkout.session.completed, async_payment_succeeded, async_payment_failed and"
+            " expired; customer.subscription.created, updated and deleted; invoice.paid and"
+            " invoice.payment_failed. Other types answer 200 and change nothing. A 5xx makes"
+            " Stripe retry, and nothing of the event was kept."
+        ),
+        response=StripeEventReceived,
+        errors=(ValidationFailed, PayloadTooLarge, ServiceUnavailable),
     ),
     "POST /api/notifications/read-all": Operation(
         operation_id="markAllNotificationsRead",

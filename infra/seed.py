@@ -38,6 +38,11 @@ class DemoProfessional:
     email: str
     windows: tuple[tuple[tuple[int, ...], str, str], ...]
     reviews: tuple[tuple[str, str, int, str], ...] = ()  # client name, phone, rating, comment
+    # A paid plan without a subscription is a sign-up trial of this many days from the seed.
+    trial_days: int = 0
+    # Take the session price through Stripe Checkout when a client books.
+    payment_type: str = "none"
+    payment_at_booking: bool = False
 
 
 DEMO = (
@@ -76,6 +81,9 @@ DEMO = (
         phone="+5511987650002",
         email="carla@example.com",
         windows=(((1, 3, 5), "13:00", "20:00"),),
+        trial_days=14,
+        payment_type="pix_or_card",
+        payment_at_booking=True,
     ),
     DemoProfessional(
         slug="emily-tutor",
@@ -97,6 +105,7 @@ DEMO = (
             ((6,), "09:00", "12:00"),
         ),
         reviews=(("John Miller", "+12125550177", 5, "Clear, patient and well prepared."),),
+        trial_days=14,
     ),
 )
 
@@ -104,9 +113,12 @@ DEMO = (
 def _insert(conn: pg8000.native.Connection, pro: DemoProfessional, today: date) -> None:
     rows = conn.run(
         "INSERT INTO professionals (user_id, name, slug, phone, email, profession, bio,"
-        " session_duration, session_price, currency, timezone, auto_confirm, plan)"
+        " session_duration, session_price, currency, timezone, auto_confirm, plan,"
+        " trial_ends_at, payment_type, payment_at_booking)"
         " VALUES (:user_id, :name, :slug, :phone, :email, :profession, :bio, :duration,"
-        " CAST(:price AS numeric), :currency, :timezone, :auto_confirm, :plan) RETURNING id",
+        " CAST(:price AS numeric), :currency, :timezone, :auto_confirm, :plan,"
+        " CASE WHEN :trial_days > 0 THEN now() + :trial_days * interval '1 day' END,"
+        " :payment_type, :payment_at_booking) RETURNING id",
         user_id=pro.user_id,
         name=pro.name,
         slug=pro.slug,
@@ -120,6 +132,9 @@ def _insert(conn: pg8000.native.Connection, pro: DemoProfessional, today: date) 
         timezone=pro.timezone,
         auto_confirm=pro.auto_confirm,
         plan=pro.plan,
+        trial_days=pro.trial_days,
+        payment_type=pro.payment_type,
+        payment_at_booking=pro.payment_at_booking,
     )
     professional_id = rows[0][0]
     for weekdays, start, end in pro.windows:

@@ -91,6 +91,11 @@ class Professional:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def user_id(self) -> str:
+        """The JWT subject of this professional's sign-in (make_professional's convention)."""
+        return f"user-{self.slug}"
+
     def at(self, day: date, hhmm: str) -> datetime:
         """An aware local instant of this professional."""
         return datetime.combine(day, time.fromisoformat(hhmm), self.zone)
@@ -124,8 +129,10 @@ def make_professional(db: pg8000.native.Connection) -> MakeProfessional:
         pid = db.run(
             "INSERT INTO professionals (user_id, name, slug, phone, email, profession, bio,"
             " session_duration, session_price, timezone, auto_confirm, plan, active,"
-            " booking_horizon_days) VALUES (:uid, :name, :slug, :phone, :email, :profession,"
-            " 'bio', :duration, 150, :tz, :auto, :plan, :active, :horizon) RETURNING id",
+            " booking_horizon_days, subscription_status) VALUES (:uid, :name, :slug, :phone,"
+            " :email, :profession, 'bio', :duration, 150, :tz, :auto, :plan, :active, :horizon,"
+            # A paid plan here is a paying subscriber's.
+            " CASE WHEN :plan = 'free' THEN 'none' ELSE 'active' END) RETURNING id",
             uid=f"user-{slug}",
             name=f"Dra. {slug}",
             slug=slug,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -14,6 +14,7 @@ from agenda.adapters.postgres import Database
 from agenda.adapters.queue import SqsPublisher
 from agenda.adapters.ratelimit import UpstashRateLimiter
 from agenda.adapters.repository import Repository
+from agenda.adapters.stripe_api import StripeApi
 from agenda.domain.plans import RATE_LIMITS
 from agenda.http import install_error_handlers, json_response, read_json_object
 from agenda.observability import logger
@@ -25,9 +26,11 @@ from agenda.settings import (
     GuestLinkSettings,
     QueueSettings,
     RateLimitSettings,
+    StripeSettings,
 )
 
 settings = BookingSettings.from_env()
+stripe_settings = StripeSettings.from_env()
 repo = Repository(Database(DatabaseSettings.from_env(), application_name="booking"))
 dependencies = booking.BookingDependencies(
     repo=repo,
@@ -37,6 +40,9 @@ dependencies = booking.BookingDependencies(
     publisher=SqsPublisher(QueueSettings.from_env()),
     clock=lambda: datetime.now(UTC),
     guest_links=GuestLinks(GuestLinkSettings.from_env()),
+    # The library loads on the first booking that takes payment, not at start.
+    stripe=StripeApi(stripe_settings),
+    payment_hold=timedelta(minutes=stripe_settings.payment_hold_minutes),
 )
 
 app = APIGatewayHttpResolver()

@@ -1,17 +1,59 @@
-"""Stripe events: signature-verified, applied once per event id."""
+"""POST /api/stripe/webhook: Stripe's events, signature-verified and applied once each
+(agenda.service.stripe_events)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from agenda.http import install_error_handlers, not_implemented
+from agenda.adapters.billing import BillingRepository
+from agenda.adapters.postgres import Database
+from agenda.adapters.queue import SqsPublisher
+from agenda.adapters.stripe_api import StripeApi
+from agenda.http import install_error_handlers, json_response, read_body
 from agenda.observability import logger
+from agenda.service import stripe_events
+from agenda.service.billing import BillingDependencies
+from agenda.service.links import GuestLinks
+from agenda.service.payments import PaymentDependencies
+from agenda.settings import DatabaseSettings, GuestLinkSettings, QueueSettings, StripeSettings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+# Stripe's event payloads stay well under this; anything bigger is not from Stripe.
+MAX_EVENT_BYTES = 256 * 1024
+
+
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
+settings = StripeSettings.from_env()
+_repo = BillingRepository(Database(DatabaseSettings.from_env(), application_name="stripe_webhook"))
+_stripe = StripeApi(settings)
+_publisher = SqsPublisher(QueueSettings.from_env())
+dependencies = stripe_events.WebhookDependencies(
+    settings=settings,
+    billing=BillingDependencies(
+        billing=_repo,
+        stripe=_stripe,
+        limiter=None,  # Stripe is not rate limited: the signature is the credential
+        publisher=_publisher,
+        clock=_clock,
+        app_base_url=settings.app_base_url,
+    ),
+    payments=PaymentDependencies(
+        billing=_repo,
+        stripe=_stripe,
+        links=GuestLinks(GuestLinkSettings.from_env()),
+        publisher=_publisher,
+        clock=_clock,
+    ),
+)
 
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
@@ -19,7 +61,14 @@ install_error_handlers(app)
 
 @app.post("/api/stripe/webhook")
 def receive_stripe_event() -> Response:
-    return not_implemented("The Stripe webhook")
+    event = app.current_event
+    # The exact bytes Stripe signed: API Gateway passes a body it does not take for text
+    # base64-encoded, and JSON is never re-serialised before the check.
+    body = read_body(
+        event.body, base64_encoded=bool(event.is_base64_encoded), max_bytes=MAX_EVENT_BYTES
+    )
+    signature = event.headers.get("stripe-signature")
+    return json_response(200, stripe_events.receive(dependencies, body, signature))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

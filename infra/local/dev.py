@@ -75,9 +75,11 @@ def main(argv: list[str]) -> int:
     dead letters   {stack.dead_letter_url}
   Upstash REST     {stack.upstash.url}
   Messages sent    {stack.providers.url}/   (also {args.state / "messages.jsonl"})
+  Stripe stand-in  {stack.stripe.url}   (its events go to {api}/api/stripe/webhook)
   Environment      {env_file}   (for python -m infra.dlq, infra.local.consumer)
 
   Try:   curl '{api}/api/booking?slug=dr-ana&date=YYYY-MM-DD&days=7'
+         dra-carla takes payment at booking: open the answer's checkoutUrl to pay.
   Token: .venv/bin/python -m infra.local.auth --sub demo-user-dr-ana
   Jobs:  curl -X POST {api}/_local/schedules/NAME   ({schedules})
 

@@ -1,8 +1,9 @@
 """The whole local stack in one object: what `make dev` runs and what the tests start.
 
 Embedded Postgres (migrated, optionally seeded), the SQS endpoint with the template's queue and
-dead-letter queue, the Upstash REST endpoint, the WhatsApp/email stand-in, and the gateway with
-its Lambda containers, queue consumer and schedules. Everything listens on 127.0.0.1 and stops
+dead-letter queue, the Upstash REST endpoint, the WhatsApp/email stand-in, the Stripe stand-in
+(which sends its events to the gateway's webhook route), and the gateway with its Lambda
+containers, queue consumer and schedules. Everything listens on 127.0.0.1 and stops
 with stop(), in reverse order.
 """
 
@@ -27,6 +28,7 @@ from infra.local.lambdas import Lambdas
 from infra.local.postgres import LocalPostgres
 from infra.local.providers import LocalProviders
 from infra.local.sqs import LocalSqs, ensure_queue_pair
+from infra.local.stripe import LocalStripe, Price
 from infra.local.template import Schedule, Stack, load_stack
 from infra.local.upstash import LocalUpstash
 from infra.migrate import migrate
@@ -36,6 +38,12 @@ ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 WHATSAPP_INSTANCE = "agenda-local"
 LOCAL_APP_URL = "http://127.0.0.1:3000"
+# The plans' prices in the Stripe stand-in (monthly, in BRL cents).
+LOCAL_PRICES = {
+    "basic": ("price_local_basic", Price(unit_amount=4900, currency="brl")),
+    "pro": ("price_local_pro", Price(unit_amount=9900, currency="brl")),
+    "premium": ("price_local_premium", Price(unit_amount=19900, currency="brl")),
+}
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours)\)$")
 
 
@@ -57,8 +65,18 @@ def _local_secrets(state_dir: Path) -> dict[str, str]:
     """Development keys, generated once per machine and kept out of the repository."""
     path = state_dir / "secrets.json"
     stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    names = ("upstash", "whatsapp", "email", "guest_link")
-    keys = {name: stored.get(name) or secrets.token_urlsafe(24) for name in names}
+    prefixes = {
+        "upstash": "",
+        "whatsapp": "",
+        "email": "",
+        "guest_link": "",
+        "stripe": "sk_test_",
+        "stripe_webhook": "whsec_",
+    }
+    keys = {
+        name: stored.get(name) or prefix + secrets.token_urlsafe(24)
+        for name, prefix in prefixes.items()
+    }
     if keys == stored:
         return stored
     # A state folder from before a key existed gets the new key; the others are kept.
@@ -82,6 +100,11 @@ class LocalStack:
         self.sqs = LocalSqs()
         self.upstash = LocalUpstash(token=self.keys["upstash"])
         self.providers = LocalProviders(log_path=state / "messages.jsonl")
+        self.stripe = LocalStripe(
+            api_key=self.keys["stripe"],
+            webhook_secret=self.keys["stripe_webhook"],
+            prices=dict(LOCAL_PRICES.values()),
+        )
         self.authority = DevAuthority.load_or_create(state / "auth")
         self.queue_url = ""
         self.dead_letter_url = ""
@@ -107,7 +130,7 @@ class LocalStack:
         migrate(self.postgres.url)
         if self.options.seed:
             seed(self.postgres.url)
-        for service in (self.sqs, self.upstash, self.providers):
+        for service in (self.sqs, self.upstash, self.providers, self.stripe):
             service.start()
             self._started.append(service)
         queue = self.stack.queues[0]
@@ -133,6 +156,8 @@ class LocalStack:
         )
         self.gateway.start()
         self._started.append(self.gateway)
+        # Stripe's events come back through the gateway, as Stripe's would through API Gateway.
+        self.stripe.webhook_url = f"{self.gateway.url}/api/stripe/webhook"
         if queue.consumer is not None and self.options.run_consumer:
             self.consumer = QueueConsumer(self.sqs_client(), queue, self.queue_url, self.lambdas)
             self.consumer.start()
@@ -191,6 +216,10 @@ class LocalStack:
             # The web app the guest links point to (the front end, not this API).
             "APP_BASE_URL": LOCAL_APP_URL,
             "GUEST_LINK_SECRET": self.keys["guest_link"],
+            "STRIPE_API_BASE": self.stripe.url,
+            "STRIPE_SECRET_KEY": self.keys["stripe"],
+            "STRIPE_WEBHOOK_SECRET": self.keys["stripe_webhook"],
+            **{f"STRIPE_PRICE_{plan.upper()}": price for plan, (price, _) in LOCAL_PRICES.items()},
         }
 
     def sqs_client(self) -> Any:

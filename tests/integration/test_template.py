@@ -139,6 +139,7 @@ def test_schedules_run_in_a_time_zone(stack: Any) -> None:
     }
     assert found == {
         ("OutboxRelayFunction", "rate(1 minute)", '{"job": "outbox_relay"}'),
+        ("PaymentHoldsFunction", "rate(5 minutes)", '{"job": "payment_holds"}'),
         ("CronRemindersFunction", "cron(0 8 * * ? *)", '{"job": "reminders_24h"}'),
         ("CronRemindersFunction", "rate(15 minutes)", '{"job": "reminders_1h"}'),
         ("WhatsappWatchdogFunction", "cron(0 9 * * ? *)", '{"job": "whatsapp_watchdog"}'),

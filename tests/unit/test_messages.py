@@ -184,6 +184,16 @@ CASES = (
         paymentUrl="https://agenda.test/pagar/3f9c2a",
         manageUrl=MANAGE,
     ),
+    _appointment(
+        "payment_pending_checkout",
+        "payment_pending",
+        "client",
+        amount="150.00",
+        currency="BRL",
+        paymentUrl="https://checkout.stripe.test/c/pay/cs_test_3f9c2a",
+        expiresAt="2026-11-23T12:35:00-03:00",
+        manageUrl=MANAGE,
+    ),
     Case(
         "payment_pending_without_appointment",
         "payment_pending",

@@ -7,7 +7,7 @@ import pytest
 from agenda.contract import BookingRequest, FreeSlotsQuery, validate
 from agenda.domain.errors import PlanLimitReached, ValidationFailed
 from agenda.domain.phone import normalize_phone
-from agenda.domain.plans import check_booking_allowed, limits_for
+from agenda.domain.plans import PAID_PLANS, check_booking_allowed, limits_for
 from agenda.observability import redact
 from agenda.service.booking import parse_free_slots_query
 
@@ -15,27 +15,39 @@ pytestmark = pytest.mark.unit
 
 
 @pytest.mark.parametrize(
-    ("clients", "appointments", "allowed"),
-    [(0, 0, True), (9, 19, True), (10, 0, False), (0, 20, False), (10, 20, False)],
+    ("clients", "appointments", "refusal"),
+    [
+        (0, 0, None),
+        (9, 19, None),
+        (10, 0, "This professional is not accepting new clients at the moment"),
+        (0, 20, "This professional has no more bookings available this month"),
+        (10, 20, "This professional is not accepting new clients at the moment"),
+    ],
 )
-def test_free_plan_caps_new_clients(clients: int, appointments: int, allowed: bool) -> None:
+def test_free_plan_caps_new_clients(clients: int, appointments: int, refusal: str | None) -> None:
     def attempt() -> None:
         check_booking_allowed(
-            "free", existing_client=False, clients=clients, appointments_this_month=appointments
+            limits_for("free"),
+            existing_client=False,
+            clients=clients,
+            appointments_this_month=appointments,
         )
 
-    if allowed:
+    if refusal is None:
         attempt()
     else:
-        with pytest.raises(PlanLimitReached):
+        with pytest.raises(PlanLimitReached) as error:
             attempt()
+        assert error.value.message == refusal
 
 
 def test_existing_clients_and_paid_plans_are_never_capped() -> None:
-    check_booking_allowed("free", existing_client=True, clients=500, appointments_this_month=500)
-    for plan in ("basic", "pro", "premium"):
+    check_booking_allowed(
+        limits_for("free"), existing_client=True, clients=500, appointments_this_month=500
+    )
+    for plan in PAID_PLANS:
         check_booking_allowed(
-            plan, existing_client=False, clients=10_000, appointments_this_month=10_000
+            limits_for(plan), existing_client=False, clients=10_000, appointments_this_month=10_000
         )
 
 

@@ -24,7 +24,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 Period = Literal["morning", "afternoon", "evening"]
-AppointmentStatus = Literal["pending_confirmation", "confirmed"]
+AppointmentStatus = Literal["pending_payment", "pending_confirmation", "confirmed"]
 
 
 class Model(BaseModel):
@@ -96,8 +96,45 @@ class BookingRequest(Model):
 
 
 class BookingCreated(Model):
+    """`pending_payment` when the professional takes payment at booking: the slot is held
+    until `paymentExpiresAt`, and the booking goes on once the Checkout at `checkoutUrl` is
+    paid."""
+
     success: Literal[True]
     status: AppointmentStatus
+    checkout_url: str | None = None
+    payment_expires_at: datetime | None = None
+
+
+# --- plans and payments ------------------------------------------------------------------------
+
+PaidPlan = Literal["basic", "pro", "premium"]
+
+
+class CheckoutRequest(Model):
+    """POST /api/stripe/checkout."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid"
+    )
+
+    plan: PaidPlan
+
+
+class CheckoutStarted(Model):
+    url: Annotated[str, Field(description="Stripe Checkout's page for the plan")]
+    session_id: str
+
+
+class PortalOpened(Model):
+    url: Annotated[str, Field(description="Stripe's billing portal for the professional")]
+
+
+class StripeEventReceived(Model):
+    received: Literal[True]
+    duplicate: Annotated[
+        bool | None, Field(description="true when this event id was already processed")
+    ] = None
 
 
 class FreeSlotsQuery(Model):

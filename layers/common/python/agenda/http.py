@@ -70,7 +70,9 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
 
 
 def error_response(error: DomainError) -> Response:
-    status = STATUS_BY_ERROR.get(type(error), 500)
+    # The nearest mapped class: a refinement (an invalid signature is a validation failure)
+    # answers as what it refines.
+    status = next((STATUS_BY_ERROR[k] for k in type(error).__mro__ if k in STATUS_BY_ERROR), 500)
     headers: dict[str, str] = {}
     if isinstance(error, RateLimited | ServiceUnavailable):
         headers["Retry-After"] = str(error.retry_after_seconds)
@@ -94,24 +96,30 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
         return json_response(500, error_body("INTERNAL_ERROR", "Something went wrong on our side"))
 
 
+def read_body(body: str | None, *, base64_encoded: bool, max_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """The exact bytes of an API Gateway body (base64-decoded when API Gateway encoded it), or
+    the contract's error."""
+    if base64_encoded:
+        if len(body or "") > (max_bytes * 4) // 3 + 4:
+            raise PayloadTooLarge(f"The body must not exceed {max_bytes} bytes")
+        try:
+            raw = base64.b64decode(body or "", validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationFailed("The body is not valid base64") from exc
+    else:
+        raw = (body or "").encode("utf-8")
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"The body must not exceed {max_bytes} bytes")
+    return raw
+
+
 def read_json_object(
     body: str | None, *, base64_encoded: bool, max_bytes: int = MAX_BODY_BYTES
 ) -> dict[str, Any]:
     """Decode an API Gateway body into a JSON object, or raise the contract's error."""
-    raw: bytes
     if body is None or body == "":
         raise ValidationFailed("A JSON body is required")
-    if base64_encoded:
-        if len(body) > (max_bytes * 4) // 3 + 4:
-            raise PayloadTooLarge(f"The body must not exceed {max_bytes} bytes")
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ValidationFailed("The body is not valid base64") from exc
-    else:
-        raw = body.encode("utf-8")
-    if len(raw) > max_bytes:
-        raise PayloadTooLarge(f"The body must not exceed {max_bytes} bytes")
+    raw = read_body(body, base64_encoded=base64_encoded, max_bytes=max_bytes)
     try:
         parsed = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -130,8 +138,3 @@ def subject(app: APIGatewayHttpResolver) -> str:
     if not isinstance(sub, str) or not sub:
         raise Unauthorized("Sign in to continue")
     return sub
-
-
-def not_implemented(what: str) -> Response:
-    """Answer for routes declared in the stack whose behaviour is not built yet."""
-    return error_response(NotImplementedYet(f"{what} is not available yet"))

@@ -277,3 +277,82 @@ class WatchdogSettings:
 
         assert self.whatsapp_key_secret_arn is not None
         return secret_value(self.whatsapp_key_secret_arn)
+
+
+@dataclass(frozen=True, slots=True)
+class StripeSettings:
+    """Stripe: the API (its base is configurable, so the local stack talks to a stand-in), the
+    webhook signing secrets, the price of each plan, and where Checkout sends people back.
+
+    The keys are STRIPE_SECRET_KEY / STRIPE_WEBHOOK_SECRET locally; on AWS the secrets that
+    STRIPE_SECRET_ARN / STRIPE_WEBHOOK_SECRET_ARN name, read on first use. During a webhook
+    secret roll, STRIPE_WEBHOOK_SECRET may hold both secrets, comma separated.
+    """
+
+    api_base: str
+    secret_key_value: str | None
+    secret_key_arn: str | None
+    webhook_secret_value: str | None
+    webhook_secret_arn: str | None
+    # plan name -> Stripe price id (STRIPE_PRICE_BASIC, STRIPE_PRICE_PRO, STRIPE_PRICE_PREMIUM)
+    prices: dict[str, str]
+    app_base_url: str
+    timeout_seconds: float
+    # How far a signed timestamp may be from our clock, either way.
+    webhook_tolerance_seconds: int
+    # How long an unpaid booking holds its slot: its Checkout Session expires then. Stripe
+    # accepts 30 minutes to 24 hours.
+    payment_hold_minutes: int
+
+    @classmethod
+    def from_env(cls) -> StripeSettings:
+        key = os.environ.get("STRIPE_SECRET_KEY", "").strip() or None
+        webhook = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip() or None
+        prices = {
+            plan: _required(f"STRIPE_PRICE_{plan.upper()}") for plan in ("basic", "pro", "premium")
+        }
+        if len(set(prices.values())) != len(prices):
+            raise SettingsError("each plan needs its own Stripe price (STRIPE_PRICE_*)")
+        base = _required("APP_BASE_URL").rstrip("/")
+        hold = _int("PAYMENT_HOLD_MINUTES", 30, minimum=30)
+        if hold > 24 * 60:
+            raise SettingsError("PAYMENT_HOLD_MINUTES must be at most 1440 (Stripe's limit)")
+        return cls(
+            api_base=os.environ.get("STRIPE_API_BASE", "").strip().rstrip("/")
+            or "https://api.stripe.com",
+            secret_key_value=key,
+            secret_key_arn=None if key else _required("STRIPE_SECRET_ARN"),
+            webhook_secret_value=webhook,
+            webhook_secret_arn=None if webhook else os.environ.get("STRIPE_WEBHOOK_SECRET_ARN"),
+            prices=prices,
+            app_base_url=base,
+            timeout_seconds=_int("STRIPE_TIMEOUT_MS", 8000, minimum=500) / 1000,
+            webhook_tolerance_seconds=_int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
+            payment_hold_minutes=hold,
+        )
+
+    @property
+    def plan_by_price(self) -> dict[str, str]:
+        return {price: plan for plan, price in self.prices.items()}
+
+    def secret_key(self) -> str:
+        if self.secret_key_value is not None:
+            return self.secret_key_value
+        from agenda.adapters.secrets import secret_value
+
+        assert self.secret_key_arn is not None
+        return secret_value(self.secret_key_arn)
+
+    def webhook_secrets(self) -> list[str]:
+        if self.webhook_secret_value is not None:
+            raw = self.webhook_secret_value
+        elif self.webhook_secret_arn:
+            from agenda.adapters.secrets import secret_value
+
+            raw = secret_value(self.webhook_secret_arn)
+        else:
+            raise SettingsError("missing STRIPE_WEBHOOK_SECRET or STRIPE_WEBHOOK_SECRET_ARN")
+        secrets = [part.strip() for part in raw.split(",") if part.strip()]
+        if not secrets:
+            raise SettingsError("the Stripe webhook secret is empty")
+        return secrets

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pg8000.native
@@ -168,3 +168,15 @@ class Transaction:
     def one(self, sql: str, **params: Any) -> dict[str, Any] | None:
         rows = self.query(sql, **params)
         return rows[0] if rows else None
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A statement that may fail without ending the transaction: on a database error the
+        work inside is undone, the error goes on, and the transaction stays usable."""
+        self.execute("SAVEPOINT attempt")
+        try:
+            yield
+        except Exception:
+            self.execute("ROLLBACK TO SAVEPOINT attempt")
+            raise
+        self.execute("RELEASE SAVEPOINT attempt")

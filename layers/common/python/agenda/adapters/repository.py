@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -71,7 +72,9 @@ BUSY_COLUMN = """
 # Everything slot generation and the booking need, in one round trip.
 SCHEDULE_SQL = (
     """
-SELECT p.id, p.slug, p.plan, p.auto_confirm, p.name, p.phone, p.email, p.locale,"""
+SELECT p.id, p.slug, p.plan, p.subscription_status, p.trial_ends_at, p.past_due_since,
+       p.auto_confirm, p.name, p.phone, p.email, p.locale, p.payment_at_booking,
+       p.payment_type, p.session_price, p.currency,"""
     + SCHEDULE_RULES_COLUMNS
     + ","
     + BUSY_COLUMN.format(other="")
@@ -109,16 +112,20 @@ WITH upserted_client AS (
     RETURNING id
 ), appointment AS (
     INSERT INTO appointments (id, professional_id, client_id, starts_at, ends_at, status,
-                              buffer_before_minutes, buffer_after_minutes)
+                              buffer_before_minutes, buffer_after_minutes, payment_status,
+                              payment_expires_at, stripe_checkout_session_id, amount_due)
     SELECT :appointment_id, :professional_id, id, :starts_at, :ends_at, :status,
-           :buffer_before, :buffer_after
+           :buffer_before, :buffer_after, :payment_status, :payment_expires_at,
+           :checkout_session_id, CAST(:amount_due AS numeric)
     FROM upserted_client
     RETURNING id, status
 ), in_app AS (
+    -- A booking held for payment reaches the professional once it is paid.
     INSERT INTO notifications (professional_id, recipient, type, title, body, data)
     SELECT :professional_id, 'professional', 'booking_request', :title, :body,
            json_build_object('appointmentId', appointment.id)
     FROM appointment
+    WHERE CAST(:title AS text) IS NOT NULL
 ), outbox AS (
     INSERT INTO notification_outbox (message_key, payload, professional_id)
     SELECT m ->> 'messageKey', m, :professional_id
@@ -154,6 +161,15 @@ class PlanUsage:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentHold:
+    """A booking paid at booking time: its Checkout Session and until when it holds the slot."""
+
+    checkout_session_id: str
+    expires_at: datetime
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class NewBooking:
     appointment_id: UUID
     professional_id: UUID
@@ -168,9 +184,10 @@ class NewBooking:
     # exclusion constraint.
     buffer_before_minutes: int
     buffer_after_minutes: int
-    notification_title: str
-    notification_body: str
+    notification_title: str | None  # None: no in-app notice (a booking held for payment)
+    notification_body: str | None
     messages: list[dict[str, Any]]
+    payment: PaymentHold | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +305,12 @@ class Repository:
                 title=booking.notification_title,
                 body=booking.notification_body,
                 messages=json.dumps(booking.messages),
+                payment_status="pending" if booking.payment else "none",
+                payment_expires_at=booking.payment.expires_at if booking.payment else None,
+                checkout_session_id=(
+                    booking.payment.checkout_session_id if booking.payment else None
+                ),
+                amount_due=str(booking.payment.amount) if booking.payment else None,
             )
         except DatabaseError as exc:
             if sqlstate(exc) == EXCLUSION_VIOLATION:

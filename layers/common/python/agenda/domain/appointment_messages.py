@@ -12,8 +12,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from agenda.domain.lifecycle import PENDING, Change
-from agenda.domain.messages import Party, to_both_channels
+from agenda.domain.lifecycle import PENDING, Appointment, Change
+from agenda.domain.messages import Party, booking_messages, to_both_channels
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,3 +89,47 @@ def _present(**values: str | None) -> dict[str, str]:
 
 def _local_iso(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).isoformat()
+
+
+def paid_booking_messages(
+    after: Appointment,
+    audience: Audience,
+    *,
+    amount: str,
+    currency: str,
+    paid_at: datetime,
+) -> list[dict[str, Any]]:
+    """What a booking paid at booking time queues once Stripe reports the payment: the request
+    to the professional and the booking notice to the client, which waited for the payment,
+    and the client's receipt."""
+    notices = booking_messages(
+        appointment_id=audience.appointment_id,
+        professional=audience.professional,
+        client=audience.client,
+        starts_at=after.starts_at.astimezone(ZoneInfo(audience.timezone)),
+        timezone=audience.timezone,
+        status=after.status,
+        manage_url=audience.manage_url,
+    )
+    receipt = {
+        "professionalName": audience.professional.name,
+        "clientName": audience.client.name,
+        "amount": amount,
+        "currency": currency,
+        "startsAt": _local_iso(after.starts_at, audience.timezone),
+        "timezone": audience.timezone,
+        "paidAt": _local_iso(paid_at, audience.timezone),
+        "locale": audience.locale,
+        **_present(manageUrl=audience.manage_url),
+    }
+    return [
+        *notices,
+        *to_both_channels(
+            audience.client,
+            audience="client",
+            template="payment_received",
+            subject_id=audience.appointment_id,
+            version=0,
+            params=receipt,
+        ),
+    ]

@@ -30,6 +30,9 @@ from typing import Literal
 from agenda.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 
 Role = Literal["professional", "client"]
+# Who changed an appointment: a person in one of the roles, or the system acting on a payment
+# Stripe reported or on a payment hold that ran out.
+Actor = Literal["professional", "client", "system"]
 
 STATUSES = (
     "pending_payment",
@@ -159,7 +162,7 @@ class Change:
     """What an action does to an appointment: its facts before and after."""
 
     action: str
-    role: Role
+    role: Actor
     before: Appointment
     after: Appointment
 
@@ -254,3 +257,49 @@ def _policy_message(action: str, policy: Policy) -> str:
 def _utc(moment: datetime) -> datetime:
     # Within one zone Python compares wall fields (PEP 495); in UTC that is the instant.
     return moment.astimezone(UTC)
+
+
+def settle_payment(appointment: Appointment, *, auto_confirm: bool) -> Change | None:
+    """Stripe reported the booking's payment. A booking held for payment becomes a booking:
+    confirmed when the professional confirms automatically, else awaiting confirmation. An
+    appointment that already went on (a professional marked it paid by hand) only records the
+    payment. A cancelled or rejected one answers None: the caller tries to reinstate it
+    (``reinstate_paid``) or refunds the money. An already paid one also answers None."""
+    if appointment.payment_status not in UNPAID:
+        return None
+    if appointment.status == "pending_payment":
+        status = "confirmed" if auto_confirm else "pending_confirmation"
+    elif appointment.status in ("rejected", "cancelled"):
+        return None
+    else:
+        status = appointment.status
+    return _system_change(appointment, "paid", status, "paid")
+
+
+def reinstate_paid(appointment: Appointment, *, auto_confirm: bool) -> Change:
+    """A payment that arrived after its hold was released (the session was paid in its last
+    moment, the event came late): the booking comes back, if its slot is still free (the
+    exclusion constraint decides when the change is written)."""
+    if appointment.status not in ("cancelled", "rejected"):
+        raise ValueError("only a released booking is reinstated")
+    status = "confirmed" if auto_confirm else "pending_confirmation"
+    return _system_change(appointment, "paid", status, "paid")
+
+
+def release_hold(appointment: Appointment, *, payment_status: str = "none") -> Change | None:
+    """A booking held for payment that was not paid in time (or whose payment failed) is
+    cancelled, freeing its slot. Anything else is left alone (None)."""
+    if appointment.status != "pending_payment":
+        return None
+    if payment_status not in ("none", "failed"):
+        raise ValueError("a released hold is unpaid or failed")
+    return _system_change(appointment, "expire", "cancelled", payment_status)
+
+
+def _system_change(
+    appointment: Appointment, action: str, status: str, payment_status: str
+) -> Change:
+    after = replace(appointment, status=status, payment_status=payment_status)
+    if CALENDAR_STATUS[appointment.status] != CALENDAR_STATUS[status]:
+        after = replace(after, sequence=appointment.sequence + 1)
+    return Change(action, "system", appointment, after)

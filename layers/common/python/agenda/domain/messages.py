@@ -138,8 +138,9 @@ TEMPLATES: Mapping[str, Template] = MappingProxyType(
             _template(
                 "payment_pending",
                 "client",
-                ("professionalName", "clientName", "amount", "currency", "pixKey"),
-                ("startsAt", "timezone", "paymentUrl", "manageUrl"),
+                ("professionalName", "clientName", "amount", "currency"),
+                # At least one way to pay: a Pix key, or a payment page (Stripe Checkout).
+                ("pixKey", "startsAt", "timezone", "paymentUrl", "expiresAt", "manageUrl"),
             ),
             _template(
                 "review_request",
@@ -873,7 +874,10 @@ def _payment_received(p: _Params) -> _Message:
 def _payment_pending(p: _Params) -> _Message:
     pro, client, amount = p.text("professionalName"), p.text("clientName"), p.money()
     # The key alone on its line, not bold, so it is copied without markup.
-    key = p.text("pixKey")
+    key = p.maybe_text("pixKey")
+    if key is None and not p.has("paymentUrl"):
+        raise p.error("pixKey", "or paymentUrl is required: a way to pay")
+    expires = p.maybe_moment("expiresAt")
     starts = p.maybe_moment("startsAt")
     if starts:
         opening: _Line = (
@@ -891,8 +895,13 @@ def _payment_pending(p: _Params) -> _Message:
         (
             _para(*opening),
             _para("Valor: ", _Bold(amount)),
-            _lines(("Para pagar com Pix, use a chave:",), (key,)),
-            *_link(p, "paymentUrl", "Ou pague pelo link"),
+            *((_lines(("Para pagar com Pix, use a chave:",), (key,)),) if key else ()),
+            *_link(p, "paymentUrl", "Ou pague pelo link" if key else "Pague pelo link"),
+            *(
+                (_para("O horário fica reservado até ", _Bold(p.locale.time(expires)), "."),)
+                if expires
+                else ()
+            ),
             _para("Assim que o pagamento for confirmado, você receberá o recibo."),
             *_link(p, "manageUrl", _MANAGE),
         ),

@@ -6,8 +6,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from agenda.domain.errors import NotFound, SlotTaken, SlotUnavailable, ValidationFailed
 from agenda.domain.slots import Rules, Slot, generate_slots
@@ -18,7 +19,9 @@ if TYPE_CHECKING:
     from agenda.adapters.postgres import Transaction
     from agenda.adapters.queue import Publisher
     from agenda.adapters.ratelimit import RateLimiter
-    from agenda.adapters.repository import BookingRecord, Repository
+    from agenda.adapters.repository import BookingRecord, PaymentHold, Repository
+    from agenda.adapters.stripe_api import CheckoutSession, StripeApi
+    from agenda.domain.messages import Party
     from agenda.service.links import GuestLinks
 
 MAX_DAYS = 60
@@ -139,19 +142,29 @@ class BookingDependencies:
     clock: Callable[[], datetime]
     # Signs the link a client gets to view, cancel or reschedule without an account.
     guest_links: GuestLinks | None = None
+    # Checkout for professionals who take payment at booking, and how long an unpaid booking
+    # holds its slot (its Checkout Session expires then).
+    stripe: StripeApi | None = None
+    payment_hold: timedelta = timedelta(minutes=30)
 
 
 def create_booking(
     deps: BookingDependencies, body: dict[str, Any], *, source_ip: str
 ) -> dict[str, Any]:
     """POST /api/booking, in the contract's order: rate limit, validation, honeypot, lookup,
-    real slot, plan limits, one atomic write, then the messages go to the queue."""
+    real slot, plan limits, one atomic write, then the messages go to the queue.
+
+    A professional who takes payment at booking gets the booking as `pending_payment`, holding
+    its slot until the Checkout Session in the answer is paid or expires
+    (agenda.service.payments). The session is created before the write, so a Stripe outage
+    writes nothing; a write that fails afterwards expires the session nobody got the URL of.
+    """
     # Imported here: pydantic and the message catalogue stay off the read path's cold start.
     from agenda.adapters.queue import dispatch
     from agenda.adapters.repository import NewBooking
     from agenda.contract import BookingRequest, validate
     from agenda.domain import messages
-    from agenda.domain.plans import check_booking_allowed
+    from agenda.domain.plans import Account, check_booking_allowed, effective_plan
 
     deps.limiter.check(source_ip)
     request = validate(BookingRequest, body)
@@ -167,20 +180,43 @@ def create_booking(
     # Plan caps count the calendar month of the session, in the professional's zone.
     month_start = slot.starts_at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     next_month = (month_start + timedelta(days=32)).replace(day=1)
-    status = "confirmed" if row["auto_confirm"] else "pending_confirmation"
-    notice = messages.in_app_booking_request(request.client_name, slot.starts_at, row["timezone"])
-    appointment_id = uuid4()
-    envelopes = messages.booking_messages(
-        appointment_id=appointment_id,
-        professional=messages.Party(row["name"], row["phone"], row["email"]),
-        client=messages.Party(request.client_name, request.client_phone, request.client_email),
-        starts_at=slot.starts_at,
-        timezone=row["timezone"],
-        status=status,
-        manage_url=(
-            deps.guest_links.manage_url(appointment_id, slot.ends_at) if deps.guest_links else None
+    plan = effective_plan(
+        Account(
+            plan=row["plan"],
+            subscription_status=row["subscription_status"],
+            trial_ends_at=row["trial_ends_at"],
+            past_due_since=row["past_due_since"],
         ),
+        now,
     )
+    appointment_id = uuid4()
+    manage_url = (
+        deps.guest_links.manage_url(appointment_id, slot.ends_at) if deps.guest_links else None
+    )
+    client = messages.Party(request.client_name, request.client_phone, request.client_email)
+    hold: PaymentHold | None = None
+    checkout: CheckoutSession | None = None
+    if row["payment_at_booking"]:
+        status = "pending_payment"
+        hold, checkout = _open_checkout(deps, row, appointment_id, slot, client, manage_url, now)
+        # Nothing reaches the professional before the payment; the client gets the way to pay.
+        notice_title = notice_body = None
+        envelopes = _payment_pending(row, appointment_id, client, slot, hold, checkout, manage_url)
+    else:
+        status = "confirmed" if row["auto_confirm"] else "pending_confirmation"
+        notice = messages.in_app_booking_request(
+            request.client_name, slot.starts_at, row["timezone"]
+        )
+        notice_title, notice_body = notice.subject, notice.text
+        envelopes = messages.booking_messages(
+            appointment_id=appointment_id,
+            professional=messages.Party(row["name"], row["phone"], row["email"]),
+            client=client,
+            starts_at=slot.starts_at,
+            timezone=row["timezone"],
+            status=status,
+            manage_url=manage_url,
+        )
 
     def write(tx: Transaction) -> BookingRecord:
         # Serialises this professional's bookings, so the plan counts below are exact.
@@ -194,7 +230,7 @@ def create_booking(
             month_end=next_month,
         )
         check_booking_allowed(
-            row["plan"],
+            plan.limits,
             existing_client=usage.existing_client_id is not None,
             clients=usage.clients,
             appointments_this_month=usage.appointments_this_month,
@@ -213,16 +249,20 @@ def create_booking(
                 status=status,
                 buffer_before_minutes=rules.buffer_before_minutes,
                 buffer_after_minutes=rules.buffer_after_minutes,
-                notification_title=notice.subject,
-                notification_body=notice.text,
+                notification_title=notice_title,
+                notification_body=notice_body,
                 messages=envelopes,
+                payment=hold,
             ),
         )
 
     try:
         record = deps.repo.db.transaction(write)
-    except SlotTaken:
-        count("BookingConflict")
+    except Exception as exc:
+        if checkout is not None and deps.stripe is not None:
+            deps.stripe.expire_checkout(checkout.id)
+        if isinstance(exc, SlotTaken):
+            count("BookingConflict")
         raise
     dispatch(deps.repo.db.query, deps.publisher, record.outbox)
     count("BookingCreated", status=record.status)
@@ -234,4 +274,77 @@ def create_booking(
             "status": record.status,
         },
     )
+    if hold is not None and checkout is not None:
+        return {
+            "success": True,
+            "status": record.status,
+            "checkoutUrl": checkout.url,
+            "paymentExpiresAt": hold.expires_at.isoformat(),
+        }
     return {"success": True, "status": record.status}
+
+
+def _open_checkout(
+    deps: BookingDependencies,
+    row: dict[str, Any],
+    appointment_id: UUID,
+    slot: Slot,
+    client: Party,
+    manage_url: str | None,
+    now: datetime,
+) -> tuple[PaymentHold, CheckoutSession]:
+    from agenda.adapters.repository import PaymentHold
+    from agenda.domain.messages import when_pt
+
+    if deps.stripe is None:
+        raise RuntimeError("payment at booking needs Stripe settings")
+    amount: Decimal = row["session_price"]
+    # Whole seconds: Stripe's expires_at is a Unix time, and the hold must end with it.
+    expires_at = (now + deps.payment_hold).replace(microsecond=0)
+    checkout = deps.stripe.appointment_checkout(
+        appointment_id=appointment_id,
+        professional_id=row["id"],
+        description=f"{row['name']} — {when_pt(slot.starts_at, row['timezone'])}",
+        amount=amount,
+        currency=row["currency"].strip(),
+        payment_type=row["payment_type"],
+        client_email=client.email,
+        expires_at=expires_at,
+        manage_url=manage_url,
+    )
+    count("BookingCheckoutOpened")
+    return PaymentHold(checkout.id, expires_at, amount), checkout
+
+
+def _payment_pending(
+    row: dict[str, Any],
+    appointment_id: UUID,
+    client: Party,
+    slot: Slot,
+    hold: PaymentHold,
+    checkout: CheckoutSession,
+    manage_url: str | None,
+) -> list[dict[str, Any]]:
+    from agenda.domain.messages import to_both_channels
+
+    params = {
+        "professionalName": row["name"],
+        "clientName": client.name,
+        "amount": f"{hold.amount:.2f}",
+        "currency": row["currency"].strip(),
+        "startsAt": slot.starts_at.isoformat(),
+        "timezone": row["timezone"],
+        "paymentUrl": checkout.url,
+        "expiresAt": hold.expires_at.astimezone(slot.starts_at.tzinfo).isoformat(),
+        "locale": row["locale"],
+    }
+    if manage_url:
+        params["manageUrl"] = manage_url
+    return to_both_channels(
+        client,
+        audience="client",
+        template="payment_pending",
+        subject_id=appointment_id,
+        version=0,
+        params=params,
+    )

@@ -1,0 +1,253 @@
+"""SQL for plans and payments: a professional's subscription columns, processed Stripe events,
+and appointments held for payment. Every value goes as a parameter.
+
+A Stripe event's effect and the row recording the event as processed are written in one
+transaction, so an event is applied exactly once however often Stripe delivers it: a second
+delivery (or a concurrent one, which waits on the first's primary key) finds the row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from pg8000.exceptions import DatabaseError
+
+from agenda.adapters.postgres import EXCLUSION_VIOLATION, sqlstate
+from agenda.adapters.repository import OutboxMessage, Repository
+from agenda.domain.errors import SlotTaken
+
+if TYPE_CHECKING:
+    from agenda.adapters.postgres import Database, Transaction
+    from agenda.domain.billing import BillingState
+    from agenda.domain.lifecycle import Change
+
+_BILLING_COLUMNS = """
+SELECT id, user_id, name, email, phone, locale, plan, subscription_status, trial_ends_at,
+       past_due_since, stripe_customer_id, stripe_subscription_id, subscription_created_at,
+       subscription_period_end, subscription_cancel_at_period_end
+FROM professionals
+"""
+BILLING_FOR_USER_SQL = _BILLING_COLUMNS + "WHERE user_id = :user_id AND active\n"
+LOCK_BILLING_SQL = _BILLING_COLUMNS + "WHERE id = :professional_id FOR UPDATE\n"
+# The professional a subscription belongs to: the id our Checkout put in its metadata, else
+# the Stripe customer (a subscription made in Stripe's dashboard for a known customer).
+LOCK_BILLING_BY_CUSTOMER_SQL = (
+    _BILLING_COLUMNS + "WHERE stripe_customer_id = :customer FOR UPDATE\n"
+)
+
+# Two requests may create the customer at once: Stripe's idempotency key makes them the same
+# customer, and only the first write lands.
+SET_CUSTOMER_SQL = """
+UPDATE professionals SET stripe_customer_id = :customer, updated_at = now()
+WHERE id = :professional_id AND stripe_customer_id IS NULL
+"""
+
+SAVE_BILLING_SQL = """
+UPDATE professionals
+SET plan = :plan,
+    stripe_customer_id = COALESCE(stripe_customer_id, CAST(:customer AS text)),
+    stripe_subscription_id = :subscription_id,
+    subscription_status = :subscription_status,
+    subscription_created_at = :subscription_created,
+    subscription_period_end = :current_period_end,
+    subscription_cancel_at_period_end = :cancel_at_period_end,
+    trial_ends_at = :trial_ends_at,
+    past_due_since = :past_due_since,
+    updated_at = now()
+WHERE id = :professional_id
+"""
+
+EVENT_SEEN_SQL = "SELECT 1 FROM processed_stripe_events WHERE event_id = :event_id"
+# Waits on a concurrent delivery of the same event until it commits or rolls back.
+CLAIM_EVENT_SQL = """
+INSERT INTO processed_stripe_events (event_id, type, object_id, outcome)
+VALUES (:event_id, :type, :object_id, :outcome)
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id
+"""
+SET_EVENT_OUTCOME_SQL = """
+UPDATE processed_stripe_events SET outcome = :outcome WHERE event_id = :event_id
+"""
+
+# An appointment with everything its payment needs: who to tell, how the professional
+# confirms, what was charged.
+LOCK_PAYMENT_SQL = """
+SELECT a.id, a.professional_id, a.status, a.payment_status, a.starts_at, a.ends_at,
+       a.sequence, a.stripe_checkout_session_id, a.stripe_payment_intent_id, a.amount_due,
+       a.payment_expires_at,
+       p.name AS professional_name, p.phone AS professional_phone,
+       p.email AS professional_email, p.timezone, p.locale, p.auto_confirm, p.currency,
+       c.name AS client_name, c.phone AS client_phone, c.email AS client_email
+FROM appointments a
+JOIN professionals p ON p.id = a.professional_id
+JOIN clients c ON c.id = a.client_id
+WHERE a.id = :appointment_id
+FOR UPDATE OF a
+"""
+
+# Holds past their expiry (plus a margin for a payment Stripe is still reporting), oldest
+# first; rows another sweep or a webhook holds are skipped, not waited for.
+EXPIRED_HOLDS_SQL = """
+SELECT id FROM appointments
+WHERE status = 'pending_payment' AND payment_expires_at < :before
+ORDER BY payment_expires_at
+LIMIT :limit
+FOR UPDATE SKIP LOCKED
+"""
+
+# The payment change and its audit record in one statement (as agenda.adapters.appointments
+# writes a person's change).
+APPLY_PAYMENT_SQL = """
+WITH updated AS (
+    UPDATE appointments
+    SET status = :status,
+        payment_status = :payment_status,
+        sequence = :sequence,
+        stripe_payment_intent_id = COALESCE(CAST(:payment_intent AS text),
+                                            stripe_payment_intent_id),
+        paid_at = CASE WHEN CAST(:payment_status AS text) = 'paid' THEN COALESCE(paid_at, now())
+                       ELSE paid_at END,
+        status_changed_by = CASE WHEN status <> CAST(:status AS text) THEN 'system'
+                                 ELSE status_changed_by END,
+        status_changed_at = CASE WHEN status <> CAST(:status AS text) THEN now()
+                                 ELSE status_changed_at END,
+        updated_at = now()
+    WHERE id = :appointment_id
+    RETURNING id, professional_id, status, payment_status, starts_at, ends_at, sequence, paid_at
+), audit AS (
+    INSERT INTO appointment_changes (
+        appointment_id, professional_id, action, actor_role, actor_id,
+        from_status, to_status, from_payment_status, to_payment_status,
+        from_starts_at, to_starts_at, from_ends_at, to_ends_at, sequence, reason)
+    SELECT id, professional_id, :action, 'system', :actor_id,
+           :from_status, status, :from_payment_status, payment_status,
+           starts_at, starts_at, ends_at, ends_at, sequence, CAST(:reason AS text)
+    FROM updated
+)
+SELECT * FROM updated
+"""
+
+MARK_REFUNDED_SQL = """
+UPDATE appointments
+SET payment_status = 'refunded',
+    stripe_payment_intent_id = :payment_intent,
+    updated_at = now()
+WHERE id = :appointment_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentChange:
+    change: Change
+    actor_id: str  # "stripe:<event id>" or "job:payment_holds"
+    payment_intent: str | None = None
+    reason: str | None = None
+
+
+class BillingRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- professionals --------------------------------------------------------------------
+
+    def for_user(self, user_id: str) -> dict[str, Any] | None:
+        rows = self.db.query(BILLING_FOR_USER_SQL, user_id=user_id)
+        return rows[0] if rows else None
+
+    def set_customer(self, professional_id: UUID, customer: str) -> None:
+        self.db.query(SET_CUSTOMER_SQL, professional_id=professional_id, customer=customer)
+
+    @staticmethod
+    def lock_billing(
+        tx: Transaction, *, professional_id: UUID | None, customer: str
+    ) -> dict[str, Any] | None:
+        if professional_id is not None:
+            row = tx.one(LOCK_BILLING_SQL, professional_id=professional_id)
+            if row is not None:
+                return row
+        return tx.one(LOCK_BILLING_BY_CUSTOMER_SQL, customer=customer)
+
+    @staticmethod
+    def save_billing(
+        tx: Transaction, professional_id: UUID, state: BillingState, *, customer: str
+    ) -> None:
+        tx.execute(
+            SAVE_BILLING_SQL,
+            professional_id=professional_id,
+            customer=customer,
+            plan=state.plan,
+            subscription_id=state.subscription_id,
+            subscription_status=state.subscription_status,
+            subscription_created=state.subscription_created,
+            current_period_end=state.current_period_end,
+            cancel_at_period_end=state.cancel_at_period_end,
+            trial_ends_at=state.trial_ends_at,
+            past_due_since=state.past_due_since,
+        )
+
+    # -- events ---------------------------------------------------------------------------
+
+    def event_seen(self, event_id: str) -> bool:
+        return bool(self.db.query(EVENT_SEEN_SQL, event_id=event_id))
+
+    @staticmethod
+    def claim_event(tx: Transaction, event_id: str, event_type: str, object_id: str | None) -> bool:
+        """Record the event as processed in the caller's transaction; False when it already
+        was (the caller then changes nothing)."""
+        row = tx.one(
+            CLAIM_EVENT_SQL,
+            event_id=event_id,
+            type=event_type,
+            object_id=object_id,
+            outcome="applied",
+        )
+        return row is not None
+
+    @staticmethod
+    def set_outcome(tx: Transaction, event_id: str, outcome: str) -> None:
+        tx.execute(SET_EVENT_OUTCOME_SQL, event_id=event_id, outcome=outcome)
+
+    # -- appointments held for payment ----------------------------------------------------
+
+    @staticmethod
+    def lock_payment(tx: Transaction, appointment_id: UUID) -> dict[str, Any] | None:
+        return tx.one(LOCK_PAYMENT_SQL, appointment_id=appointment_id)
+
+    @staticmethod
+    def expired_holds(tx: Transaction, *, before: datetime, limit: int) -> list[UUID]:
+        return [row["id"] for row in tx.query(EXPIRED_HOLDS_SQL, before=before, limit=limit)]
+
+    @staticmethod
+    def apply_payment(
+        tx: Transaction, row: dict[str, Any], payment: PaymentChange, envelopes: list[Any]
+    ) -> tuple[dict[str, Any], list[OutboxMessage]]:
+        """Write the change, its audit record and its messages. SlotTaken when a reinstated
+        booking's time was taken meanwhile (the exclusion constraint)."""
+        after = payment.change.after
+        try:
+            written = tx.one(
+                APPLY_PAYMENT_SQL,
+                appointment_id=row["id"],
+                status=after.status,
+                payment_status=after.payment_status,
+                sequence=after.sequence,
+                payment_intent=payment.payment_intent,
+                action=payment.change.action,
+                actor_id=payment.actor_id,
+                from_status=row["status"],
+                from_payment_status=row["payment_status"],
+                reason=payment.reason,
+            )
+        except DatabaseError as exc:
+            if sqlstate(exc) == EXCLUSION_VIOLATION:
+                raise SlotTaken("The booking's time was taken meanwhile") from exc
+            raise
+        assert written is not None  # the row is locked by this transaction
+        return written, Repository.enqueue(tx, row["professional_id"], envelopes)
+
+    @staticmethod
+    def mark_refunded(tx: Transaction, appointment_id: UUID, payment_intent: str) -> None:
+        tx.execute(MARK_REFUNDED_SQL, appointment_id=appointment_id, payment_intent=payment_intent)

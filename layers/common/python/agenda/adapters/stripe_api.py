@@ -1,0 +1,209 @@
+"""The Stripe API calls the product makes, through the official library.
+
+The library costs about 140 ms to import, so it is imported on the first call, never at module
+import: the booking function only pays it for professionals who take payment at booking.
+
+Every create call carries an idempotency key derived from what it is for (a professional's
+customer, an appointment's Checkout Session, a refund), so a retried request, a retried webhook
+or two racing requests get the same Stripe object instead of a second one. A Stripe outage
+becomes ServiceUnavailable (503 with Retry-After) before anything is written here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from agenda.domain.errors import ServiceUnavailable
+from agenda.observability import count, logger
+
+if TYPE_CHECKING:
+    from agenda.settings import StripeSettings
+
+# Currencies Stripe counts in whole units (no cents); BRL and USD have two decimals.
+_ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf",
+                           "ugx", "vnd", "vuv", "xaf", "xof", "xpf"})  # fmt: skip
+# Stripe's payment method names for the professional's payment_type.
+PAYMENT_METHODS: dict[str, list[str]] = {
+    "card": ["card"],
+    "pix": ["pix"],
+    "pix_or_card": ["card", "pix"],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutSession:
+    id: str
+    url: str
+
+
+def minor_units(amount: Decimal, currency: str) -> int:
+    """An amount as Stripe's integer in the currency's smallest unit (R$ 150.00 -> 15000)."""
+    places = 0 if currency.lower() in _ZERO_DECIMAL else 2
+    return int((amount * (10**places)).to_integral_value())
+
+
+class StripeApi:
+    def __init__(self, settings: StripeSettings) -> None:
+        self.settings = settings
+        self._client: Any = None
+
+    def client(self) -> Any:
+        if self._client is None:
+            import stripe
+
+            self._client = stripe.StripeClient(
+                self.settings.secret_key(),
+                base_addresses={"api": self.settings.api_base},
+                # The library retries connection failures, 409 and 5xx with the same
+                # idempotency key; two retries keep the worst case inside the function timeout.
+                max_network_retries=2,
+                http_client=stripe.RequestsClient(timeout=self.settings.timeout_seconds),
+            )
+        return self._client
+
+    @contextmanager
+    def _call(self, what: str) -> Iterator[None]:
+        import stripe
+
+        try:
+            yield
+        except (
+            stripe.APIConnectionError,
+            stripe.RateLimitError,
+            stripe.APIError,
+        ) as exc:
+            count("StripeUnavailable", call=what)
+            logger.warning(
+                "stripe unavailable", extra={"call": what, "error_type": type(exc).__name__}
+            )
+            raise ServiceUnavailable(
+                "Payments are unavailable right now, please try again shortly",
+                retry_after_seconds=10,
+            ) from exc
+
+    # -- plans ----------------------------------------------------------------------------
+
+    def create_customer(self, professional_id: UUID, *, name: str, email: str | None) -> str:
+        params: dict[str, Any] = {
+            "name": name,
+            "metadata": {"professional_id": str(professional_id)},
+        }
+        if email:
+            params["email"] = email
+        # Stripe refuses a key reused with other parameters for 24 hours: the key names the
+        # details too, so an edited name or email makes a new request, not an error.
+        details = hashlib.sha256(f"{name}\n{email or ''}".encode()).hexdigest()[:16]
+        with self._call("customers.create"):
+            customer = self.client().v1.customers.create(
+                params=params,
+                options={"idempotency_key": f"customer-{professional_id}-{details}"},
+            )
+        return str(customer.id)
+
+    def subscription_checkout(
+        self, *, professional_id: UUID, customer: str, plan: str, request_key: str
+    ) -> CheckoutSession:
+        base = self.settings.app_base_url
+        metadata = {"professional_id": str(professional_id), "plan": plan}
+        params = {
+            "mode": "subscription",
+            "customer": customer,
+            "client_reference_id": str(professional_id),
+            "line_items": [{"price": self.settings.prices[plan], "quantity": 1}],
+            "metadata": metadata,
+            "subscription_data": {"metadata": metadata},
+            "success_url": f"{base}/billing?checkout=success",
+            "cancel_url": f"{base}/billing?checkout=cancelled",
+            "locale": "pt-BR",
+        }
+        with self._call("checkout.sessions.create"):
+            session = self.client().v1.checkout.sessions.create(
+                params=params, options={"idempotency_key": request_key}
+            )
+        return CheckoutSession(str(session.id), str(session.url))
+
+    def portal(self, customer: str) -> str:
+        params = {"customer": customer, "return_url": f"{self.settings.app_base_url}/billing"}
+        with self._call("billing_portal.sessions.create"):
+            session = self.client().v1.billing_portal.sessions.create(params=params)
+        return str(session.url)
+
+    def subscription(self, subscription_id: str) -> dict[str, Any]:
+        with self._call("subscriptions.retrieve"):
+            found = self.client().v1.subscriptions.retrieve(subscription_id)
+        return dict(found.to_dict())
+
+    # -- appointment payments ----------------------------------------------------------------
+
+    def appointment_checkout(
+        self,
+        *,
+        appointment_id: UUID,
+        professional_id: UUID,
+        description: str,
+        amount: Decimal,
+        currency: str,
+        payment_type: str,
+        client_email: str | None,
+        expires_at: datetime,
+        manage_url: str | None,
+    ) -> CheckoutSession:
+        base = self.settings.app_base_url
+        metadata = {"appointment_id": str(appointment_id), "professional_id": str(professional_id)}
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "client_reference_id": str(appointment_id),
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "unit_amount": minor_units(amount, currency),
+                        "product_data": {"name": description},
+                    },
+                }
+            ],
+            "payment_method_types": PAYMENT_METHODS[payment_type],
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "expires_at": int(expires_at.timestamp()),
+            "success_url": manage_url or f"{base}/booking/paid",
+            "cancel_url": manage_url or f"{base}/booking/cancelled",
+            "locale": "pt-BR",
+        }
+        if client_email:
+            params["customer_email"] = client_email
+        with self._call("checkout.sessions.create"):
+            session = self.client().v1.checkout.sessions.create(
+                params=params, options={"idempotency_key": f"appointment-{appointment_id}"}
+            )
+        return CheckoutSession(str(session.id), str(session.url))
+
+    def expire_checkout(self, session_id: str) -> None:
+        """Best effort: a session nobody holds the URL of may also just run out."""
+        try:
+            with self._call("checkout.sessions.expire"):
+                self.client().v1.checkout.sessions.expire(session_id)
+        except Exception as exc:
+            logger.warning(
+                "checkout session not expired",
+                extra={"session_id": session_id, "error_type": type(exc).__name__},
+            )
+
+    def refund(self, payment_intent: str, *, appointment_id: UUID) -> str:
+        with self._call("refunds.create"):
+            refund = self.client().v1.refunds.create(
+                params={
+                    "payment_intent": payment_intent,
+                    "metadata": {"appointment_id": str(appointment_id)},
+                },
+                options={"idempotency_key": f"refund-{appointment_id}"},
+            )
+        return str(refund.id)
