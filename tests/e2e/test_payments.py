@@ -15,6 +15,7 @@ import requests
 
 from agenda.contract import BookingCreated
 from infra.local.stack import LocalStack
+from tests.appointment_helpers import bearer, patch
 from tests.conftest import MakeProfessional, Professional, next_weekday, rows
 from tests.e2e.test_booking_api import appointments_of, assert_error, book, booking_body
 
@@ -261,6 +262,23 @@ def test_a_payment_after_release_is_refunded_when_the_time_was_taken(
     # The other client's booking is untouched.
     others = [a for a in appointments_of(db, pro) if a["id"] != first["id"]]
     assert [a["status"] for a in others] == ["pending_payment"]
+
+
+def test_a_payment_for_a_booking_the_professional_rejected_is_refunded(
+    api: str, stack: LocalStack, db: pg8000.native.Connection, paying: PayingProfessional
+) -> None:
+    pro = paying()
+    body = hold(api, pro, next_weekday(2, after_days=9), "16:00")
+    held = the_appointment(db, pro)
+    answer = patch(api, held["id"], {"action": "reject"}, bearer(stack, pro.user_id))
+    assert answer.status_code == 200, answer.text
+    stack.stripe.pay_checkout(session_id(body))
+    late = the_appointment(db, pro)
+    # The rejection stands; the money goes back.
+    assert (late["status"], late["payment_status"]) == ("rejected", "refunded")
+    assert [r.params["payment_intent"] for r in stack.stripe.requests("/v1/refunds")].count(
+        late["stripe_payment_intent_id"]
+    ) == 1
 
 
 # -- failures and races -----------------------------------------------------------------------

@@ -77,7 +77,7 @@ UPDATE processed_stripe_events SET outcome = :outcome WHERE event_id = :event_id
 LOCK_PAYMENT_SQL = """
 SELECT a.id, a.professional_id, a.status, a.payment_status, a.starts_at, a.ends_at,
        a.sequence, a.stripe_checkout_session_id, a.stripe_payment_intent_id, a.amount_due,
-       a.payment_expires_at,
+       a.payment_expires_at, a.status_changed_by,
        p.name AS professional_name, p.phone AS professional_phone,
        p.email AS professional_email, p.timezone, p.locale, p.auto_confirm, p.currency,
        c.name AS client_name, c.phone AS client_phone, c.email AS client_email

@@ -280,7 +280,7 @@ def reinstate_paid(appointment: Appointment, *, auto_confirm: bool) -> Change:
     """A payment that arrived after its hold was released (the session was paid in its last
     moment, the event came late): the booking comes back, if its slot is still free (the
     exclusion constraint decides when the change is written)."""
-    if appointment.status not in ("cancelled", "rejected"):
+    if appointment.status != "cancelled":
         raise ValueError("only a released booking is reinstated")
     status = "confirmed" if auto_confirm else "pending_confirmation"
     return _system_change(appointment, "paid", status, "paid")

@@ -11,7 +11,8 @@ payment, and frees its slot when the payment does not come.
 - Not paid (checkout.session.expired, checkout.session.async_payment_failed, or the sweep
   finding a hold past its expiry when those events never came): `release` cancels it.
 - Paid after release (the session was paid in its last second and the event came after the
-  sweep): the booking comes back if its time is still free, else the payment is refunded.
+  sweep): the booking comes back if its time is still free, else the payment is refunded. A
+  payment for a booking a person cancelled or rejected meanwhile is refunded too.
 """
 
 from __future__ import annotations
@@ -92,25 +93,27 @@ def settle(
         )
         count("AppointmentPaid", status=change.after.status)
         return "paid", outbox
-    # Released before the payment was reported: bring the booking back if its time is free.
-    change = reinstate_paid(facts, auto_confirm=row["auto_confirm"])
-    try:
-        with tx.savepoint():
-            _, outbox = deps.billing.apply_payment(
-                tx,
-                row,
-                PaymentChange(
-                    change,
-                    actor_id,
-                    payment_intent=payment_intent,
-                    reason="paid after the hold was released",
-                ),
-                _paid_messages(deps, row, change.after),
-            )
-        count("AppointmentPaidLate", outcome="reinstated")
-        return "reinstated", outbox
-    except SlotTaken:
-        pass
+    # Released by the sweep or Stripe's expiry before the payment was reported: bring the
+    # booking back if its time is still free. One a person cancelled or rejected stays so.
+    if facts.status == "cancelled" and row["status_changed_by"] == "system":
+        change = reinstate_paid(facts, auto_confirm=row["auto_confirm"])
+        try:
+            with tx.savepoint():
+                _, outbox = deps.billing.apply_payment(
+                    tx,
+                    row,
+                    PaymentChange(
+                        change,
+                        actor_id,
+                        payment_intent=payment_intent,
+                        reason="paid after the hold was released",
+                    ),
+                    _paid_messages(deps, row, change.after),
+                )
+            count("AppointmentPaidLate", outcome="reinstated")
+            return "reinstated", outbox
+        except SlotTaken:
+            pass
     if payment_intent is None:
         raise ValueError("a paid session without a payment intent cannot be refunded")
     # Refunded inside the transaction: if the commit fails, Stripe retries the event and the
@@ -119,7 +122,7 @@ def settle(
     deps.billing.mark_refunded(tx, appointment_id, payment_intent)
     count("AppointmentPaidLate", outcome="refunded")
     logger.warning(
-        "late payment refunded: the time was taken",
+        "payment refunded: the booking was released and its time taken, or ended by a person",
         extra={"appointment_id": str(appointment_id), "refund_id": refund},
     )
     return "refunded", []
