@@ -18,9 +18,15 @@ from zoneinfo import ZoneInfo
 
 import pg8000.native
 import pytest
+from hypothesis import HealthCheck, settings
 
 from infra.local.stack import LocalStack, StackOptions
 from infra.migrate import connect
+
+# Property tests check rules, not speed: on a busy two-core machine (the local stack's servers
+# share it) a slow draw or example must not fail the run.
+settings.register_profile("agenda", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("agenda")
 
 _ips = itertools.count(1)
 
