@@ -212,9 +212,11 @@ def insert_professional(
     conn = connect(url)
     try:
         pid: uuid.UUID = conn.run(
+            # A paying Pro subscriber: no plan cap stops the benchmark's bookings.
             "INSERT INTO professionals (user_id, name, slug, phone, profession, session_duration,"
-            " timezone, plan, booking_horizon_days) VALUES (:u, 'Bench', :s, '+5511900000000',"
-            " 'Bench', :d, 'America/Sao_Paulo', 'pro', :h) RETURNING id",
+            " timezone, plan, subscription_status, booking_horizon_days) VALUES (:u, 'Bench', :s,"
+            " '+5511900000000', 'Bench', :d, 'America/Sao_Paulo', 'pro', 'active', :h)"
+            " RETURNING id",
             u=f"bench-{slug}",
             s=slug,
             d=session,
