@@ -103,7 +103,7 @@ def test_a_paid_booking_goes_from_held_to_awaiting_confirmation(
     assert held["amount_due"] == Decimal("150.00")
     expires = datetime.fromisoformat(body["paymentExpiresAt"])
     assert held["payment_expires_at"] == expires
-    assert timedelta(minutes=29) < expires - started < timedelta(minutes=31)
+    assert timedelta(minutes=30) < expires - started < timedelta(minutes=32)
     # The held slot is not offered to anyone else.
     assert "09:00" not in free_times(api, pro, day)
     # What Stripe was asked for.

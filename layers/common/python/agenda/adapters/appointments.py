@@ -15,16 +15,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from pg8000.exceptions import DatabaseError
-
-from agenda.adapters.postgres import EXCLUSION_VIOLATION, sqlstate
+from agenda.adapters.postgres import overlap_is_slot_taken
 from agenda.adapters.repository import (
     BUSY_COLUMN,
     SCHEDULE_RULES_COLUMNS,
     OutboxMessage,
     Repository,
 )
-from agenda.domain.errors import SlotTaken
 
 if TYPE_CHECKING:
     from agenda.adapters.postgres import Database, Transaction
@@ -222,7 +219,7 @@ class AppointmentsRepository:
         """Write the change, its audit record and its messages; raise SlotTaken when the new
         range overlaps another live appointment (the exclusion constraint, 23P01)."""
         before = change.before
-        try:
+        with overlap_is_slot_taken():
             row = tx.one(
                 APPLY_CHANGE_SQL,
                 appointment_id=before["id"],
@@ -243,10 +240,6 @@ class AppointmentsRepository:
                 from_ends_at=before["ends_at"],
                 reason=change.reason,
             )
-        except DatabaseError as exc:
-            if sqlstate(exc) == EXCLUSION_VIOLATION:
-                raise SlotTaken("This time was just taken, please choose another one") from exc
-            raise
         assert row is not None  # the row is locked by this transaction
         return row, Repository.enqueue(tx, before["professional_id"], envelopes)
 

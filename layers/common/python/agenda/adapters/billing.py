@@ -13,11 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from pg8000.exceptions import DatabaseError
-
-from agenda.adapters.postgres import EXCLUSION_VIOLATION, sqlstate
+from agenda.adapters.postgres import overlap_is_slot_taken
 from agenda.adapters.repository import OutboxMessage, Repository
-from agenda.domain.errors import SlotTaken
 
 if TYPE_CHECKING:
     from agenda.adapters.postgres import Database, Transaction
@@ -227,7 +224,7 @@ class BillingRepository:
         """Write the change, its audit record and its messages. SlotTaken when a reinstated
         booking's time was taken meanwhile (the exclusion constraint)."""
         after = payment.change.after
-        try:
+        with overlap_is_slot_taken("The booking's time was taken meanwhile"):
             written = tx.one(
                 APPLY_PAYMENT_SQL,
                 appointment_id=row["id"],
@@ -241,10 +238,6 @@ class BillingRepository:
                 from_payment_status=row["payment_status"],
                 reason=payment.reason,
             )
-        except DatabaseError as exc:
-            if sqlstate(exc) == EXCLUSION_VIOLATION:
-                raise SlotTaken("The booking's time was taken meanwhile") from exc
-            raise
         assert written is not None  # the row is locked by this transaction
         return written, Repository.enqueue(tx, row["professional_id"], envelopes)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pg8000.native
 from pg8000.exceptions import DatabaseError, InterfaceError
 
-from agenda.domain.errors import ServiceUnavailable
+from agenda.domain.errors import ServiceUnavailable, SlotTaken
 from agenda.observability import logger
 
 if TYPE_CHECKING:
@@ -34,6 +34,20 @@ UNIQUE_VIOLATION = "23505"
 def sqlstate(error: DatabaseError) -> str | None:
     details = error.args[0] if error.args else None
     return details.get("C") if isinstance(details, dict) else None
+
+
+@contextmanager
+def overlap_is_slot_taken(
+    message: str = "This time was just taken, please choose another one",
+) -> Iterator[None]:
+    """The exclusion constraint refusing a statement (23P01, two live appointments of one
+    professional overlapping) becomes SlotTaken; any other error goes on as it is."""
+    try:
+        yield
+    except DatabaseError as exc:
+        if sqlstate(exc) == EXCLUSION_VIOLATION:
+            raise SlotTaken(message) from exc
+        raise
 
 
 def connection_lost(error: BaseException) -> bool:

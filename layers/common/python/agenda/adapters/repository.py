@@ -10,10 +10,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from pg8000.exceptions import DatabaseError
-
-from agenda.adapters.postgres import EXCLUSION_VIOLATION, Database, Transaction, sqlstate
-from agenda.domain.errors import SlotTaken
+from agenda.adapters.postgres import Database, Transaction, overlap_is_slot_taken
 
 PUBLIC_PROFILE_SQL = """
 SELECT p.slug, p.name, p.profession, p.bio, p.avatar_url, p.session_duration,
@@ -288,7 +285,7 @@ class Repository:
 
     @staticmethod
     def insert_booking(tx: Transaction, booking: NewBooking) -> BookingRecord:
-        try:
+        with overlap_is_slot_taken():
             row = tx.one(
                 INSERT_BOOKING_SQL,
                 existing_client_id=booking.existing_client_id,
@@ -312,10 +309,6 @@ class Repository:
                 ),
                 amount_due=str(booking.payment.amount) if booking.payment else None,
             )
-        except DatabaseError as exc:
-            if sqlstate(exc) == EXCLUSION_VIOLATION:
-                raise SlotTaken("This time was just taken, please choose another one") from exc
-            raise
         assert row is not None
         return BookingRecord(
             appointment_id=row["appointment_id"],

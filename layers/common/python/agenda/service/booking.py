@@ -29,6 +29,7 @@ _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # Slot queries look a day beyond the requested dates on each side, which covers every UTC
 # offset (-12:00 to +14:00) without knowing the professional's zone before the lookup.
 _MARGIN = timedelta(days=1)
+_STRIPE_MARGIN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,8 +300,10 @@ def _open_checkout(
     if deps.stripe is None:
         raise RuntimeError("payment at booking needs Stripe settings")
     amount: Decimal = row["session_price"]
-    # Whole seconds: Stripe's expires_at is a Unix time, and the hold must end with it.
-    expires_at = (now + deps.payment_hold).replace(microsecond=0)
+    # Whole seconds: Stripe's expires_at is a Unix time, and the hold must end with it. Stripe
+    # wants at least 30 minutes from when it creates the session, so a minute of margin covers
+    # the time the request takes to get there.
+    expires_at = (now + deps.payment_hold + _STRIPE_MARGIN).replace(microsecond=0)
     checkout = deps.stripe.appointment_checkout(
         appointment_id=appointment_id,
         professional_id=row["id"],
