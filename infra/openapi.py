@@ -129,7 +129,10 @@ OPERATIONS: dict[str, Operation] = {
         description=(
             "Rate limited per client IP. The slot must be one of the professional's free slots;"
             " the client is matched by phone or email. The answer never comes sooner than"
-            " 250 ms after the request."
+            " 250 ms after the request. With a professional who takes payment at booking, the"
+            " booking is `pending_payment` and holds its slot until `paymentExpiresAt`; paying"
+            " at `checkoutUrl` makes it a booking (503 when payments are unavailable, with"
+            " nothing written)."
         ),
         body=BookingRequest,
         response=BookingCreated,

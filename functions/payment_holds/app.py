@@ -10,24 +10,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agenda.adapters.billing import BillingRepository
 from agenda.adapters.postgres import Database
-from agenda.adapters.queue import SqsPublisher
-from agenda.adapters.stripe_api import StripeApi
 from agenda.observability import logger
-from agenda.service.links import GuestLinks
-from agenda.service.payments import PaymentDependencies, sweep_expired_holds
-from agenda.settings import DatabaseSettings, GuestLinkSettings, QueueSettings, StripeSettings
+from agenda.service.payments import sweep_expired_holds
+from agenda.settings import DatabaseSettings
 
-dependencies = PaymentDependencies(
-    billing=BillingRepository(
-        Database(DatabaseSettings.from_env(), application_name="payment_holds")
-    ),
-    stripe=StripeApi(StripeSettings.from_env()),
-    links=GuestLinks(GuestLinkSettings.from_env()),
-    publisher=SqsPublisher(QueueSettings.from_env()),
-    clock=lambda: datetime.now(UTC),
-)
+billing = BillingRepository(Database(DatabaseSettings.from_env(), application_name="payment_holds"))
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return {"released": sweep_expired_holds(dependencies)}
+    return {"released": sweep_expired_holds(billing, now=datetime.now(UTC))}

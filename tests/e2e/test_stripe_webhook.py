@@ -3,7 +3,6 @@ and Stripe's events signed with Stripe's scheme and posted through the local gat
 
 from __future__ import annotations
 
-import base64
 import json
 import random
 import time
@@ -66,6 +65,11 @@ def post_event(
     if header is not None:
         headers["stripe-signature"] = header
     return requests.post(f"{api}{WEBHOOK}", data=payload, headers=headers, timeout=30)
+
+
+def post_signed(api: str, payload: bytes, secret: str) -> requests.Response:
+    """Post a payload signed now, as Stripe would."""
+    return post_event(api, payload, signature_header(payload, secret, int(time.time())))
 
 
 def encoded(event: dict[str, Any]) -> bytes:
@@ -198,7 +202,7 @@ def test_a_signed_event_applies_the_subscription_and_queues_plan_activated(
     subscription, events = subscribe(api, stack, pro)
     for event in events:
         payload = encoded(event)
-        answer = post_event(api, payload, signature_header(payload, secret, int(time.time())))
+        answer = post_signed(api, payload, secret)
         assert answer.status_code == 200, answer.text
         assert answer.json() == {"received": True}
     state = billing(db, pro)
@@ -262,7 +266,6 @@ def test_a_base64_encoded_body_is_verified_over_its_exact_bytes(
     answer = post_event(api, payload, header, content_type="application/octet-stream")
     assert answer.status_code == 200, answer.text
     assert billing(db, pro)["subscription_status"] == "active"
-    assert base64.b64decode(base64.b64encode(payload)) == payload
 
 
 def test_the_same_event_twice_applies_once(
@@ -271,8 +274,8 @@ def test_the_same_event_twice_applies_once(
     _, events = subscribe(api, stack, pro)
     (created,) = [e for e in events if e["type"] == "customer.subscription.created"]
     payload = encoded(created)
-    first = post_event(api, payload, signature_header(payload, secret, int(time.time())))
-    second = post_event(api, payload, signature_header(payload, secret, int(time.time())))
+    first = post_signed(api, payload, secret)
+    second = post_signed(api, payload, secret)
     assert first.json() == {"received": True}
     assert second.status_code == 200
     assert second.json() == {"received": True, "duplicate": True}
@@ -308,11 +311,11 @@ def test_a_failure_answers_5xx_keeps_nothing_and_the_retry_applies(
     (created,) = [e for e in events if e["type"] == "customer.subscription.created"]
     payload = encoded(created)
     stack.stripe.fail_next(3, status=500)  # fetching the subscription fails, retries included
-    failed = post_event(api, payload, signature_header(payload, secret, int(time.time())))
+    failed = post_signed(api, payload, secret)
     assert failed.status_code == 503
     assert processed(db, created["id"]) == []
     assert billing(db, pro)["subscription_status"] == "none"
-    retried = post_event(api, payload, signature_header(payload, secret, int(time.time())))
+    retried = post_signed(api, payload, secret)
     assert retried.status_code == 200
     assert retried.json() == {"received": True}
     assert billing(db, pro)["subscription_status"] == "active"
@@ -330,7 +333,7 @@ def test_an_unhandled_event_type_is_acknowledged_and_not_kept(
         "data": {"object": {"id": "cus_x", "object": "customer"}},
     }
     payload = encoded(event)
-    answer = post_event(api, payload, signature_header(payload, secret, int(time.time())))
+    answer = post_signed(api, payload, secret)
     assert answer.status_code == 200
     assert processed(db, event_id) == []
 
@@ -371,7 +374,7 @@ def test_shuffled_and_repeated_events_end_in_the_right_plan(
     random.Random(seed).shuffle(shuffled)
     for event in shuffled:
         payload = encoded(event)
-        answer = post_event(api, payload, signature_header(payload, secret, int(time.time())))
+        answer = post_signed(api, payload, secret)
         assert answer.status_code == 200, answer.text
     state = billing(db, pro)
     assert (state["plan"], state["subscription_status"]) == ("premium", "active")
@@ -392,11 +395,12 @@ def test_a_cancelled_subscription_ends_on_the_free_plan_whatever_the_order(
     events += stack.stripe.cancel_subscription(subscription, deliver=False)
     for event in reversed(events):  # the deletion first, the creation last
         payload = encoded(event)
-        answer = post_event(api, payload, signature_header(payload, secret, int(time.time())))
+        answer = post_signed(api, payload, secret)
         assert answer.status_code == 200, answer.text
     state = billing(db, pro)
     assert state["subscription_status"] == "canceled"
     # The plan column keeps what was paid for; what it allows is the free plan's.
+    assert state["plan"] == "basic"
     assert queued(db, pro, "plan_activated") == []
 
 

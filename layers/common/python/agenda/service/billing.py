@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from agenda.domain.billing import (
+    ENDED,
+    STRIPE_STATUSES,
     BillingState,
     SubscriptionSnapshot,
     apply_subscription,
@@ -36,9 +38,9 @@ if TYPE_CHECKING:
 
 # How the plans are called in messages to professionals.
 PLAN_NAMES = {"free": "Gratuito", "basic": "Básico", "pro": "Pro", "premium": "Premium"}
-# Subscriptions that still bill: a second Checkout would start a second subscription, so a
-# plan change goes through the billing portal instead.
-_BILLING = frozenset({"trialing", "active", "past_due", "unpaid", "incomplete", "paused"})
+# Subscriptions that have not ended (they bill, or may again): a second Checkout would start a
+# second subscription, so a plan change goes through the billing portal instead.
+_SUBSCRIBED = frozenset(STRIPE_STATUSES) - ENDED
 # Repeated clicks within this window reuse one Checkout Session (Stripe's idempotency key).
 _CHECKOUT_WINDOW_SECONDS = 600
 
@@ -92,7 +94,7 @@ def start_checkout(
     _limit(deps, user_id)
     plan = parse_plan(body)
     row = _professional(deps, user_id)
-    if row["subscription_status"] in _BILLING:
+    if row["subscription_status"] in _SUBSCRIBED:
         raise InvalidTransition(
             "You already have a subscription: change or cancel it in the billing portal"
         )

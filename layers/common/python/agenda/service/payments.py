@@ -129,7 +129,7 @@ def settle(
 
 
 def release(
-    deps: PaymentDependencies,
+    billing: BillingRepository,
     tx: Transaction,
     appointment_id: UUID,
     *,
@@ -138,34 +138,33 @@ def release(
     reason: str,
 ) -> tuple[str, list[OutboxMessage]]:
     """Cancel a booking still waiting for payment, freeing its slot, in the caller's
-    transaction. A booking that was paid or changed meanwhile is left alone."""
+    transaction. A booking that was paid or changed meanwhile is left alone. Nobody is told:
+    the client gave the payment up, and the professional never heard of the booking."""
     from agenda.adapters.billing import PaymentChange
 
-    row = deps.billing.lock_payment(tx, appointment_id)
+    row = billing.lock_payment(tx, appointment_id)
     if row is None:
         return "appointment_not_found", []
     change = release_hold(appointment_facts(row), payment_status=payment_status)
     if change is None:
         return "not_held", []
-    _, outbox = deps.billing.apply_payment(
-        tx, row, PaymentChange(change, actor_id, reason=reason), []
-    )
+    billing.apply_payment(tx, row, PaymentChange(change, actor_id, reason=reason), [])
     count("PaymentHoldReleased", reason=reason)
-    return "released", outbox
+    return "released", []
 
 
-def sweep_expired_holds(deps: PaymentDependencies) -> int:
+def sweep_expired_holds(billing: BillingRepository, *, now: datetime) -> int:
     """Release every hold past its expiry, a batch per transaction. The schedule runs this so
     a slot frees up even when Stripe's expiry event never arrives."""
-    before = deps.clock() - RELEASE_MARGIN
+    before = now - RELEASE_MARGIN
     released = 0
     while True:
 
         def batch(tx: Transaction) -> int:
-            ids = deps.billing.expired_holds(tx, before=before, limit=SWEEP_BATCH)
+            ids = billing.expired_holds(tx, before=before, limit=SWEEP_BATCH)
             for appointment_id in ids:
                 release(
-                    deps,
+                    billing,
                     tx,
                     appointment_id,
                     actor_id="job:payment_holds",
@@ -173,7 +172,7 @@ def sweep_expired_holds(deps: PaymentDependencies) -> int:
                 )
             return len(ids)
 
-        done = deps.billing.db.transaction(batch)
+        done = billing.db.transaction(batch)
         released += done
         if done < SWEEP_BATCH:
             break

@@ -147,7 +147,7 @@ def _effect(
         return _outcome("awaiting_payment")
     failed = event_type == "checkout.session.async_payment_failed"
     return lambda tx: payments.release(
-        deps.payments,
+        deps.payments.billing,
         tx,
         appointment_id,
         actor_id=actor,
