@@ -43,9 +43,10 @@ unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit
 
 ## Measure cold start, warm latency, slot generation, the booking write and the reminder job
-## against baselines measured in the same run.
+## against baselines measured in the same run. BASELINE=REV also measures the booking cold start
+## of git revision REV, runs interleaved with the working tree's (empty: no baseline).
 bench: $(VENV)/.installed
-	$(PY) -m infra.bench
+	$(PY) -m infra.bench$(if $(BASELINE), --baseline-rev '$(BASELINE)')$(if $(COLD_RUNS), --cold-runs $(COLD_RUNS))
 	$(PY) -m infra.bench_jobs
 
 ## Write the OpenAPI 3.1 document generated from the code's models.

@@ -7,10 +7,16 @@
 - slot generation for a 60-day horizon with 2,000 existing appointments, and the same query
   end to end through the handler;
 - the booking POST as a multiple of one bare INSERT round trip to the same database.
+
+`--baseline-rev REV` (`make bench BASELINE=REV`) also measures the cold start of REV's booking
+function and layer, exported from git, its runs interleaved with the working tree's, and prints
+the ratio.
 """
 
 from __future__ import annotations
 
+import argparse
+import compileall
 import json
 import os
 import shutil
@@ -21,7 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -140,8 +146,8 @@ class DependencyClock:
         self._calls: list[float] = []
         self._restore: list[tuple[Any, str, Any]] = []
         self._wrap(deps.limiter, "check", "rate limiter")
-        self._wrap(deps.repo.db, "transaction", "database")
-        self._wrap(deps.publisher, "publish", "queue")
+        self._wrap(deps.uow.database, "transaction", "database")
+        self._wrap(deps.uow.publisher, "publish", "queue")
 
     def _wrap(self, target: Any, method: str, name: str) -> None:
         original = getattr(target, method)
@@ -170,28 +176,119 @@ class DependencyClock:
             setattr(target, method, original)
 
 
-def cold_start(env: dict[str, str], imports: str, event: dict[str, Any]) -> tuple[float, float]:
-    """Median in-process time (imports + first answer) and median whole-process wall time."""
-    script = _CONTEXT + _FIRST_GET.format(imports=imports, event=event)
-    child_env = {
-        **env,
-        "PYTHONPATH": f"{BOOKING}{os.pathsep}{LAYER}",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    inner, wall = [], []
-    for _ in range(COLD_RUNS):
-        start = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, "-c", script],
-            env=child_env,
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=BOOKING,
-        )
-        wall.append((time.perf_counter() - start) * 1000)
-        inner.append(float(out.stdout.strip().splitlines()[-1]))
+def cold_start(
+    env: dict[str, str],
+    imports: str,
+    event: dict[str, Any],
+    function: Path,
+    layer: Path,
+    runs: int = COLD_RUNS,
+) -> tuple[float, float]:
+    """Median in-process time (imports + first answer) and median whole-process wall time of
+    the booking function in folder `function` with the layer's `python` folder `layer`."""
+    [(inner, wall)] = cold_start_samples(env, imports, event, [(function, layer)], runs)
     return statistics.median(inner), statistics.median(wall)
+
+
+def cold_start_pair(
+    env: dict[str, str],
+    imports: str,
+    event: dict[str, Any],
+    a: tuple[Path, Path],
+    b: tuple[Path, Path],
+    runs: int = COLD_RUNS,
+) -> tuple[tuple[float, float], tuple[float, float], float]:
+    """`cold_start` of the (function folder, layer folder) trees `a` and `b`, their runs
+    interleaved, and the median of the runs' paired ratios a / b (in-process times): each pair
+    ran back to back, so it shares the machine's noise of the moment."""
+    (a_inner, a_wall), (b_inner, b_wall) = cold_start_samples(env, imports, event, [a, b], runs)
+    ratio = statistics.median(x / y for x, y in zip(a_inner, b_inner, strict=True))
+    return (
+        (statistics.median(a_inner), statistics.median(a_wall)),
+        (statistics.median(b_inner), statistics.median(b_wall)),
+        ratio,
+    )
+
+
+def cold_start_samples(
+    env: dict[str, str],
+    imports: str,
+    event: dict[str, Any],
+    trees: Sequence[tuple[Path, Path]],
+    runs: int = COLD_RUNS,
+) -> list[tuple[list[float], list[float]]]:
+    """In-process and whole-process times (ms) of `runs` cold starts of each (function folder,
+    layer folder) of `trees`, with the same script, environment and event; the runs are
+    interleaved (A, B, A, B, ...) so that machine noise hits every tree alike."""
+    script = _CONTEXT + _FIRST_GET.format(imports=imports, event=event)
+    samples: list[tuple[list[float], list[float]]] = [([], []) for _ in trees]
+    for _ in range(runs):
+        for (function, layer), (inner, wall) in zip(trees, samples, strict=True):
+            child_env = {
+                **env,
+                "PYTHONPATH": f"{function}{os.pathsep}{layer}",
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
+            start = time.perf_counter()
+            out = subprocess.run(
+                [sys.executable, "-c", script],
+                env=child_env,
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=function,
+            )
+            wall.append((time.perf_counter() - start) * 1000)
+            if out.returncode != 0:
+                raise RuntimeError(f"the cold start with {function} failed:\n{out.stderr.strip()}")
+            inner.append(float(out.stdout.strip().splitlines()[-1]))
+    return samples
+
+
+class BaselineError(Exception):
+    """The baseline revision cannot be exported."""
+
+
+def resolve_revision(rev: str) -> str:
+    """The commit `rev` names in the project's repository."""
+    found = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if rev.startswith("-") or found.returncode != 0:
+        raise BaselineError(f"unknown git revision {rev!r} (in {ROOT})")
+    return found.stdout.strip()
+
+
+@contextmanager
+def exported_tree(rev: str | None) -> Iterator[Path | None]:
+    """`rev`'s `functions/` and `layers/` exported into a temporary folder (nothing if `rev` is
+    None or empty); the folder is removed afterwards."""
+    if not rev:
+        yield None
+        return
+    commit = resolve_revision(rev)
+    folder = Path(tempfile.mkdtemp(prefix="agenda-bench-baseline-"))
+    try:
+        archive = subprocess.run(
+            ["git", "archive", commit, "functions", "layers"], cwd=ROOT, capture_output=True
+        )
+        if archive.returncode != 0:
+            message = archive.stderr.decode(errors="replace").strip()
+            raise BaselineError(f"git archive {rev} functions layers failed: {message}")
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, cwd=ROOT, check=True)
+        if not (folder / BOOKING.relative_to(ROOT) / "app.py").is_file():
+            raise BaselineError(f"{rev} has no {BOOKING.relative_to(ROOT)}/app.py")
+        # Bytecode as the working tree has it (running the tests can leave __pycache__ there):
+        # otherwise compiling the sources on every run, about 4 % of a cold start here, would
+        # be counted against one tree only.
+        if any(next(tree.rglob("*.pyc"), None) for tree in (BOOKING, LAYER)):
+            compileall.compile_dir(folder, quiet=1)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def load_booking_module(env: dict[str, str]) -> Any:
@@ -294,9 +391,36 @@ def local_stack() -> Iterator[dict[str, str]]:
         shutil.rmtree(state, ignore_errors=True)
 
 
-def main() -> int:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.bench",
+        description="The booking function's speed, each figure beside a baseline measured in "
+        "the same run.",
+    )
+    parser.add_argument(
+        "--baseline-rev",
+        metavar="REV",
+        default="",
+        help="also measure the booking function's cold start at git revision REV (its "
+        "functions/ and layers/, exported), runs interleaved with the working tree's, and "
+        "print the ratio working tree / REV",
+    )
+    parser.add_argument(
+        "--cold-runs",
+        metavar="N",
+        type=int,
+        default=COLD_RUNS,
+        help=f"cold starts of each tree (default {COLD_RUNS}); more resolve smaller differences",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    rev: str = args.baseline_rev
+    runs: int = max(1, args.cold_runs)
     figures = Figures([])
-    with local_stack() as stack_env:
+    with exported_tree(rev) as baseline, local_stack() as stack_env:
         env = {**os.environ, **stack_env, "POWERTOOLS_LOG_LEVEL": "ERROR"}
         env["POWERTOOLS_METRICS_DISABLED"] = "true"
         url = stack_env["DATABASE_URL"]
@@ -309,11 +433,24 @@ def main() -> int:
 
         print(
             "\ncold start (fresh interpreter: imports + first GET incl. DB connect), median of "
-            f"{COLD_RUNS}:"
+            f"{runs}:"
         )
-        lean_inner, lean_wall = cold_start(env, "", get_event)
-        naive_inner, naive_wall = cold_start(env, _NAIVE_IMPORTS, get_event)
+        if baseline is None:
+            lean_inner, lean_wall = cold_start(env, "", get_event, BOOKING, LAYER, runs)
+        else:
+            at_rev = (baseline / BOOKING.relative_to(ROOT), baseline / LAYER.relative_to(ROOT))
+            (lean_inner, lean_wall), (rev_inner, rev_wall), rev_ratio = cold_start_pair(
+                env, "", get_event, (BOOKING, LAYER), at_rev, runs
+            )
+        naive_inner, naive_wall = cold_start(env, _NAIVE_IMPORTS, get_event, BOOKING, LAYER, runs)
         figures.add("booking handler: init + first GET", f"{lean_inner:.1f} ms", "target < 250 ms")
+        if baseline is not None:
+            figures.add(f"booking handler at {rev}: init + first GET", f"{rev_inner:.1f} ms")
+            figures.add(
+                f"working tree / {rev}",
+                f"{rev_ratio:.2f}x",
+                f"init + first GET, median of {runs} back-to-back pairs' ratios",
+            )
         figures.add(
             "naive baseline: init + first GET",
             f"{naive_inner:.1f} ms",
@@ -321,6 +458,8 @@ def main() -> int:
         )
         figures.add("booking handler: whole process (spawn to exit)", f"{lean_wall:.1f} ms")
         figures.add("naive baseline: whole process", f"{naive_wall:.1f} ms")
+        if baseline is not None:
+            figures.add(f"booking handler at {rev}: whole process", f"{rev_wall:.1f} ms")
 
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
         module = load_booking_module({**stack_env, "POWERTOOLS_LOG_LEVEL": "ERROR"})
@@ -444,22 +583,22 @@ def main() -> int:
         )
         conn.close()
         from agenda.adapters.postgres import Database
-        from agenda.adapters.repository import Repository
+        from agenda.adapters.unit_of_work import PostgresUnitOfWork
         from agenda.domain.slots import generate_slots
-        from agenda.service.schedule import busy_from, rules_from
+        from agenda.service.records import ScheduleRange
         from agenda.settings import DatabaseSettings
 
-        repo = Repository(Database(DatabaseSettings.from_url(url)))
+        uow = PostgresUnitOfWork(Database(DatabaseSettings.from_url(url)), None)
         first = today + timedelta(days=1)
-        row = repo.schedule(
-            heavy,
+        within = ScheduleRange(
             first_day=first,
             last_day=first + timedelta(days=59),
             busy_from=datetime.combine(first, dtime(0), UTC) - timedelta(days=1),
             busy_until=datetime.combine(first, dtime(0), UTC) + timedelta(days=61),
         )
-        assert row is not None
-        rules, busy = rules_from(row), busy_from(row)
+        schedule = uow.read(lambda stores: stores.professionals.schedule(heavy, within))
+        assert schedule is not None
+        rules, busy = schedule.rules, schedule.busy
         assert len(busy) == 2000
         now = datetime.now(UTC)
         gen = timed(
@@ -486,4 +625,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BaselineError as error:
+        sys.exit(f"bench: {error}")

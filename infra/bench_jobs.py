@@ -82,6 +82,7 @@ def rss_kib():
     return 0
 
 from agenda.adapters.postgres import Database
+from agenda.adapters.unit_of_work import PostgresUnitOfWork
 from agenda.service.reminders import ReminderDependencies, run_reminders
 from agenda.settings import DatabaseSettings
 from agenda.observability import logger
@@ -97,16 +98,18 @@ now = datetime.fromisoformat(sys.argv[2])
 before = rss_kib()
 start = time.perf_counter()
 if sys.argv[1] == "job":
-    run = run_reminders("reminders_24h", ReminderDependencies(db, AcceptAll()), now=now)
+    uow = PostgresUnitOfWork(db, AcceptAll())
+    run = run_reminders("reminders_24h", ReminderDependencies(uow), now=now)
     rows, queued = run.appointments, run.queued
 else:
     from agenda.adapters.jobs import REMINDER_PAGE_SQL
     # The same query, unpaged and without the outbox filter: every row in one result.
     sql = REMINDER_PAGE_SQL.replace("LIMIT :limit", "")
     from zoneinfo import ZoneInfo
-    from agenda.adapters.jobs import active_zones
+    from agenda.adapters.jobs import ACTIVE_ZONES_SQL
     from agenda.domain.reminders import reminder_window
-    windows = {z: reminder_window("reminders_24h", now, ZoneInfo(z)) for z in active_zones(db)}
+    active = [row["timezone"] for row in db.query(ACTIVE_ZONES_SQL)]
+    windows = {z: reminder_window("reminders_24h", now, ZoneInfo(z)) for z in active}
     zones = list(windows)
     result = db.query(
         sql, zones=zones, starts=[windows[z].start for z in zones],

@@ -3,32 +3,20 @@ state machine by the professional or the appointment's registered client."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from agenda.adapters.appointments import AppointmentsRepository
-from agenda.adapters.postgres import Database
-from agenda.adapters.queue import SqsPublisher
-from agenda.http import install_error_handlers, json_response, read_json_object, subject
+from agenda.http import body_of, install_error_handlers, json_response, subject
 from agenda.observability import logger
 from agenda.service import appointments
-from agenda.service.links import GuestLinks
-from agenda.settings import DatabaseSettings, GuestLinkSettings, QueueSettings
+from agenda.wiring import Wiring
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-dependencies = appointments.AppointmentsDependencies(
-    repo=AppointmentsRepository(
-        Database(DatabaseSettings.from_env(), application_name="appointments")
-    ),
-    publisher=SqsPublisher(QueueSettings.from_env()),
-    links=GuestLinks(GuestLinkSettings.from_env()),
-    clock=lambda: datetime.now(UTC),
-)
+dependencies = Wiring("appointments").appointments()
 
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
@@ -44,9 +32,9 @@ def list_appointments() -> Response:
 
 @app.patch("/api/appointments/<appointment_id>")
 def update_appointment(appointment_id: str) -> Response:
-    event = app.current_event
-    body = read_json_object(event.body, base64_encoded=bool(event.is_base64_encoded))
-    result = appointments.change_as_user(dependencies, appointment_id, body, user_id=subject(app))
+    result = appointments.change_as_user(
+        dependencies, appointment_id, body_of(app), user_id=subject(app)
+    )
     return json_response(200, result, {"Cache-Control": "no-store"})
 
 

@@ -3,28 +3,20 @@ whole (weekly hours, date overrides, blocked dates, buffers, step, notice, horiz
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from agenda.adapters.availability import AvailabilityRepository
-from agenda.adapters.postgres import Database
-from agenda.http import install_error_handlers, json_response, read_json_object, subject
+from agenda.http import body_of, install_error_handlers, json_response, subject
 from agenda.observability import logger
 from agenda.service import availability
-from agenda.settings import DatabaseSettings
+from agenda.wiring import Wiring
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-dependencies = availability.AvailabilityDependencies(
-    repo=AvailabilityRepository(
-        Database(DatabaseSettings.from_env(), application_name="availability")
-    ),
-    clock=lambda: datetime.now(UTC),
-)
+dependencies = Wiring("availability").availability()
 
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
@@ -38,10 +30,8 @@ def get_availability() -> Response:
 
 @app.put("/api/availability")
 def replace_availability() -> Response:
-    event = app.current_event
     user_id = subject(app)
-    body = read_json_object(event.body, base64_encoded=bool(event.is_base64_encoded))
-    result = availability.replace_availability(dependencies, body, user_id=user_id)
+    result = availability.replace_availability(dependencies, body_of(app), user_id=user_id)
     return json_response(200, result, {"Cache-Control": "no-store"})
 
 

@@ -4,31 +4,20 @@ is the credential, checked before anything else."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from agenda.adapters.appointments import AppointmentsRepository
-from agenda.adapters.postgres import Database
-from agenda.adapters.queue import SqsPublisher
-from agenda.http import install_error_handlers, json_response, read_json_object
+from agenda.http import body_of, install_error_handlers, json_response
 from agenda.observability import logger
 from agenda.service import guest
-from agenda.service.appointments import AppointmentsDependencies
-from agenda.service.links import GuestLinks
-from agenda.settings import DatabaseSettings, GuestLinkSettings, QueueSettings
+from agenda.wiring import Wiring
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-dependencies = AppointmentsDependencies(
-    repo=AppointmentsRepository(Database(DatabaseSettings.from_env(), application_name="guest")),
-    publisher=SqsPublisher(QueueSettings.from_env()),
-    links=GuestLinks(GuestLinkSettings.from_env()),
-    clock=lambda: datetime.now(UTC),
-)
+dependencies = Wiring("guest").appointments()
 # The link's token is a credential: answers that carry what it unlocks are never cached.
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
@@ -38,11 +27,6 @@ install_error_handlers(app)
 
 def _token() -> str | None:
     return (app.current_event.query_string_parameters or {}).get("token")
-
-
-def _body() -> dict[str, Any]:
-    event = app.current_event
-    return read_json_object(event.body, base64_encoded=bool(event.is_base64_encoded))
 
 
 @app.get("/api/guest/appointments/<appointment_id>")
@@ -63,12 +47,13 @@ def download_calendar(appointment_id: str) -> Response:
 
 @app.post("/api/guest/appointments/<appointment_id>/cancel")
 def cancel_appointment(appointment_id: str) -> Response:
-    return json_response(200, guest.cancel(dependencies, appointment_id, _body()), PRIVATE)
+    return json_response(200, guest.cancel(dependencies, appointment_id, body_of(app)), PRIVATE)
 
 
 @app.post("/api/guest/appointments/<appointment_id>/reschedule")
 def reschedule_appointment(appointment_id: str) -> Response:
-    return json_response(200, guest.reschedule(dependencies, appointment_id, _body()), PRIVATE)
+    answer = guest.reschedule(dependencies, appointment_id, body_of(app))
+    return json_response(200, answer, PRIVATE)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -8,14 +8,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from agenda.adapters.inbox import Inbox
-from agenda.adapters.postgres import Database
-from agenda.http import install_error_handlers, json_response, read_json_object, subject
+from agenda.http import body_of, install_error_handlers, json_response, subject
 from agenda.observability import logger
-from agenda.service import inbox as service
-from agenda.settings import DatabaseSettings
+from agenda.service import inbox
+from agenda.wiring import Wiring
 
-inbox = Inbox(Database(DatabaseSettings.from_env(), application_name="inbox"))
+uow = Wiring("inbox").uow_without_queue
 
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
@@ -24,19 +22,17 @@ install_error_handlers(app)
 @app.get("/api/notifications")
 def list_notifications() -> Response:
     params = app.current_event.query_string_parameters or {}
-    return json_response(200, service.list_notifications(inbox, subject(app), params))
+    return json_response(200, inbox.list_notifications(uow, subject(app), params))
 
 
 @app.patch("/api/notifications/<notification_id>")
 def mark_notification(notification_id: str) -> Response:
-    event = app.current_event
-    body = read_json_object(event.body, base64_encoded=bool(event.is_base64_encoded))
-    return json_response(200, service.mark(inbox, subject(app), notification_id, body))
+    return json_response(200, inbox.mark(uow, subject(app), notification_id, body_of(app)))
 
 
 @app.post("/api/notifications/read-all")
 def mark_all_read() -> Response:
-    return json_response(200, service.mark_all(inbox, subject(app)))
+    return json_response(200, inbox.mark_all(uow, subject(app)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

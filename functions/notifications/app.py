@@ -20,44 +20,20 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from agenda.adapters.deliveries import Deliveries
-from agenda.adapters.postgres import Database
-from agenda.adapters.providers import DeliveryError, EvolutionWhatsApp, ResendEmail, Sender
-from agenda.adapters.queue import SqsVisibility
-from agenda.observability import count, logger
-from agenda.service.notifications import Envelope, deliver
-from agenda.settings import (
-    DatabaseSettings,
-    NotificationSettings,
-    ProviderSettings,
-    QueueSettings,
-)
+from agenda.observability import logger
+from agenda.service.notifications import backoff_seconds, consume
+from agenda.service.ports import DeliveryError
+from agenda.wiring import Wiring
 
-providers = ProviderSettings.from_env()
-senders: dict[str, Sender] = {
-    "whatsapp": EvolutionWhatsApp(providers),
-    "email": ResendEmail(providers),
-}
-settings = NotificationSettings.from_env()
-deliveries = Deliveries(
-    Database(DatabaseSettings.from_env(), application_name="notifications"),
-    lease_seconds=settings.lease_seconds,
-)
-visibility = SqsVisibility(QueueSettings.from_env())
+wiring = Wiring("notifications")
+dependencies = wiring.consumer()
+visibility = wiring.visibility()
 # Keep enough of the invocation for one more provider call and the bookkeeping after it.
-RESERVE_SECONDS = providers.timeout_seconds + 2
+RESERVE_SECONDS = wiring.provider_timeout_seconds + 2
 
 # A batch whose every record failed is still reported item by item (not raised as a whole), so
 # each failed message gets its own delay, and a lone undeliverable one runs down its receives.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
-
-def backoff_seconds(receives: int, *, permanent: bool) -> int:
-    """How long a failed message stays invisible before its next receive. One refused for
-    good comes back at once: it is not sent again, only counted down to the dead letters."""
-    if permanent:
-        return 0
-    return min(settings.retry_base_seconds * 2 ** (receives - 1), 900)
 
 
 @logger.inject_lambda_context
@@ -69,28 +45,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
 
     def handle(record: SQSRecord) -> None:
         receives = int(record.attributes.approximate_receive_count or 1)
-        envelope = Envelope.model_validate_json(record.body)
-        if seconds_left() <= 0:
-            raise DeliveryError("no time left in this invocation", permanent=False)
         try:
-            deliver(envelope, senders, deliveries, seconds_left=seconds_left)
+            consume(dependencies, record.body, receives=receives, seconds_left=seconds_left)
         except DeliveryError as exc:
             if exc.permanent:
                 permanent.add(record.message_id)
-            dead = receives >= settings.max_receive_count
-            count("NotificationFailed", channel=envelope.channel)
-            if dead:
-                count("NotificationDeadLettered", channel=envelope.channel)
-            logger.warning(
-                "notification not delivered",
-                extra={
-                    "message_key": envelope.messageKey,
-                    "permanent": exc.permanent,
-                    "status": exc.status,
-                    "receive_count": receives,
-                    "dead_lettered": dead,
-                },
-            )
             raise
 
     answer = process_partial_response(
@@ -102,6 +61,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
             (
                 record["receiptHandle"],
                 backoff_seconds(
+                    dependencies,
                     int(record["attributes"].get("ApproximateReceiveCount", 1)),
                     permanent=record["messageId"] in permanent,
                 ),

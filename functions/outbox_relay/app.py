@@ -6,19 +6,16 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from agenda.adapters.postgres import Database
-from agenda.adapters.queue import SqsPublisher
 from agenda.observability import logger
 from agenda.service.outbox import relay
-from agenda.settings import DatabaseSettings, QueueSettings
+from agenda.wiring import Wiring
 
-db = Database(DatabaseSettings.from_env(), application_name="outbox_relay")
-publisher = SqsPublisher(QueueSettings.from_env())
+uow = Wiring("outbox_relay").uow
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    sent = relay(db, publisher)
+    sent = relay(uow)
     if sent:
         logger.info("outbox relayed", extra={"sent": sent})
     return {"sent": sent}

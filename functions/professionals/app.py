@@ -8,14 +8,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from agenda.adapters.postgres import Database
-from agenda.adapters.repository import Repository
 from agenda.http import install_error_handlers, json_response
 from agenda.observability import logger
 from agenda.service.profiles import public_profile
-from agenda.settings import DatabaseSettings
+from agenda.wiring import Wiring
 
-repo = Repository(Database(DatabaseSettings.from_env(), application_name="professionals"))
+uow = Wiring("professionals").uow_without_queue
 
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
@@ -23,7 +21,7 @@ install_error_handlers(app)
 
 @app.get("/api/professionals/<slug>")
 def get_professional(slug: str) -> Response:
-    return json_response(200, public_profile(repo, slug), {"Cache-Control": "public, max-age=60"})
+    return json_response(200, public_profile(uow, slug), {"Cache-Control": "public, max-age=60"})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -3,23 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from agenda.adapters.billing import BillingRepository
-from agenda.adapters.postgres import Database
-from agenda.adapters.queue import SqsPublisher
-from agenda.adapters.stripe_api import StripeApi
 from agenda.http import install_error_handlers, json_response, read_body
 from agenda.observability import logger
 from agenda.service import stripe_events
-from agenda.service.billing import BillingDependencies
-from agenda.service.links import GuestLinks
-from agenda.service.payments import PaymentDependencies
-from agenda.settings import DatabaseSettings, GuestLinkSettings, QueueSettings, StripeSettings
+from agenda.wiring import Wiring
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -27,33 +19,7 @@ if TYPE_CHECKING:
 # Stripe's event payloads stay well under this; anything bigger is not from Stripe.
 MAX_EVENT_BYTES = 256 * 1024
 
-
-def _clock() -> datetime:
-    return datetime.now(UTC)
-
-
-settings = StripeSettings.from_env()
-_repo = BillingRepository(Database(DatabaseSettings.from_env(), application_name="stripe_webhook"))
-_stripe = StripeApi(settings)
-_publisher = SqsPublisher(QueueSettings.from_env())
-dependencies = stripe_events.WebhookDependencies(
-    settings=settings,
-    billing=BillingDependencies(
-        billing=_repo,
-        stripe=_stripe,
-        limiter=None,  # Stripe is not rate limited: the signature is the credential
-        publisher=_publisher,
-        clock=_clock,
-        app_base_url=settings.app_base_url,
-    ),
-    payments=PaymentDependencies(
-        billing=_repo,
-        stripe=_stripe,
-        links=GuestLinks(GuestLinkSettings.from_env()),
-        publisher=_publisher,
-        clock=_clock,
-    ),
-)
+dependencies = Wiring("stripe_webhook").webhook()
 
 app = APIGatewayHttpResolver()
 install_error_handlers(app)

@@ -12,12 +12,12 @@ from typing import Any
 import pg8000.native
 import pytest
 
-from agenda.adapters.appointments import AppointmentsRepository
 from agenda.adapters.postgres import Database
-from agenda.adapters.repository import OutboxMessage
+from agenda.adapters.unit_of_work import PostgresUnitOfWork
 from agenda.domain.errors import SlotTaken
 from agenda.service.appointments import AppointmentsDependencies, change_as_user
 from agenda.service.links import GuestLinks
+from agenda.service.records import OutboxMessage
 from agenda.settings import DatabaseSettings, GuestLinkSettings
 from infra.local.stack import LocalStack
 from infra.migrate import connect
@@ -46,7 +46,12 @@ class AcceptingQueue:
 
 
 @pytest.fixture
-def deps(stack: LocalStack) -> Any:
+def queue() -> AcceptingQueue:
+    return AcceptingQueue()
+
+
+@pytest.fixture
+def deps(stack: LocalStack, queue: AcceptingQueue) -> Any:
     database = Database(DatabaseSettings.from_url(stack.postgres.url), application_name=APPLICATION)
     links = GuestLinks(
         GuestLinkSettings(
@@ -57,8 +62,7 @@ def deps(stack: LocalStack) -> Any:
         )
     )
     dependencies = AppointmentsDependencies(
-        repo=AppointmentsRepository(database),
-        publisher=AcceptingQueue(),
+        uow=PostgresUnitOfWork(database, queue),
         links=links,
         clock=lambda: datetime.now(UTC),
     )
@@ -171,6 +175,7 @@ def test_a_reschedule_may_overlap_the_appointments_own_old_range(
 def test_messages_are_dispatched_after_the_commit_and_marked(
     db: pg8000.native.Connection,
     deps: AppointmentsDependencies,
+    queue: AcceptingQueue,
     make_professional: MakeProfessional,
 ) -> None:
     pro = new_professional(make_professional)
@@ -182,9 +187,7 @@ def test_messages_are_dispatched_after_the_commit_and_marked(
         status="pending_confirmation",
     )
     change_as_user(deps, str(appointment), {"action": "confirm"}, user_id=f"user-{pro.slug}")
-    publisher = deps.publisher
-    assert isinstance(publisher, AcceptingQueue)
-    assert {m.key.split(":")[2] for m in publisher.sent} == {"booking_confirmed"}
+    assert {m.key.split(":")[2] for m in queue.sent} == {"booking_confirmed"}
     marked = rows(
         db,
         "SELECT enqueued_at FROM notification_outbox WHERE message_key LIKE :k",

@@ -12,7 +12,7 @@ import pytest
 from agenda.adapters.postgres import Database
 from agenda.adapters.queue import SqsPublisher
 from agenda.adapters.ratelimit import UpstashRateLimiter
-from agenda.adapters.repository import Repository
+from agenda.adapters.unit_of_work import PostgresUnitOfWork
 from agenda.domain.errors import RateLimited, ServiceUnavailable
 from agenda.domain.plans import RateLimit
 from agenda.http import error_response
@@ -45,17 +45,20 @@ def test_a_queue_outage_neither_fails_the_booking_nor_loses_its_messages(
     stack: LocalStack, db: pg8000.native.Connection, make_professional: MakeProfessional
 ) -> None:
     pro = make_professional()
-    repo = Repository(database(stack.postgres.url))
+    booking_database = database(stack.postgres.url)
     unreachable = QueueSettings(
         queue_url=stack.queue_url,
         region="us-east-1",
         endpoint_url=f"http://127.0.0.1:{closed_port()}",
     )
     deps = BookingDependencies(
-        repo=repo,
+        uow=PostgresUnitOfWork(booking_database, SqsPublisher(unreachable)),
         limiter=AllowAll(),
-        publisher=SqsPublisher(unreachable),
         clock=lambda: datetime.now(UTC),
+    )
+    queue_back = PostgresUnitOfWork(
+        booking_database,
+        SqsPublisher(QueueSettings(stack.queue_url, "us-east-1", stack.sqs.endpoint_url)),
     )
     starts = datetime.combine(next_weekday(1), datetime.min.time().replace(hour=9), pro.zone)
     answer = create_booking(
@@ -76,11 +79,7 @@ def test_a_queue_outage_neither_fails_the_booking_nor_loses_its_messages(
     assert all(m["enqueued_at"] is None and m["attempts"] == 1 and m["last_error"] for m in pending)
 
     # The relay (scheduled every minute on AWS) sends them once the queue is back.
-    sent = relay(
-        repo.db,
-        SqsPublisher(QueueSettings(stack.queue_url, "us-east-1", stack.sqs.endpoint_url)),
-        grace_seconds=0,
-    )
+    sent = relay(queue_back, grace_seconds=0)
     assert sent >= 3
     after = rows(
         db, "SELECT enqueued_at FROM notification_outbox WHERE professional_id = :p", p=pro.id
@@ -95,14 +94,7 @@ def test_a_queue_outage_neither_fails_the_booking_nor_loses_its_messages(
     assert to_pro, "the relayed message never reached the provider"
     assert "Rita Lee" in (to_pro[0].text or "")
     # A second relay finds nothing left to send.
-    assert (
-        relay(
-            repo.db,
-            SqsPublisher(QueueSettings(stack.queue_url, "us-east-1", stack.sqs.endpoint_url)),
-            grace_seconds=0,
-        )
-        == 0
-    )
+    assert relay(queue_back, grace_seconds=0) == 0
 
 
 def test_the_rate_limiter_counts_per_identifier(stack: LocalStack) -> None:

@@ -26,12 +26,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pg8000.exceptions import DatabaseError
 
-from agenda.adapters.availability import AvailabilityRepository
 from agenda.adapters.postgres import EXCLUSION_VIOLATION, Database, Transaction, sqlstate
-from agenda.adapters.repository import Repository
+from agenda.adapters.unit_of_work import PostgresUnitOfWork
 from agenda.domain.availability import parse_schedule
 from agenda.domain.errors import SlotTaken, SlotUnavailable
-from agenda.service.booking import FreeSlotsQuery, booking_slot, free_slots
+from agenda.domain.queries import FreeSlotsRequest
+from agenda.service.booking import booking_slot, free_slots
 from agenda.settings import DatabaseSettings
 from infra.local.stack import LocalStack
 from tests.conftest import MakeProfessional
@@ -178,7 +178,9 @@ def test_offered_slots_are_exactly_the_accepted_ones(
     pro = make_professional(profession=PROFESSION, timezone=body["timezone"], windows=())
     now: datetime = scenario["now"]
     schedule = parse_schedule(body, today=now.astimezone(ZoneInfo(body["timezone"])).date())
-    assert AvailabilityRepository(database).replace(f"user-{pro.slug}", schedule) == pro.id
+    uow = PostgresUnitOfWork(database, None)
+    replaced = uow.run(lambda stores: stores.availability.replace(f"user-{pro.slug}", schedule))
+    assert replaced == pro.id
 
     client = db.run(
         "INSERT INTO clients (professional_id, name, phone) VALUES (:p, 'Ana', :phone)"
@@ -194,9 +196,8 @@ def test_offered_slots_are_exactly_the_accepted_ones(
 
     database.transaction(add_appointments)
 
-    repo = Repository(database)
     first_day: date = scenario["first_day"]
-    listing = free_slots(repo, FreeSlotsQuery(pro.slug, first_day, scenario["days"]), now=now)
+    listing = free_slots(uow, FreeSlotsRequest(pro.slug, first_day, scenario["days"]), now=now)
     offered = {
         datetime.fromisoformat(slot["startsAt"]).astimezone(UTC)
         for day in listing["days"]
@@ -215,7 +216,8 @@ def test_offered_slots_are_exactly_the_accepted_ones(
             if starts.astimezone(zone).date() not in listed_dates:
                 continue  # the listing says nothing about other dates
             try:
-                _, rules, slot = booking_slot(repo, pro.slug, starts, now=now)
+                found, slot = booking_slot(uow, pro.slug, starts, now=now)
+                rules = found.rules
             except SlotUnavailable:
                 assert starts not in offered, starts
                 continue

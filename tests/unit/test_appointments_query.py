@@ -9,8 +9,8 @@ import pytest
 
 from agenda.contract import AppointmentsQuery
 from agenda.domain.errors import ValidationFailed
+from agenda.domain.queries import parse_list_query
 from agenda.pagination import encode_cursor
-from agenda.service.appointments import parse_list_query
 
 pytestmark = pytest.mark.unit
 

@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError as PydanticValidationError
 
+from agenda.adapters.availability import schedule_of
+from agenda.adapters.professionals import rules_from
 from agenda.contract import AvailabilityDocument
-from agenda.domain.availability import known_zone, parse_schedule, schedule_document
+from agenda.domain.availability import LIMITS, known_zone, parse_schedule, schedule_document
 from agenda.domain.errors import ValidationFailed
-from agenda.service.availability import schedule_of
-from agenda.service.schedule import rules_from
 
 pytestmark = pytest.mark.unit
 
@@ -223,3 +224,109 @@ def test_what_the_domain_accepts_the_contract_describes_and_round_trips(
         "blocked": [],
     }
     assert schedule_document(schedule_of(row)) == answer
+
+
+def _accepted(document: dict[str, Any]) -> tuple[bool, bool]:
+    """Whether the domain and the documented contract each accept a PUT body."""
+    try:
+        parse_schedule(document, today=TODAY)
+        domain = True
+    except ValidationFailed:
+        domain = False
+    try:
+        AvailabilityDocument.model_validate(document)
+        contract = True
+    except PydanticValidationError:
+        contract = False
+    return domain, contract
+
+
+def _edges(low: int, high: int, multiple: int) -> list[tuple[int, bool]]:
+    edges = [(low, True), (high, True), (low - multiple, False), (high + multiple, False)]
+    if multiple > 1:
+        edges.append((low + 1, False))  # not a whole multiple
+    return edges
+
+
+@pytest.mark.parametrize(
+    ("name", "bounds", "multiple"),
+    [
+        ("sessionDuration", LIMITS.session_minutes, LIMITS.minute_multiple),
+        ("bufferBeforeMinutes", LIMITS.buffer_minutes, LIMITS.minute_multiple),
+        ("bufferAfterMinutes", LIMITS.buffer_minutes, LIMITS.minute_multiple),
+        ("slotStepMinutes", LIMITS.step_minutes, LIMITS.minute_multiple),
+        ("minNoticeMinutes", LIMITS.min_notice_minutes, LIMITS.minute_multiple),
+        ("bookingHorizonDays", LIMITS.horizon_days, 1),
+    ],
+)
+def test_the_domain_and_the_contract_agree_at_every_bound(
+    name: str, bounds: tuple[int, int], multiple: int
+) -> None:
+    for value, accepted in _edges(*bounds, multiple):
+        assert _accepted(body(**{name: value})) == (accepted, accepted), (name, value)
+
+
+def test_the_domain_and_the_contract_agree_on_list_lengths_and_times() -> None:
+    def hh_mm(quarter: int) -> str:
+        return f"{quarter // 4:02d}:{quarter % 4 * 15:02d}"
+
+    def windows(count: int, first: int = 36) -> list[dict[str, Any]]:
+        return [{"start": hh_mm(q), "end": hh_mm(q + 1)} for q in range(first, first + count)]
+
+    def weekly(count: int) -> list[dict[str, Any]]:
+        return [{"weekday": k % 7, **windows(1, first=k // 7)[0]} for k in range(count)]
+
+    def days(count: int) -> list[str]:
+        return [date.fromordinal(TODAY.toordinal() + k).isoformat() for k in range(count)]
+
+    cases: list[tuple[dict[str, Any], bool]] = []
+    for more, accepted in ((0, True), (1, False)):
+        cases += [
+            ({"weekly": weekly(LIMITS.weekly_windows + more)}, accepted),
+            (
+                {
+                    "overrides": [
+                        {"date": day, "windows": windows(1)}
+                        for day in days(LIMITS.overrides + more)
+                    ]
+                },
+                accepted,
+            ),
+            (
+                {
+                    "overrides": [
+                        {
+                            "date": TODAY.isoformat(),
+                            "windows": windows(LIMITS.windows_per_override + more),
+                        }
+                    ]
+                },
+                accepted,
+            ),
+            (
+                {
+                    "blocked": [
+                        {"start": day, "end": day} for day in days(LIMITS.blocked_periods + more)
+                    ]
+                },
+                accepted,
+            ),
+            (
+                {
+                    "blocked": [
+                        {
+                            "start": TODAY.isoformat(),
+                            "end": TODAY.isoformat(),
+                            "reason": "x" * (LIMITS.reason_length + more),
+                        }
+                    ]
+                },
+                accepted,
+            ),
+        ]
+    for minute in range(60):
+        start = f"10:{minute:02d}"
+        weekly_at = [{"weekday": 1, "start": start, "end": "11:00"}]
+        cases.append(({"weekly": weekly_at}, minute % LIMITS.granularity_minutes == 0))
+    for changes, accepted in cases:
+        assert _accepted(body(**changes)) == (accepted, accepted), changes

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agenda.domain.appointment_messages import Audience, messages_for
+from agenda.domain.appointment_messages import MessageContext, messages_for
 from agenda.domain.errors import (
     DomainError,
     Forbidden,
@@ -273,7 +273,7 @@ PRO = Party("Dra. Ana Souza", "+5511987650001", "ana@example.com")
 CLIENT = Party("Maria Silva", "+5511987654321", None)
 
 
-def audience(**overrides: object) -> Audience:
+def context(**overrides: object) -> MessageContext:
     values: dict[str, object] = {
         "appointment_id": APPOINTMENT_ID,
         "professional": PRO,
@@ -285,7 +285,7 @@ def audience(**overrides: object) -> Audience:
         "booking_url": "https://app.example/p/dr-ana",
     }
     values.update(overrides)
-    return Audience(**values)  # type: ignore[arg-type]
+    return MessageContext(**values)  # type: ignore[arg-type]
 
 
 def sent(
@@ -301,7 +301,7 @@ def sent(
     )
     return [
         (m["template"], m["audience"], m["channel"])
-        for m in messages_for(change, audience(**overrides))
+        for m in messages_for(change, context(**overrides))
     ]
 
 
@@ -336,14 +336,14 @@ def test_client_messages_carry_the_guest_link_and_the_invite_only_without_an_acc
         policy=POLICY,
         now=BEFORE,
     )
-    [message] = messages_for(change, audience())
+    [message] = messages_for(change, context())
     params = message["params"]
     assert params["manageUrl"] == "https://app.example/manage/x?token=t"
     assert params["registerUrl"] == "https://app.example/register?invite=t"
     assert params["startsAt"] == "2030-03-04T09:00:00-03:00"
     assert params["timezone"] == "America/Sao_Paulo"
     assert message["messageKey"] == f"{APPOINTMENT_ID}:4:booking_confirmed:whatsapp:client"
-    [registered] = messages_for(change, audience(register_url=None))
+    [registered] = messages_for(change, context(register_url=None))
     assert "registerUrl" not in registered["params"]
 
 
@@ -356,7 +356,7 @@ def test_the_professional_never_gets_the_clients_link() -> None:
         now=BEFORE,
         new_range=NEW_RANGE,
     )
-    messages = messages_for(change, audience(reason="Viagem"))
+    messages = messages_for(change, context(reason="Viagem"))
     for message in messages:
         assert ("manageUrl" in message["params"]) == (message["audience"] == "client")
         assert message["params"]["previousStartsAt"] == "2030-03-04T09:00:00-03:00"
@@ -382,18 +382,45 @@ def test_a_second_reschedule_is_a_new_message() -> None:
         now=BEFORE,
         new_range=(STARTS + timedelta(days=2), ENDS + timedelta(days=2)),
     )
-    keys = {m["messageKey"] for c in (first, second) for m in messages_for(c, audience())}
+    keys = {m["messageKey"] for c in (first, second) for m in messages_for(c, context())}
     assert len(keys) == 6
     assert second.after.sequence == 3
 
 
 def test_the_documented_contract_names_the_same_statuses_and_actions() -> None:
-    """The OpenAPI models spell these out as literals; they must not drift from the domain."""
-    from typing import get_args
+    """The OpenAPI document lists, in the domain's order, exactly what the domain defines."""
+    from typing import Any, get_args
 
-    from agenda.contract import AppointmentAction, LifecycleStatus, PaymentStatus
-    from agenda.domain.lifecycle import ACTIONS, PAYMENT_STATUSES, STATUSES
+    from agenda.contract import (
+        AppointmentChange,
+        AppointmentOut,
+        AppointmentPage,
+        AppointmentsQuery,
+        BookingCreated,
+        GuestAppointment,
+    )
+    from agenda.domain.statuses import (
+        ACTIONS,
+        LIVE,
+        PAYMENT_STATUSES,
+        STATUSES,
+        VIEWS,
+        ChangedBy,
+    )
 
-    assert get_args(LifecycleStatus) == STATUSES
-    assert get_args(PaymentStatus) == PAYMENT_STATUSES
-    assert get_args(AppointmentAction) == ACTIONS
+    def enum(model: Any, field: str) -> list[str]:
+        schema = model.model_json_schema(by_alias=True)["properties"][field]
+        options = schema.get("anyOf", [schema])
+        [values] = [option["enum"] for option in options if "enum" in option]
+        return list(values)
+
+    for model in (AppointmentOut, GuestAppointment):
+        assert enum(model, "status") == list(STATUSES)
+        assert enum(model, "paymentStatus") == list(PAYMENT_STATUSES)
+    assert enum(AppointmentChange, "action") == list(ACTIONS)
+    assert enum(BookingCreated, "status") == [s for s in STATUSES if s in LIVE]
+    assert enum(AppointmentsQuery, "view") == enum(AppointmentPage, "view") == list(VIEWS)
+    changed_by = enum(AppointmentOut, "statusChangedBy")
+    assert changed_by == list(get_args(ChangedBy))
+    # A booking whose payment Stripe reported, or whose hold ran out, was changed by "system".
+    assert set(changed_by) == {"professional", "client", "guest", "system"}

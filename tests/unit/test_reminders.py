@@ -17,10 +17,10 @@ from agenda.domain.reminders import (
     ONE_HOUR_NEAREST,
     Agenda,
     AgendaItem,
+    Span,
     Thresholds,
     UnknownJob,
     Upcoming,
-    Window,
     agenda_envelopes,
     day_version,
     day_window,
@@ -94,11 +94,23 @@ def test_the_24h_window_is_the_local_tomorrow_and_a_late_run_covers_the_same(
 @given(moment=instants, zone=zones)
 def test_daily_runs_cover_every_start_exactly_once(moment: datetime, zone: ZoneInfo) -> None:
     """A run every 24 hours: the windows of consecutive runs neither overlap nor leave a gap,
-    also when a clock change moves a run across the zone's midnight."""
+    also when a clock change moves a run across the zone's midnight. The one exception is what
+    has already started when the later run comes (it ran just after a local midnight): a
+    session under way gets no reminder."""
     runs = [moment + timedelta(days=n) for n in range(3)]
     windows = [reminder_window("reminders_24h", run, zone) for run in runs]
-    for first, second in itertools.pairwise(windows):
-        assert first.end == second.start
+    for (first, second), later_run in zip(itertools.pairwise(windows), runs[1:], strict=True):
+        assert second.start == max(first.end, later_run)
+
+
+def test_a_run_just_after_midnight_on_a_clock_change_reminds_nothing_that_has_started() -> None:
+    # Santiago moves its clocks at midnight (2036-09-07 00:00 -> 01:00). Runs at 03:00:00.000001
+    # UTC: the third is at 00:00:00.000001 on the 8th, local, and covers the 8th from then on.
+    santiago = ZoneInfo("America/Santiago")
+    runs = [datetime(2036, 9, 6 + n, 3, 0, 0, 1, tzinfo=UTC) for n in range(3)]
+    second, third = (reminder_window("reminders_24h", run, santiago) for run in runs[1:])
+    assert second.end == datetime(2036, 9, 8, 3, tzinfo=UTC)  # the 8th's midnight
+    assert third.start == runs[2]  # a session starting at that midnight is under way
 
 
 def test_a_run_moved_across_midnight_by_a_clock_change_leaves_no_day_out() -> None:
@@ -116,9 +128,7 @@ def test_dst_days_are_23_and_25_hours_long() -> None:
     new_york = ZoneInfo("America/New_York")
     # 08:00 in São Paulo on the Saturday before the spring change: tomorrow has 23 hours.
     spring = reminder_window("reminders_24h", datetime(2031, 3, 8, 11, tzinfo=UTC), new_york)
-    assert spring == Window(
-        datetime(2031, 3, 9, 5, tzinfo=UTC), datetime(2031, 3, 10, 4, tzinfo=UTC)
-    )
+    assert spring == Span(datetime(2031, 3, 9, 5, tzinfo=UTC), datetime(2031, 3, 10, 4, tzinfo=UTC))
     autumn = reminder_window("reminders_24h", datetime(2031, 11, 1, 11, tzinfo=UTC), new_york)
     assert autumn.end - autumn.start == timedelta(hours=25)
     # Brazil's old DST began at midnight: 2018-11-04 started at 01:00 local (03:00 UTC).

@@ -8,8 +8,8 @@ from agenda.contract import BookingRequest, FreeSlotsQuery, validate
 from agenda.domain.errors import PlanLimitReached, ValidationFailed
 from agenda.domain.phone import normalize_phone
 from agenda.domain.plans import PAID_PLANS, check_booking_allowed, limits_for
+from agenda.domain.queries import parse_free_slots_query
 from agenda.observability import redact
-from agenda.service.booking import parse_free_slots_query
 
 pytestmark = pytest.mark.unit
 

@@ -19,7 +19,7 @@ from agenda.domain.slots import (
     Day,
     Rules,
     Slot,
-    Window,
+    WeeklyWindow,
     find_slot,
     generate_slots,
     period_of,
@@ -43,7 +43,7 @@ DR_ANA = Rules(
     timezone=SAO_PAULO,
     session_minutes=50,
     windows=tuple(
-        Window(weekday, start, end)
+        WeeklyWindow(weekday, start, end)
         for weekday in range(1, 6)
         for start, end in ((time(9), time(12)), (time(14), time(18)))
     ),
@@ -55,8 +55,8 @@ def dr_ana(**changes: Any) -> Rules:
     return replace(DR_ANA, **changes)
 
 
-def every_day(start: time, end: time) -> tuple[Window, ...]:
-    return tuple(Window(weekday, start, end) for weekday in range(7))
+def every_day(start: time, end: time) -> tuple[WeeklyWindow, ...]:
+    return tuple(WeeklyWindow(weekday, start, end) for weekday in range(7))
 
 
 def one_day(
@@ -219,7 +219,7 @@ def test_period_boundaries() -> None:
     assert period_of(time(12, 0)) == "afternoon"
     assert period_of(time(17, 59)) == "afternoon"
     assert period_of(time(18, 0)) == "evening"
-    evening = one_day(dr_ana(windows=(Window(1, time(18), time(20)),)), MONDAY)
+    evening = one_day(dr_ana(windows=(WeeklyWindow(1, time(18), time(20)),)), MONDAY)
     assert [slot.period for slot in evening.slots] == ["evening", "evening"]
 
 
@@ -281,7 +281,7 @@ def test_rules_refuse_nonsense(changes: dict[str, object]) -> None:
 )
 def test_windows_refuse_nonsense(weekday: int, start: time, end: time) -> None:
     with pytest.raises(ValueError, match="must"):
-        Window(weekday, start, end)
+        WeeklyWindow(weekday, start, end)
 
 
 def test_naive_datetimes_are_refused() -> None:
@@ -548,7 +548,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         timezone=zone,
         session_minutes=draw(st.integers(3, 24).map(lambda n: 5 * n) | st.integers(15, 120)),
         windows=tuple(
-            Window(weekday, start, end) for weekday in range(7) for start, end in weekly[weekday]
+            WeeklyWindow(weekday, start, end)
+            for weekday in range(7)
+            for start, end in weekly[weekday]
         ),
         step_minutes=draw(st.none() | fives | st.integers(5, 120)),
         buffer_before_minutes=draw(st.sampled_from([0, 0, 5, 10, 15, 30])),

@@ -15,16 +15,25 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from agenda.domain.availability import DEFAULT_HORIZON_DAYS, LIMITS
 from agenda.domain.errors import ValidationFailed
+from agenda.domain.guest_token import MAX_TOKEN_LENGTH
 from agenda.domain.phone import normalize_phone
+from agenda.domain.plans import PaidPlan
+from agenda.domain.queries import (
+    DEFAULT_DAYS,
+    DEFAULT_VIEW,
+    MAX_DAYS,
+    SLUG_MAX_LENGTH,
+    SLUG_PATTERN,
+)
+from agenda.domain.slots import Period
+from agenda.domain.statuses import Action, ChangedBy, LiveStatus, PaymentStatus, Status, View
+from agenda.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-Period = Literal["morning", "afternoon", "evening"]
-AppointmentStatus = Literal["pending_payment", "pending_confirmation", "confirmed"]
 
 
 class Model(BaseModel):
@@ -51,7 +60,9 @@ class BookingRequest(Model):
         alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
     )
 
-    slug: Annotated[str, Field(strict=True, min_length=1, max_length=100, pattern=SLUG_PATTERN)]
+    slug: Annotated[
+        str, Field(strict=True, min_length=1, max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN)
+    ]
     starts_at: Annotated[datetime, Field(description="ISO 8601 with offset")]
     client_name: Annotated[str, Field(strict=True, min_length=2, max_length=120)]
     client_phone: Annotated[
@@ -101,14 +112,12 @@ class BookingCreated(Model):
     paid."""
 
     success: Literal[True]
-    status: AppointmentStatus
+    status: LiveStatus
     checkout_url: str | None = None
     payment_expires_at: datetime | None = None
 
 
 # --- plans and payments ------------------------------------------------------------------------
-
-PaidPlan = Literal["basic", "pro", "premium"]
 
 
 class CheckoutRequest(Model):
@@ -140,9 +149,9 @@ class StripeEventReceived(Model):
 class FreeSlotsQuery(Model):
     """GET /api/booking query string."""
 
-    slug: Annotated[str, Field(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
+    slug: Annotated[str, Field(min_length=1, max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN)]
     date: Annotated[date, Field(description="the first local date, YYYY-MM-DD")]
-    days: Annotated[int, Field(ge=1, le=60)] = 1
+    days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = DEFAULT_DAYS
 
     @field_validator("date", mode="before")
     @classmethod
@@ -224,23 +233,6 @@ def validate[M: BaseModel](model: type[M], data: dict[str, Any]) -> M:
 
 # --- the appointment lifecycle ---------------------------------------------------------------
 
-LifecycleStatus = Literal[
-    "pending_payment",
-    "pending_confirmation",
-    "confirmed",
-    "rejected",
-    "cancelled",
-    "completed",
-    "no_show",
-]
-PaymentStatus = Literal["none", "pending", "paid", "refunded", "failed"]
-AppointmentAction = Literal[
-    "confirm", "reject", "cancel", "paid", "complete", "no_show", "reschedule"
-]
-AppointmentView = Literal["upcoming", "pending", "past", "cancelled"]
-ChangedBy = Literal["professional", "client", "guest"]
-GUEST_TOKEN_MAX_LENGTH = 96
-
 
 def _reason(value: str | None) -> str | None:
     if value is None:
@@ -259,7 +251,7 @@ class AppointmentChange(Model):
         alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
     )
 
-    action: AppointmentAction
+    action: Action
     starts_at: Annotated[
         datetime | None, Field(description="ISO 8601 with offset; required to reschedule")
     ] = None
@@ -290,7 +282,7 @@ class GuestCancel(Model):
         Field(
             strict=True,
             min_length=1,
-            max_length=GUEST_TOKEN_MAX_LENGTH,
+            max_length=MAX_TOKEN_LENGTH,
             description="the token of the guest link sent to the client",
         ),
     ]
@@ -320,7 +312,7 @@ class GuestLinkQuery(Model):
         str,
         Field(
             min_length=1,
-            max_length=GUEST_TOKEN_MAX_LENGTH,
+            max_length=MAX_TOKEN_LENGTH,
             description="the token of the guest link sent to the client",
         ),
     ]
@@ -329,12 +321,12 @@ class GuestLinkQuery(Model):
 class AppointmentsQuery(Model):
     """GET /api/appointments query string. Dates are local dates of the professional."""
 
-    view: AppointmentView = "upcoming"
+    view: View = DEFAULT_VIEW
     from_: Annotated[
         date | None, Field(alias="from", description="first local date, YYYY-MM-DD")
     ] = None
     to: Annotated[date | None, Field(description="last local date, YYYY-MM-DD, inclusive")] = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
     cursor: Annotated[
         str | None, Field(max_length=200, description="nextCursor of the previous page")
     ] = None
@@ -350,7 +342,7 @@ class ClientContact(Model):
 
 class AppointmentOut(Model):
     id: UUID
-    status: LifecycleStatus
+    status: Status
     payment_status: PaymentStatus
     starts_at: datetime
     ends_at: datetime
@@ -364,7 +356,7 @@ class AppointmentOut(Model):
 
 
 class AppointmentPage(Model):
-    view: AppointmentView
+    view: View
     timezone: str
     items: list[AppointmentOut]
     next_cursor: str | None
@@ -389,7 +381,7 @@ class GuestPolicy(Model):
 
 class GuestAppointment(Model):
     id: UUID
-    status: LifecycleStatus
+    status: Status
     payment_status: PaymentStatus
     starts_at: datetime
     ends_at: datetime
@@ -407,7 +399,7 @@ class NotificationsQuery(Model):
     """GET /api/notifications query string."""
 
     unread: bool = False
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
     cursor: str | None = Field(default=None, description="nextCursor of the previous page")
 
 
@@ -440,15 +432,23 @@ class NotificationsMarked(Model):
 # -- the professional's availability ------------------------------------------------------------
 # Documentation and response checks: PUT /api/availability is validated by the pure domain
 # (agenda.domain.availability), which names each bad rule ("weekly[2].end"); these models
-# describe the same document, and tests hold the two together.
+# describe the same document with the domain's limits, and tests hold the two together.
 
+# The minutes a local time may show: "00|15|30|45" for a granularity of 15.
+_LOCAL_MINUTES = "|".join(f"{m:02d}" for m in range(0, 60, LIMITS.granularity_minutes))
 LocalTime = Annotated[
     str,
     Field(
-        pattern=r"^([01]\d|2[0-3]):(00|15|30|45)$",
+        pattern=rf"^([01]\d|2[0-3]):({_LOCAL_MINUTES})$",
         description='local wall-clock time "HH:MM" on a quarter hour',
     ),
 ]
+
+
+def _minutes(bounds: tuple[int, int], *, description: str | None = None) -> Any:
+    """A number of minutes within the domain's bounds, a whole multiple of its minute step."""
+    low, high = bounds
+    return Field(ge=low, le=high, multiple_of=LIMITS.minute_multiple, description=description)
 
 
 class WeeklyWindowIn(Model):
@@ -464,13 +464,13 @@ class WindowIn(Model):
 
 class DateOverrideIn(Model):
     date: Annotated[date, Field(description="a local date; its windows replace the weekly ones")]
-    windows: Annotated[list[WindowIn], Field(min_length=1, max_length=12)]
+    windows: Annotated[list[WindowIn], Field(min_length=1, max_length=LIMITS.windows_per_override)]
 
 
 class BlockedPeriodIn(Model):
     start: Annotated[date, Field(description="first blocked local date")]
     end: Annotated[date, Field(description="last blocked local date, included; >= start")]
-    reason: Annotated[str | None, Field(max_length=200)] = None
+    reason: Annotated[str | None, Field(max_length=LIMITS.reason_length)] = None
 
 
 class AvailabilityDocument(Model):
@@ -493,31 +493,32 @@ class AvailabilityDocument(Model):
             " appointments keep their instants"
         ),
     ]
-    session_duration: Annotated[int, Field(ge=5, le=480, multiple_of=5)]
-    buffer_before_minutes: Annotated[int, Field(ge=0, le=240, multiple_of=5)] = 0
-    buffer_after_minutes: Annotated[int, Field(ge=0, le=240, multiple_of=5)] = 0
+    session_duration: Annotated[int, _minutes(LIMITS.session_minutes)]
+    buffer_before_minutes: Annotated[int, _minutes(LIMITS.buffer_minutes)] = 0
+    buffer_after_minutes: Annotated[int, _minutes(LIMITS.buffer_minutes)] = 0
     slot_step_minutes: Annotated[
         int | None,
-        Field(
-            ge=5,
-            le=480,
-            multiple_of=5,
+        _minutes(
+            LIMITS.step_minutes,
             description="minutes between candidate starts; null: one session after another,"
             " buffers included",
         ),
     ] = None
     min_notice_minutes: Annotated[
         int,
-        Field(
-            ge=0,
-            le=43_200,
-            multiple_of=5,
+        _minutes(
+            LIMITS.min_notice_minutes,
             description="no booking may start sooner than this after it is made (120 = 2 hours)",
         ),
     ] = 0
     booking_horizon_days: Annotated[
-        int, Field(ge=1, le=730, description="how many local days ahead clients may book")
-    ] = 60
-    weekly: Annotated[list[WeeklyWindowIn], Field(max_length=50)]
-    overrides: Annotated[list[DateOverrideIn], Field(max_length=366)] = []
-    blocked: Annotated[list[BlockedPeriodIn], Field(max_length=100)] = []
+        int,
+        Field(
+            ge=LIMITS.horizon_days[0],
+            le=LIMITS.horizon_days[1],
+            description="how many local days ahead clients may book",
+        ),
+    ] = DEFAULT_HORIZON_DAYS
+    weekly: Annotated[list[WeeklyWindowIn], Field(max_length=LIMITS.weekly_windows)]
+    overrides: Annotated[list[DateOverrideIn], Field(max_length=LIMITS.overrides)] = []
+    blocked: Annotated[list[BlockedPeriodIn], Field(max_length=LIMITS.blocked_periods)] = []

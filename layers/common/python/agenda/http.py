@@ -129,6 +129,12 @@ def read_json_object(
     return parsed
 
 
+def body_of(app: APIGatewayHttpResolver) -> dict[str, Any]:
+    """The current request's JSON object body, or the contract's error."""
+    event = app.current_event
+    return read_json_object(event.body, base64_encoded=bool(event.is_base64_encoded))
+
+
 def subject(app: APIGatewayHttpResolver) -> str:
     """The verified JWT subject of the request. API Gateway's authorizer has checked the token
     before the function runs; a route without it is a configuration error, answered as 401."""

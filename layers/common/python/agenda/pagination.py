@@ -15,6 +15,7 @@ from uuid import UUID
 
 from agenda.domain.errors import ValidationFailed
 
+# The page sizes of every listing route; agenda.contract documents these.
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 

@@ -10,21 +10,33 @@ query finding no row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from agenda.adapters.postgres import overlap_is_slot_taken
-from agenda.adapters.repository import (
-    BUSY_COLUMN,
-    SCHEDULE_RULES_COLUMNS,
-    OutboxMessage,
-    Repository,
+from agenda.adapters.professionals import (
+    RESCHEDULE_SCHEDULE_SQL,
+    range_params,
+    schedule_record,
+)
+from agenda.domain.lifecycle import Appointment, Policy
+from agenda.domain.parties import Party
+from agenda.domain.statuses import LIVE, OUTCOMES, PENDING, RELEASED, VIEWS
+from agenda.service.records import (
+    AppointmentClient,
+    AppointmentListing,
+    AppointmentPage,
+    AppointmentProfessional,
+    AppointmentRecord,
+    ChangeWritten,
+    ClientListing,
 )
 
 if TYPE_CHECKING:
-    from agenda.adapters.postgres import Database, Transaction
+    from agenda.adapters.postgres import Transaction
+    from agenda.service.records import AppliedChange, ProfessionalSchedule, ScheduleRange
 
 _APPOINTMENT_COLUMNS = """
 SELECT a.id, a.professional_id, a.client_id, a.status, a.payment_status, a.starts_at,
@@ -53,19 +65,6 @@ LOCK_FOR_USER_SQL = FOR_USER_SQL + "FOR UPDATE OF a\n"
 # The holder of a verified guest link for this very appointment acts as its client.
 FOR_GUEST_SQL = _APPOINTMENT_COLUMNS.format(role="'client'") + "WHERE a.id = :appointment_id\n"
 LOCK_FOR_GUEST_SQL = FOR_GUEST_SQL + "FOR UPDATE OF a\n"
-
-# What the slot engine needs to check a reschedule target: the columns the booking check
-# reads (agenda.adapters.repository), except that the appointment being moved is not busy.
-RESCHEDULE_SCHEDULE_SQL = (
-    "\nSELECT"
-    + SCHEDULE_RULES_COLUMNS
-    + ","
-    + BUSY_COLUMN.format(other=" AND ap.id <> :appointment_id")
-    + """
-FROM professionals p
-WHERE p.id = :professional_id AND p.active
-"""
-)
 
 # The change and its audit record in one statement. status_changed_by/at follow the status;
 # the audit keeps every change, payments and moves included.
@@ -126,124 +125,150 @@ LEFT JOIN LATERAL (
 WHERE p.user_id = :user_id
 """
 
+
+def _in(statuses: Iterable[str]) -> str:
+    return "a.status IN (" + ", ".join(f"'{status}'" for status in sorted(statuses)) + ")"
+
+
 # The dashboard's views split every appointment between them: each appointment is in exactly
-# one. Upcoming and pending read forwards from now; past and cancelled backwards.
-VIEWS: dict[str, tuple[str, str]] = {
+# one (agenda.domain.lifecycle.VIEWS names them). Upcoming and pending read forwards from now;
+# past and cancelled backwards.
+_VIEW_SQL: dict[str, tuple[str, str]] = {
     "upcoming": ("a.status = 'confirmed' AND a.ends_at > :now", "ASC"),
-    "pending": (
-        "a.status IN ('pending_payment', 'pending_confirmation') AND a.ends_at > :now",
-        "ASC",
-    ),
+    "pending": (f"{_in(PENDING)} AND a.ends_at > :now", "ASC"),
     "past": (
-        "a.status IN ('completed', 'no_show') OR (a.status IN ('confirmed', 'pending_payment',"
-        " 'pending_confirmation') AND a.ends_at <= :now)",
+        f"{_in(OUTCOMES)} OR ({_in(LIVE)} AND a.ends_at <= :now)",
         "DESC",
     ),
-    "cancelled": ("a.status IN ('cancelled', 'rejected')", "DESC"),
+    "cancelled": (_in(RELEASED), "DESC"),
 }
+assert set(_VIEW_SQL) == set(VIEWS), "every dashboard view has its query"
 LIST_SQL: dict[str, str] = {
     view: _LIST_SQL.format(
         view=condition, direction=direction, after=">" if direction == "ASC" else "<"
     )
-    for view, (condition, direction) in VIEWS.items()
+    for view, (condition, direction) in _VIEW_SQL.items()
 }
 
 
-@dataclass(frozen=True, slots=True)
-class AppliedChange:
-    action: str
-    actor_role: str  # professional, client or guest
-    actor_id: str | None  # the JWT subject; None for a guest
-    actor_label: str  # what status_changed_by records
-    before: dict[str, Any]  # the row as it was locked
-    status: str
-    payment_status: str
-    starts_at: datetime
-    ends_at: datetime
-    sequence: int
-    reason: str | None
-    # The buffers a reschedule was checked with; None keeps the appointment's own.
-    buffer_before_minutes: int | None = None
-    buffer_after_minutes: int | None = None
+def _facts(row: Mapping[str, Any]) -> Appointment:
+    return Appointment(
+        status=row["status"],
+        payment_status=row["payment_status"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        sequence=row["sequence"],
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class ListPage:
-    timezone: str
-    rows: list[dict[str, Any]]
+def appointment_record(row: Mapping[str, Any]) -> AppointmentRecord:
+    return AppointmentRecord(
+        id=row["id"],
+        facts=_facts(row),
+        status_changed_by=row["status_changed_by"],
+        status_changed_at=row["status_changed_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        professional=AppointmentProfessional(
+            id=row["professional_id"],
+            user_id=row["professional_user_id"],
+            slug=row["slug"],
+            contact=Party(
+                row["professional_name"], row["professional_phone"], row["professional_email"]
+            ),
+            profession=row["profession"],
+            timezone=row["timezone"],
+            locale=row["locale"],
+            session_duration=row["session_duration"],
+            policy=Policy(
+                cancellation_notice_hours=row["cancellation_notice_hours"],
+                reschedule_notice_hours=row["reschedule_notice_hours"],
+            ),
+        ),
+        client=AppointmentClient(
+            id=row["client_id"],
+            user_id=row["client_user_id"],
+            contact=Party(row["client_name"], row["client_phone"], row["client_email"]),
+        ),
+        role=row["role"],
+    )
 
 
-class AppointmentsRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+def _listing(row: Mapping[str, Any]) -> AppointmentListing:
+    return AppointmentListing(
+        id=row["id"],
+        facts=_facts(row),
+        status_changed_by=row["status_changed_by"],
+        status_changed_at=row["status_changed_at"],
+        created_at=row["created_at"],
+        client=ClientListing(
+            id=row["client_id"],
+            name=row["client_name"],
+            phone=row["client_phone"],
+            email=row["client_email"],
+            registered=row["client_registered"],
+        ),
+    )
 
-    # -- one appointment --------------------------------------------------------------------
 
-    @staticmethod
-    def lock_for_user(tx: Transaction, appointment_id: UUID, user_id: str) -> dict[str, Any] | None:
-        return tx.one(LOCK_FOR_USER_SQL, appointment_id=appointment_id, user_id=user_id)
+class PostgresAppointments:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
 
-    @staticmethod
-    def lock_for_guest(tx: Transaction, appointment_id: UUID) -> dict[str, Any] | None:
-        return tx.one(LOCK_FOR_GUEST_SQL, appointment_id=appointment_id)
+    def _one(self, sql: str, **params: Any) -> AppointmentRecord | None:
+        row = self._tx.one(sql, **params)
+        return appointment_record(row) if row is not None else None
 
-    def for_guest(self, appointment_id: UUID) -> dict[str, Any] | None:
-        rows = self.db.query(FOR_GUEST_SQL, appointment_id=appointment_id)
-        return rows[0] if rows else None
+    def lock_for_user(self, appointment_id: UUID, user_id: str) -> AppointmentRecord | None:
+        return self._one(LOCK_FOR_USER_SQL, appointment_id=appointment_id, user_id=user_id)
 
-    @staticmethod
+    def lock_for_guest(self, appointment_id: UUID) -> AppointmentRecord | None:
+        return self._one(LOCK_FOR_GUEST_SQL, appointment_id=appointment_id)
+
+    def for_guest(self, appointment_id: UUID) -> AppointmentRecord | None:
+        return self._one(FOR_GUEST_SQL, appointment_id=appointment_id)
+
     def reschedule_schedule(
-        tx: Transaction,
-        *,
-        professional_id: UUID,
-        appointment_id: UUID,
-        first_day: date,
-        last_day: date,
-        busy_from: datetime,
-        busy_until: datetime,
-    ) -> dict[str, Any] | None:
-        return tx.one(
+        self, professional_id: UUID, appointment_id: UUID, within: ScheduleRange
+    ) -> ProfessionalSchedule | None:
+        row = self._tx.one(
             RESCHEDULE_SCHEDULE_SQL,
             professional_id=professional_id,
             appointment_id=appointment_id,
-            first_day=first_day,
-            last_day=last_day,
-            busy_from=busy_from,
-            busy_until=busy_until,
+            **range_params(within),
         )
+        return schedule_record(row) if row is not None else None
 
-    @staticmethod
-    def apply(
-        tx: Transaction, change: AppliedChange, envelopes: list[dict[str, Any]]
-    ) -> tuple[dict[str, Any], list[OutboxMessage]]:
-        """Write the change, its audit record and its messages; raise SlotTaken when the new
-        range overlaps another live appointment (the exclusion constraint, 23P01)."""
-        before = change.before
+    def apply(self, before: AppointmentRecord, change: AppliedChange) -> ChangeWritten:
+        after, was = change.change.after, before.facts
         with overlap_is_slot_taken():
-            row = tx.one(
+            row = self._tx.one(
                 APPLY_CHANGE_SQL,
-                appointment_id=before["id"],
-                status=change.status,
-                payment_status=change.payment_status,
-                starts_at=change.starts_at,
-                ends_at=change.ends_at,
-                sequence=change.sequence,
+                appointment_id=before.id,
+                status=after.status,
+                payment_status=after.payment_status,
+                starts_at=after.starts_at,
+                ends_at=after.ends_at,
+                sequence=after.sequence,
                 buffer_before=change.buffer_before_minutes,
                 buffer_after=change.buffer_after_minutes,
                 actor=change.actor_label,
-                action=change.action,
+                action=change.change.action,
                 actor_role=change.actor_role,
                 actor_id=change.actor_id,
-                from_status=before["status"],
-                from_payment_status=before["payment_status"],
-                from_starts_at=before["starts_at"],
-                from_ends_at=before["ends_at"],
+                from_status=was.status,
+                from_payment_status=was.payment_status,
+                from_starts_at=was.starts_at,
+                from_ends_at=was.ends_at,
                 reason=change.reason,
             )
         assert row is not None  # the row is locked by this transaction
-        return row, Repository.enqueue(tx, before["professional_id"], envelopes)
-
-    # -- the dashboard ----------------------------------------------------------------------
+        return ChangeWritten(
+            facts=_facts(row),
+            status_changed_by=row["status_changed_by"],
+            status_changed_at=row["status_changed_at"],
+            updated_at=row["updated_at"],
+        )
 
     def page(
         self,
@@ -255,9 +280,8 @@ class AppointmentsRepository:
         to_day: date | None,
         after: tuple[datetime, UUID] | None,
         limit: int,
-    ) -> ListPage | None:
-        """One page of a view, or None when the user is not a professional."""
-        rows = self.db.query(
+    ) -> AppointmentPage | None:
+        rows = self._tx.query(
             LIST_SQL[view],
             user_id=user_id,
             now=now,
@@ -269,6 +293,7 @@ class AppointmentsRepository:
         )
         if not rows:
             return None
-        return ListPage(
-            timezone=rows[0]["timezone"], rows=[row for row in rows if row["id"] is not None]
+        return AppointmentPage(
+            timezone=rows[0]["timezone"],
+            items=tuple(_listing(row) for row in rows if row["id"] is not None),
         )

@@ -9,13 +9,21 @@ periods are then deleted and inserted in one statement: all of it lands, or none
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from agenda.domain.availability import (
+    BlockedPeriod,
+    DateOverride,
+    Schedule,
+    SchedulingSettings,
+    WeeklyWindow,
+)
+
 if TYPE_CHECKING:
-    from agenda.adapters.postgres import Database, Transaction
-    from agenda.domain.availability import Schedule
+    from agenda.adapters.postgres import Transaction
 
 # The professional's today, in their own zone.
 _TODAY = "CAST(CAST(:now AS timestamptz) AT TIME ZONE p.timezone AS date)"
@@ -87,55 +95,88 @@ FROM jsonb_to_recordset(CAST(:blocked AS jsonb)) AS b(starts_on date, ends_on da
 """
 
 
-class AvailabilityRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+def schedule_of(row: Mapping[str, Any]) -> Schedule:
+    """The stored schedule as the domain holds it (the row is trusted: it was validated)."""
+    overrides: dict[date, list[tuple[time, time]]] = {}
+    for on_date, start, end in row["overrides"]:
+        overrides.setdefault(date.fromisoformat(on_date), []).append(
+            (time.fromisoformat(start), time.fromisoformat(end))
+        )
+    return Schedule(
+        settings=SchedulingSettings(
+            timezone=row["timezone"],
+            session_minutes=row["session_duration"],
+            buffer_before_minutes=row["buffer_before_minutes"],
+            buffer_after_minutes=row["buffer_after_minutes"],
+            step_minutes=row["slot_step_minutes"],
+            min_notice_minutes=row["min_notice_minutes"],
+            horizon_days=row["booking_horizon_days"],
+        ),
+        weekly=tuple(
+            WeeklyWindow(dow, time.fromisoformat(start), time.fromisoformat(end))
+            for dow, start, end in row["weekly"]
+        ),
+        overrides=tuple(
+            DateOverride(day, tuple(windows)) for day, windows in sorted(overrides.items())
+        ),
+        blocked=tuple(
+            BlockedPeriod(date.fromisoformat(first), date.fromisoformat(last), reason)
+            for first, last, reason in row["blocked"]
+        ),
+    )
 
-    def read(self, user_id: str, *, now: datetime) -> dict[str, Any] | None:
+
+class PostgresAvailability:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    def read(self, user_id: str, *, now: datetime) -> Schedule | None:
         """The professional's stored schedule, or None when the user is not a professional."""
-        rows = self.db.query(READ_SQL, user_id=user_id, now=now)
-        return rows[0] if rows else None
+        row = self._tx.one(READ_SQL, user_id=user_id, now=now)
+        return schedule_of(row) if row is not None else None
 
     def replace(self, user_id: str, schedule: Schedule) -> UUID | None:
-        """Replace settings, weekly windows, overrides and blocked periods in one transaction;
+        """Replace settings, weekly windows, overrides and blocked periods in this transaction;
         None (and nothing written) when the user is not a professional."""
         settings = schedule.settings
-        weekly = [
-            {"weekday": w.weekday, "start_time": w.start.isoformat(), "end_time": w.end.isoformat()}
-            for w in schedule.weekly
-        ]
-        overrides = [
-            {"on_date": o.on.isoformat(), "start_time": a.isoformat(), "end_time": b.isoformat()}
-            for o in schedule.overrides
-            for a, b in o.windows
-        ]
-        blocked = [
-            {"starts_on": b.first.isoformat(), "ends_on": b.last.isoformat(), "reason": b.reason}
-            for b in schedule.blocked
-        ]
-
-        def work(tx: Transaction) -> UUID | None:
-            row = tx.one(
-                UPDATE_SETTINGS_SQL,
-                user_id=user_id,
-                timezone=settings.timezone,
-                session_duration=settings.session_minutes,
-                buffer_before=settings.buffer_before_minutes,
-                buffer_after=settings.buffer_after_minutes,
-                slot_step=settings.step_minutes,
-                min_notice=settings.min_notice_minutes,
-                horizon_days=settings.horizon_days,
-            )
-            if row is None:
-                return None
-            professional_id: UUID = row["id"]
-            tx.execute(
-                REPLACE_RULES_SQL,
-                professional_id=professional_id,
-                weekly=json.dumps(weekly),
-                overrides=json.dumps(overrides),
-                blocked=json.dumps(blocked),
-            )
-            return professional_id
-
-        return self.db.transaction(work)
+        row = self._tx.one(
+            UPDATE_SETTINGS_SQL,
+            user_id=user_id,
+            timezone=settings.timezone,
+            session_duration=settings.session_minutes,
+            buffer_before=settings.buffer_before_minutes,
+            buffer_after=settings.buffer_after_minutes,
+            slot_step=settings.step_minutes,
+            min_notice=settings.min_notice_minutes,
+            horizon_days=settings.horizon_days,
+        )
+        if row is None:
+            return None
+        professional_id: UUID = row["id"]
+        self._tx.execute(
+            REPLACE_RULES_SQL,
+            professional_id=professional_id,
+            weekly=json.dumps(
+                [
+                    {"weekday": w.weekday, "start_time": w.start.isoformat(),
+                     "end_time": w.end.isoformat()}
+                    for w in schedule.weekly
+                ]
+            ),
+            overrides=json.dumps(
+                [
+                    {"on_date": o.on.isoformat(), "start_time": a.isoformat(),
+                     "end_time": b.isoformat()}
+                    for o in schedule.overrides
+                    for a, b in o.windows
+                ]
+            ),
+            blocked=json.dumps(
+                [
+                    {"starts_on": b.first.isoformat(), "ends_on": b.last.isoformat(),
+                     "reason": b.reason}
+                    for b in schedule.blocked
+                ]
+            ),
+        )  # fmt: skip
+        return professional_id

@@ -8,18 +8,20 @@ delivery (or a concurrent one, which waits on the first's primary key) finds the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from agenda.adapters.postgres import overlap_is_slot_taken
-from agenda.adapters.repository import OutboxMessage, Repository
+from agenda.domain.billing import BillingState
+from agenda.domain.lifecycle import Appointment
+from agenda.domain.parties import Party
+from agenda.service.records import BillingAccount, PaymentRecord
 
 if TYPE_CHECKING:
-    from agenda.adapters.postgres import Database, Transaction
-    from agenda.domain.billing import BillingState
-    from agenda.domain.lifecycle import Change
+    from agenda.adapters.postgres import Transaction
+    from agenda.service.records import PaymentChange
 
 _BILLING_COLUMNS = """
 SELECT id, user_id, name, email, phone, locale, plan, subscription_status, trial_ends_at,
@@ -136,42 +138,75 @@ WHERE id = :appointment_id
 """
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentChange:
-    change: Change
-    actor_id: str  # "stripe:<event id>" or "job:payment_holds"
-    payment_intent: str | None = None
-    reason: str | None = None
+def billing_account(row: Mapping[str, Any]) -> BillingAccount:
+    return BillingAccount(
+        id=row["id"],
+        user_id=row["user_id"],
+        contact=Party(row["name"], row["phone"], row["email"]),
+        locale=row["locale"],
+        state=BillingState(
+            plan=row["plan"],
+            subscription_id=row["stripe_subscription_id"],
+            subscription_status=row["subscription_status"],
+            subscription_created=row["subscription_created_at"],
+            trial_ends_at=row["trial_ends_at"],
+            past_due_since=row["past_due_since"],
+            current_period_end=row["subscription_period_end"],
+            cancel_at_period_end=row["subscription_cancel_at_period_end"],
+        ),
+        stripe_customer_id=row["stripe_customer_id"],
+    )
 
 
-class BillingRepository:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+def payment_record(row: Mapping[str, Any]) -> PaymentRecord:
+    return PaymentRecord(
+        id=row["id"],
+        professional_id=row["professional_id"],
+        facts=Appointment(
+            status=row["status"],
+            payment_status=row["payment_status"],
+            starts_at=row["starts_at"],
+            ends_at=row["ends_at"],
+            sequence=row["sequence"],
+        ),
+        checkout_session_id=row["stripe_checkout_session_id"],
+        payment_intent_id=row["stripe_payment_intent_id"],
+        amount_due=row["amount_due"],
+        status_changed_by=row["status_changed_by"],
+        professional=Party(
+            row["professional_name"], row["professional_phone"], row["professional_email"]
+        ),
+        timezone=row["timezone"],
+        locale=row["locale"],
+        auto_confirm=row["auto_confirm"],
+        currency=row["currency"].strip(),
+        client=Party(row["client_name"], row["client_phone"], row["client_email"]),
+    )
 
-    # -- professionals --------------------------------------------------------------------
 
-    def for_user(self, user_id: str) -> dict[str, Any] | None:
-        rows = self.db.query(BILLING_FOR_USER_SQL, user_id=user_id)
-        return rows[0] if rows else None
+class PostgresBilling:
+    """A professional's subscription columns and the processed Stripe events."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    def for_user(self, user_id: str) -> BillingAccount | None:
+        row = self._tx.one(BILLING_FOR_USER_SQL, user_id=user_id)
+        return billing_account(row) if row is not None else None
 
     def set_customer(self, professional_id: UUID, customer: str) -> None:
-        self.db.query(SET_CUSTOMER_SQL, professional_id=professional_id, customer=customer)
+        self._tx.execute(SET_CUSTOMER_SQL, professional_id=professional_id, customer=customer)
 
-    @staticmethod
-    def lock_billing(
-        tx: Transaction, *, professional_id: UUID | None, customer: str
-    ) -> dict[str, Any] | None:
+    def lock(self, *, professional_id: UUID | None, customer: str) -> BillingAccount | None:
         if professional_id is not None:
-            row = tx.one(LOCK_BILLING_SQL, professional_id=professional_id)
+            row = self._tx.one(LOCK_BILLING_SQL, professional_id=professional_id)
             if row is not None:
-                return row
-        return tx.one(LOCK_BILLING_BY_CUSTOMER_SQL, customer=customer)
+                return billing_account(row)
+        row = self._tx.one(LOCK_BILLING_BY_CUSTOMER_SQL, customer=customer)
+        return billing_account(row) if row is not None else None
 
-    @staticmethod
-    def save_billing(
-        tx: Transaction, professional_id: UUID, state: BillingState, *, customer: str
-    ) -> None:
-        tx.execute(
+    def save(self, professional_id: UUID, state: BillingState, *, customer: str) -> None:
+        self._tx.execute(
             SAVE_BILLING_SQL,
             professional_id=professional_id,
             customer=customer,
@@ -185,16 +220,11 @@ class BillingRepository:
             past_due_since=state.past_due_since,
         )
 
-    # -- events ---------------------------------------------------------------------------
-
     def event_seen(self, event_id: str) -> bool:
-        return bool(self.db.query(EVENT_SEEN_SQL, event_id=event_id))
+        return self._tx.one(EVENT_SEEN_SQL, event_id=event_id) is not None
 
-    @staticmethod
-    def claim_event(tx: Transaction, event_id: str, event_type: str, object_id: str | None) -> bool:
-        """Record the event as processed in the caller's transaction; False when it already
-        was (the caller then changes nothing)."""
-        row = tx.one(
+    def claim_event(self, event_id: str, event_type: str, object_id: str | None) -> bool:
+        row = self._tx.one(
             CLAIM_EVENT_SQL,
             event_id=event_id,
             type=event_type,
@@ -203,44 +233,42 @@ class BillingRepository:
         )
         return row is not None
 
-    @staticmethod
-    def set_outcome(tx: Transaction, event_id: str, outcome: str) -> None:
-        tx.execute(SET_EVENT_OUTCOME_SQL, event_id=event_id, outcome=outcome)
+    def set_outcome(self, event_id: str, outcome: str) -> None:
+        self._tx.execute(SET_EVENT_OUTCOME_SQL, event_id=event_id, outcome=outcome)
 
-    # -- appointments held for payment ----------------------------------------------------
 
-    @staticmethod
-    def lock_payment(tx: Transaction, appointment_id: UUID) -> dict[str, Any] | None:
-        return tx.one(LOCK_PAYMENT_SQL, appointment_id=appointment_id)
+class PostgresPayments:
+    """Appointments held for payment, and what Stripe's events do to them."""
 
-    @staticmethod
-    def expired_holds(tx: Transaction, *, before: datetime, limit: int) -> list[UUID]:
-        return [row["id"] for row in tx.query(EXPIRED_HOLDS_SQL, before=before, limit=limit)]
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
 
-    @staticmethod
-    def apply_payment(
-        tx: Transaction, row: dict[str, Any], payment: PaymentChange, envelopes: list[Any]
-    ) -> tuple[dict[str, Any], list[OutboxMessage]]:
-        """Write the change, its audit record and its messages. SlotTaken when a reinstated
-        booking's time was taken meanwhile (the exclusion constraint)."""
+    def lock(self, appointment_id: UUID) -> PaymentRecord | None:
+        row = self._tx.one(LOCK_PAYMENT_SQL, appointment_id=appointment_id)
+        return payment_record(row) if row is not None else None
+
+    def expired_holds(self, *, before: datetime, limit: int) -> list[UUID]:
+        return [row["id"] for row in self._tx.query(EXPIRED_HOLDS_SQL, before=before, limit=limit)]
+
+    def apply(self, before: PaymentRecord, payment: PaymentChange) -> None:
         after = payment.change.after
         with overlap_is_slot_taken("The booking's time was taken meanwhile"):
-            written = tx.one(
+            written = self._tx.one(
                 APPLY_PAYMENT_SQL,
-                appointment_id=row["id"],
+                appointment_id=before.id,
                 status=after.status,
                 payment_status=after.payment_status,
                 sequence=after.sequence,
                 payment_intent=payment.payment_intent,
                 action=payment.change.action,
                 actor_id=payment.actor_id,
-                from_status=row["status"],
-                from_payment_status=row["payment_status"],
+                from_status=before.facts.status,
+                from_payment_status=before.facts.payment_status,
                 reason=payment.reason,
             )
         assert written is not None  # the row is locked by this transaction
-        return written, Repository.enqueue(tx, row["professional_id"], envelopes)
 
-    @staticmethod
-    def mark_refunded(tx: Transaction, appointment_id: UUID, payment_intent: str) -> None:
-        tx.execute(MARK_REFUNDED_SQL, appointment_id=appointment_id, payment_intent=payment_intent)
+    def mark_refunded(self, appointment_id: UUID, payment_intent: str) -> None:
+        self._tx.execute(
+            MARK_REFUNDED_SQL, appointment_id=appointment_id, payment_intent=payment_intent
+        )

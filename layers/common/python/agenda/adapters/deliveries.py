@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from agenda.service.records import Claim, Claimed
 
 if TYPE_CHECKING:
     from agenda.adapters.postgres import Database
-
-
-class Claim(StrEnum):
-    SEND = "send"  # this consumer holds the message: call the provider
-    RESEND = "resend"  # an earlier claim lapsed mid-call: safe only with an idempotency key
-    ALREADY_SENT = "already_sent"
-    IN_FLIGHT = "in_flight"  # another consumer holds a live claim
-    UNDELIVERABLE = "undeliverable"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    outcome: Claim
-    attempts: int
 
 
 # One statement takes a new message, or retakes one whose last attempt failed or whose claim

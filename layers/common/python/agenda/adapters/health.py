@@ -3,31 +3,17 @@ API) and the depth of the notifications dead-letter queue (SQS)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import requests
 
 from agenda.adapters.queue import LazySqs
+from agenda.service.ports import CheckFailed
 from agenda.settings import QueueSettings
 
 if TYPE_CHECKING:
     from agenda.settings import WatchdogSettings
-
-
-class CheckFailed(Exception):
-    """The provider could not say (unreachable, timed out, answered an error)."""
-
-
-class ConnectionStates(Protocol):
-    def state(self, instance: str) -> str:
-        """The instance's state ("open", "close", "connecting", "missing"); raises
-        CheckFailed when the provider cannot tell."""
-        ...
-
-
-class QueueDepth(Protocol):
-    def depth(self) -> int: ...
 
 
 class EvolutionConnectionStates:

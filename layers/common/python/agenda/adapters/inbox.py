@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from agenda.service.records import InAppNotification
+
 if TYPE_CHECKING:
-    from agenda.adapters.postgres import Database
+    from agenda.adapters.postgres import Transaction
 
 # The rows a user may see: as a professional (their own page's notices) and as a registered
 # client (notices about their appointments). One person can be both.
@@ -48,14 +51,26 @@ SELECT count(*) AS marked FROM marked
 UNREAD_SQL = f"SELECT count(*) AS unread FROM notifications n WHERE n.read_at IS NULL AND {_MINE}"
 
 
-class Inbox:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+def _notification(row: Mapping[str, Any]) -> InAppNotification:
+    return InAppNotification(
+        id=row["id"],
+        type=row["type"],
+        title=row["title"],
+        body=row["body"],
+        data=row["data"],
+        read_at=row["read_at"],
+        created_at=row["created_at"],
+    )
+
+
+class PostgresInbox:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
 
     def page(
         self, user_id: str, *, unread_only: bool, after: tuple[datetime, UUID] | None, limit: int
-    ) -> list[dict[str, Any]]:
-        return self.db.query(
+    ) -> list[InAppNotification]:
+        rows = self._tx.query(
             LIST_SQL,
             user_id=user_id,
             unread_only=unread_only,
@@ -63,13 +78,16 @@ class Inbox:
             after_id=after[1] if after else None,
             limit=limit,
         )
+        return [_notification(row) for row in rows]
 
     def unread(self, user_id: str) -> int:
-        return int(self.db.query(UNREAD_SQL, user_id=user_id)[0]["unread"])
+        row = self._tx.one(UNREAD_SQL, user_id=user_id)
+        return int(row["unread"]) if row else 0
 
-    def mark(self, user_id: str, notification_id: UUID, *, read: bool) -> dict[str, Any] | None:
-        rows = self.db.query(MARK_SQL, user_id=user_id, notification_id=notification_id, read=read)
-        return rows[0] if rows else None
+    def mark(self, user_id: str, notification_id: UUID, *, read: bool) -> InAppNotification | None:
+        row = self._tx.one(MARK_SQL, user_id=user_id, notification_id=notification_id, read=read)
+        return _notification(row) if row is not None else None
 
     def mark_all(self, user_id: str) -> int:
-        return int(self.db.query(MARK_ALL_SQL, user_id=user_id)[0]["marked"])
+        row = self._tx.one(MARK_ALL_SQL, user_id=user_id)
+        return int(row["marked"]) if row else 0

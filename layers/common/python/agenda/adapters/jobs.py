@@ -10,16 +10,17 @@ query, so a re-run reads almost nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from agenda.domain.reminders import AGENDA_STATUSES, Agenda, AgendaItem, Upcoming, Window
+from agenda.domain.reminders import AGENDA_STATUSES, Agenda, AgendaItem, Upcoming
+from agenda.service.records import InstanceCheck, ProfessionalOnInstance
 
 if TYPE_CHECKING:
-    from agenda.adapters.postgres import Database, Transaction
+    from agenda.adapters.postgres import Transaction
+    from agenda.domain.reminders import Span
 
 ACTIVE_ZONES_SQL = "SELECT DISTINCT timezone FROM professionals WHERE active ORDER BY timezone"
 
@@ -111,149 +112,116 @@ WHERE status IN ('failed', 'undeliverable', 'unknown') AND updated_at >= :since
 FIRST_ID = "00000000-0000-0000-0000-000000000000"
 
 
-@dataclass(frozen=True, slots=True)
-class Cursor:
-    """Where the next reminder page starts: after this (starts_at, id)."""
+class PostgresJobs:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
 
-    starts_at: datetime
-    appointment_id: UUID | str = FIRST_ID
+    def active_zones(self) -> list[str]:
+        return [row["timezone"] for row in self._tx.query(ACTIVE_ZONES_SQL)]
 
-
-@dataclass(frozen=True, slots=True)
-class ProfessionalOnInstance:
-    id: UUID
-    name: str
-    email: str | None
-    timezone: str
-    locale: str
-    instance: str
-
-
-@dataclass(frozen=True, slots=True)
-class InstanceCheck:
-    instance: str
-    state: str | None  # None: the check itself failed
-    alerts: int
-    error: str | None
-    checked_at: datetime
-
-
-def active_zones(db: Database) -> list[str]:
-    return [row["timezone"] for row in db.query(ACTIVE_ZONES_SQL)]
-
-
-def reminder_page(
-    tx: Transaction,
-    *,
-    template: str,
-    windows: Mapping[str, Window],
-    after: Cursor,
-    limit: int,
-) -> list[Upcoming]:
-    """The next `limit` confirmed appointments inside their professional's window, in
-    (starts_at, id) order, whose reminders are not queued yet."""
-    zones = list(windows)
-    until = max(window.end for window in windows.values())
-    rows = tx.query(
-        REMINDER_PAGE_SQL,
-        zones=zones,
-        starts=[windows[zone].start for zone in zones],
-        ends=[windows[zone].end for zone in zones],
-        after_starts_at=after.starts_at,
-        after_id=str(after.appointment_id),
-        until=until,
-        template=template,
-        limit=limit,
-    )
-    return [
-        Upcoming(
-            appointment_id=row["id"],
-            sequence=row["sequence"],
-            starts_at=row["starts_at"],
-            ends_at=row["ends_at"],
-            professional_id=row["professional_id"],
-            professional_name=row["professional_name"],
-            timezone=row["timezone"],
-            locale=row["locale"],
-            client_name=row["client_name"],
-            client_phone=row["client_phone"],
-            client_email=row["client_email"],
+    def reminder_page(
+        self,
+        *,
+        template: str,
+        spans: Mapping[str, Span],
+        after: tuple[datetime, UUID | None],
+        limit: int,
+    ) -> list[Upcoming]:
+        """The next `limit` confirmed appointments inside their professional's span, in
+        (starts_at, id) order after `after`, whose reminders are not queued yet."""
+        zones = list(spans)
+        rows = self._tx.query(
+            REMINDER_PAGE_SQL,
+            zones=zones,
+            starts=[spans[zone].start for zone in zones],
+            ends=[spans[zone].end for zone in zones],
+            after_starts_at=after[0],
+            after_id=str(after[1] or FIRST_ID),
+            until=max(span.end for span in spans.values()),
+            template=template,
+            limit=limit,
         )
-        for row in rows
-    ]
+        return [
+            Upcoming(
+                appointment_id=row["id"],
+                sequence=row["sequence"],
+                starts_at=row["starts_at"],
+                ends_at=row["ends_at"],
+                professional_id=row["professional_id"],
+                professional_name=row["professional_name"],
+                timezone=row["timezone"],
+                locale=row["locale"],
+                client_name=row["client_name"],
+                client_phone=row["client_phone"],
+                client_email=row["client_email"],
+            )
+            for row in rows
+        ]
 
-
-def agenda_page(
-    tx: Transaction,
-    *,
-    days: Mapping[str, tuple[date, Window]],
-    after_id: UUID | str,
-    limit: int,
-) -> list[Agenda]:
-    """The next `limit` professionals (by id) with appointments on their local day and no
-    agenda queued for it yet."""
-    zones = list(days)
-    rows = tx.query(
-        AGENDA_PAGE_SQL,
-        zones=zones,
-        days=[days[zone][0] for zone in zones],
-        starts=[days[zone][1].start for zone in zones],
-        ends=[days[zone][1].end for zone in zones],
-        statuses=list(AGENDA_STATUSES),
-        after_id=str(after_id),
-        limit=limit,
-    )
-    return [
-        Agenda(
-            professional_id=row["id"],
-            professional_name=row["name"],
-            phone=row["phone"],
-            email=row["email"],
-            timezone=row["timezone"],
-            locale=row["locale"],
-            day=row["day"],
-            items=[
-                AgendaItem(datetime.fromtimestamp(float(epoch), UTC), name, status)
-                for epoch, name, status in row["items"]
-            ],
+    def agenda_page(
+        self, *, days: Mapping[str, tuple[date, Span]], after_id: UUID | None, limit: int
+    ) -> list[Agenda]:
+        """The next `limit` professionals (by id) with appointments on their local day and no
+        agenda queued for it yet."""
+        zones = list(days)
+        rows = self._tx.query(
+            AGENDA_PAGE_SQL,
+            zones=zones,
+            days=[days[zone][0] for zone in zones],
+            starts=[days[zone][1].start for zone in zones],
+            ends=[days[zone][1].end for zone in zones],
+            statuses=list(AGENDA_STATUSES),
+            after_id=str(after_id or FIRST_ID),
+            limit=limit,
         )
-        for row in rows
-    ]
+        return [
+            Agenda(
+                professional_id=row["id"],
+                professional_name=row["name"],
+                phone=row["phone"],
+                email=row["email"],
+                timezone=row["timezone"],
+                locale=row["locale"],
+                day=row["day"],
+                items=[
+                    AgendaItem(datetime.fromtimestamp(float(epoch), UTC), name, status)
+                    for epoch, name, status in row["items"]
+                ],
+            )
+            for row in rows
+        ]
 
+    def instances_in_use(self) -> list[str]:
+        return [row["instance"] for row in self._tx.query(INSTANCES_IN_USE_SQL)]
 
-def instances_in_use(db: Database) -> list[str]:
-    return [row["instance"] for row in db.query(INSTANCES_IN_USE_SQL)]
+    def professionals_on(self, instances: Sequence[str]) -> list[ProfessionalOnInstance]:
+        if not instances:
+            return []
+        rows = self._tx.query(PROFESSIONALS_ON_INSTANCES_SQL, instances=list(instances))
+        return [
+            ProfessionalOnInstance(
+                id=row["id"],
+                name=row["name"],
+                email=row["email"],
+                timezone=row["timezone"],
+                locale=row["locale"],
+                instance=row["instance"],
+            )
+            for row in rows
+        ]
 
-
-def professionals_on(db: Database, instances: list[str]) -> list[ProfessionalOnInstance]:
-    if not instances:
-        return []
-    return [
-        ProfessionalOnInstance(
-            id=row["id"],
-            name=row["name"],
-            email=row["email"],
-            timezone=row["timezone"],
-            locale=row["locale"],
-            instance=row["instance"],
+    def record_checks(self, checks: Sequence[InstanceCheck]) -> None:
+        if not checks:
+            return
+        self._tx.execute(
+            RECORD_CHECKS_SQL,
+            instances=[c.instance for c in checks],
+            states=[c.state if c.state is not None else "error" for c in checks],
+            alerts=[c.alerts for c in checks],
+            errors=[c.error for c in checks],
+            checked_ats=[c.checked_at for c in checks],
         )
-        for row in db.query(PROFESSIONALS_ON_INSTANCES_SQL, instances=instances)
-    ]
 
-
-def record_checks(tx: Transaction, checks: list[InstanceCheck]) -> None:
-    if not checks:
-        return
-    tx.execute(
-        RECORD_CHECKS_SQL,
-        instances=[c.instance for c in checks],
-        states=[c.state if c.state is not None else "error" for c in checks],
-        alerts=[c.alerts for c in checks],
-        errors=[c.error for c in checks],
-        checked_ats=[c.checked_at for c in checks],
-    )
-
-
-def failed_deliveries_since(db: Database, since: datetime) -> int:
-    rows: list[dict[str, Any]] = db.query(FAILED_DELIVERIES_SQL, since=since)
-    return int(rows[0]["failed"]) if rows else 0
+    def failed_deliveries_since(self, since: datetime) -> int:
+        row = self._tx.one(FAILED_DELIVERIES_SQL, since=since)
+        return int(row["failed"]) if row else 0

@@ -10,37 +10,15 @@ A provider's answer is classified once, here:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import requests
+
+from agenda.service.ports import DeliveryError, Sent
 
 if TYPE_CHECKING:
     from agenda.domain.messages import Rendered
     from agenda.settings import ProviderSettings
-
-
-class DeliveryError(Exception):
-    def __init__(
-        self, message: str, *, permanent: bool, uncertain: bool = False, status: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.uncertain = uncertain
-        self.status = status
-
-
-@dataclass(frozen=True, slots=True)
-class Sent:
-    provider_message_id: str | None
-
-
-class Sender(Protocol):
-    # True when the provider drops a repeated request with the same key, so a message whose
-    # first attempt has an unknown outcome can be sent again without reaching anyone twice.
-    idempotent: bool
-
-    def send(self, to: str, message: Rendered, *, key: str) -> Sent: ...
 
 
 def _post(session: requests.Session, url: str, *, timeout: float, **kwargs: Any) -> Any:

@@ -1,4 +1,4 @@
-"""The notifications queue: outbox rows go to SQS, and leave the outbox once SQS has them.
+"""The notifications queue: outbox rows go to SQS (agenda.adapters.outbox marks them).
 
 boto3 is imported on first use, so read-only paths never pay its ~200 ms import.
 """
@@ -6,13 +6,13 @@ boto3 is imported on first use, so read-only paths never pay its ~200 ms import.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agenda.observability import count, logger
+from agenda.observability import logger
 
 if TYPE_CHECKING:
-    from agenda.adapters.repository import OutboxMessage
+    from agenda.service.records import OutboxMessage
     from agenda.settings import QueueSettings
 
 SQS_BATCH_LIMIT = 10
@@ -94,49 +94,3 @@ class SqsVisibility:
                 )
             except Exception as exc:
                 logger.warning("visibility change failed", extra={"error_type": type(exc).__name__})
-
-
-MARK_ENQUEUED_SQL = """
-UPDATE notification_outbox
-SET enqueued_at = now(), attempts = attempts + 1, last_error = NULL
-WHERE id = ANY(CAST(:ids AS bigint[]))
-"""
-
-MARK_FAILED_SQL = """
-UPDATE notification_outbox SET attempts = attempts + 1, last_error = :error
-WHERE id = ANY(CAST(:ids AS bigint[]))
-"""
-
-
-Execute = Callable[..., object]
-
-
-def dispatch(execute: Execute, publisher: Publisher, messages: Sequence[OutboxMessage]) -> int:
-    """Hand outbox rows to the queue and record the outcome; return how many were accepted.
-
-    Never raises: what the queue did not accept stays in the outbox for the relay. `execute`
-    runs one statement (autocommit after a booking, or inside the relay's transaction).
-    """
-    if not messages:
-        return 0
-    try:
-        accepted = publisher.publish(messages)
-        error = "rejected by the queue"
-    except Exception as exc:
-        logger.warning("notification enqueue failed", extra={"error_type": type(exc).__name__})
-        accepted, error = set(), type(exc).__name__
-    rejected = [message.id for message in messages if message.id not in accepted]
-    try:
-        if accepted:
-            execute(MARK_ENQUEUED_SQL, ids=sorted(accepted))
-        if rejected:
-            execute(MARK_FAILED_SQL, ids=rejected, error=error)
-    except Exception as exc:
-        # Sent but still pending in the outbox: the relay sends them again and the consumer's
-        # delivery records drop the duplicate.
-        logger.warning("outbox update failed", extra={"error_type": type(exc).__name__})
-    if accepted:
-        count("NotificationsEnqueued", len(accepted))
-    if rejected:
-        count("NotificationEnqueueFailures", len(rejected))
-    return len(accepted)

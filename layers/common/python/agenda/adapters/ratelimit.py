@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from agenda.domain.errors import RateLimited
 from agenda.observability import count, logger
@@ -17,12 +17,6 @@ from agenda.observability import count, logger
 if TYPE_CHECKING:
     from agenda.domain.plans import RateLimit
     from agenda.settings import RateLimitSettings
-
-
-class RateLimiter(Protocol):
-    def check(self, identifier: str) -> None:
-        """Raise RateLimited when `identifier` is over the limit."""
-        ...
 
 
 class UpstashRateLimiter:

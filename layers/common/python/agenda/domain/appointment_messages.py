@@ -17,8 +17,9 @@ from agenda.domain.messages import Party, booking_messages, to_both_channels
 
 
 @dataclass(frozen=True, slots=True)
-class Audience:
-    """Everything the messages of a change need besides the change itself."""
+class MessageContext:
+    """Everything the messages of a change need besides the change itself. (Who reads each
+    message, professional or client, is the envelope's ``audience``.)"""
 
     appointment_id: UUID
     professional: Party
@@ -31,21 +32,21 @@ class Audience:
     booking_url: str | None = None  # the professional's public booking page
 
 
-def messages_for(change: Change, audience: Audience) -> list[dict[str, Any]]:
+def messages_for(change: Change, context: MessageContext) -> list[dict[str, Any]]:
     """The envelopes a change queues: a confirmation (with the registration invite when the
     client has no account), a rejection, a cancellation to the other side, a reschedule to both.
     Payments, completions and no-shows tell nobody."""
     before, after = change.before, change.after
     common: dict[str, Any] = {
-        "professionalName": audience.professional.name,
-        "clientName": audience.client.name,
-        "startsAt": _local_iso(after.starts_at, audience.timezone),
-        "timezone": audience.timezone,
-        "locale": audience.locale,
+        "professionalName": context.professional.name,
+        "clientName": context.client.name,
+        "startsAt": _local_iso(after.starts_at, context.timezone),
+        "timezone": context.timezone,
+        "locale": context.locale,
     }
-    if audience.reason:
-        common["reason"] = audience.reason
-    to_client = {**common, **_present(manageUrl=audience.manage_url)}
+    if context.reason:
+        common["reason"] = context.reason
+    to_client = {**common, **_present(manageUrl=context.manage_url)}
     version = after.sequence
 
     def envelopes(party: Party, who: str, template: str, params: dict[str, Any]) -> list[Any]:
@@ -53,33 +54,33 @@ def messages_for(change: Change, audience: Audience) -> list[dict[str, Any]]:
             party,
             audience=who,
             template=template,
-            subject_id=audience.appointment_id,
+            subject_id=context.appointment_id,
             version=version,
             params=params,
         )
 
     if change.action == "reschedule":
         moved = {
-            "previousStartsAt": _local_iso(before.starts_at, audience.timezone),
+            "previousStartsAt": _local_iso(before.starts_at, context.timezone),
             "movedBy": change.role,
         }
         return [
-            *envelopes(audience.client, "client", "rescheduled", {**to_client, **moved}),
-            *envelopes(audience.professional, "professional", "rescheduled", {**common, **moved}),
+            *envelopes(context.client, "client", "rescheduled", {**to_client, **moved}),
+            *envelopes(context.professional, "professional", "rescheduled", {**common, **moved}),
         ]
     if not change.status_changed:
         return []
     if after.status == "confirmed" and before.status in PENDING:
-        params = {**to_client, **_present(registerUrl=audience.register_url)}
-        return envelopes(audience.client, "client", "booking_confirmed", params)
+        params = {**to_client, **_present(registerUrl=context.register_url)}
+        return envelopes(context.client, "client", "booking_confirmed", params)
     if after.status == "rejected":
-        params = {**to_client, **_present(bookingUrl=audience.booking_url)}
-        return envelopes(audience.client, "client", "booking_rejected", params)
+        params = {**to_client, **_present(bookingUrl=context.booking_url)}
+        return envelopes(context.client, "client", "booking_rejected", params)
     if after.status == "cancelled":
         if change.role == "client":
-            return envelopes(audience.professional, "professional", "cancelled_by_client", common)
-        params = {**to_client, **_present(bookingUrl=audience.booking_url)}
-        return envelopes(audience.client, "client", "cancelled_by_professional", params)
+            return envelopes(context.professional, "professional", "cancelled_by_client", common)
+        params = {**to_client, **_present(bookingUrl=context.booking_url)}
+        return envelopes(context.client, "client", "cancelled_by_professional", params)
     return []
 
 
@@ -93,7 +94,7 @@ def _local_iso(moment: datetime, timezone: str) -> str:
 
 def paid_booking_messages(
     after: Appointment,
-    audience: Audience,
+    context: MessageContext,
     *,
     amount: str,
     currency: str,
@@ -103,32 +104,32 @@ def paid_booking_messages(
     to the professional and the booking notice to the client, which waited for the payment,
     and the client's receipt."""
     notices = booking_messages(
-        appointment_id=audience.appointment_id,
-        professional=audience.professional,
-        client=audience.client,
-        starts_at=after.starts_at.astimezone(ZoneInfo(audience.timezone)),
-        timezone=audience.timezone,
+        appointment_id=context.appointment_id,
+        professional=context.professional,
+        client=context.client,
+        starts_at=after.starts_at.astimezone(ZoneInfo(context.timezone)),
+        timezone=context.timezone,
         status=after.status,
-        manage_url=audience.manage_url,
+        manage_url=context.manage_url,
     )
     receipt = {
-        "professionalName": audience.professional.name,
-        "clientName": audience.client.name,
+        "professionalName": context.professional.name,
+        "clientName": context.client.name,
         "amount": amount,
         "currency": currency,
-        "startsAt": _local_iso(after.starts_at, audience.timezone),
-        "timezone": audience.timezone,
-        "paidAt": _local_iso(paid_at, audience.timezone),
-        "locale": audience.locale,
-        **_present(manageUrl=audience.manage_url),
+        "startsAt": _local_iso(after.starts_at, context.timezone),
+        "timezone": context.timezone,
+        "paidAt": _local_iso(paid_at, context.timezone),
+        "locale": context.locale,
+        **_present(manageUrl=context.manage_url),
     }
     return [
         *notices,
         *to_both_channels(
-            audience.client,
+            context.client,
             audience="client",
             template="payment_received",
-            subject_id=audience.appointment_id,
+            subject_id=context.appointment_id,
             version=0,
             params=receipt,
         ),

@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from agenda.domain.errors import ValidationFailed
+from agenda.domain.slots import WeeklyWindow
 
 __all__ = [
     "LIMITS",
@@ -69,13 +70,6 @@ class SchedulingSettings:
     step_minutes: int | None = None  # None: one session after another, buffers included
     min_notice_minutes: int = 0
     horizon_days: int = DEFAULT_HORIZON_DAYS
-
-
-@dataclass(frozen=True, slots=True)
-class WeeklyWindow:
-    weekday: int
-    start: time
-    end: time
 
 
 @dataclass(frozen=True, slots=True)

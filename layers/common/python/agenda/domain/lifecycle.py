@@ -25,33 +25,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import Literal
 
 from agenda.domain.errors import Forbidden, InvalidTransition, ValidationFailed
-
-Role = Literal["professional", "client"]
-# Who changed an appointment: a person in one of the roles, or the system acting on a payment
-# Stripe reported or on a payment hold that ran out.
-Actor = Literal["professional", "client", "system"]
-
-STATUSES = (
-    "pending_payment",
-    "pending_confirmation",
-    "confirmed",
-    "rejected",
-    "cancelled",
-    "completed",
-    "no_show",
+from agenda.domain.statuses import (
+    ACTIONS,
+    CLIENT_ACTIONS,
+    LIVE,
+    PAYMENT_STATUSES,
+    PENDING,
+    RELEASED,
+    STATUSES,
+    UNPAID,
+    Actor,
+    Role,
 )
-PAYMENT_STATUSES = ("none", "pending", "paid", "refunded", "failed")
-ACTIONS = ("confirm", "reject", "cancel", "paid", "complete", "no_show", "reschedule")
-
-PENDING = frozenset({"pending_payment", "pending_confirmation"})
-# Appointments still ahead of their outcome: they may be cancelled or moved. (Completed and
-# no-show ones keep holding their time in the exclusion constraint; they just cannot change.)
-LIVE = PENDING | {"confirmed"}
-CLIENT_ACTIONS = frozenset({"cancel", "reschedule"})
-UNPAID = frozenset({"none", "pending", "failed"})
 
 # action -> {status it may start from: status it leads to}
 TRANSITIONS: Mapping[str, Mapping[str, str]] = MappingProxyType(
@@ -269,7 +256,7 @@ def settle_payment(appointment: Appointment, *, auto_confirm: bool) -> Change | 
         return None
     if appointment.status == "pending_payment":
         status = "confirmed" if auto_confirm else "pending_confirmation"
-    elif appointment.status in ("rejected", "cancelled"):
+    elif appointment.status in RELEASED:
         return None
     else:
         status = appointment.status

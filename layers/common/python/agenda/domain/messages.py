@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from agenda.domain.parties import Party
+
 type Channel = Literal["whatsapp", "email"]
 type Audience = Literal["professional", "client", "either"]
 
@@ -52,13 +54,6 @@ class MessageError(ValueError):
         super().__init__(message)
         self.template = template
         self.params = params
-
-
-@dataclass(frozen=True, slots=True)
-class Party:
-    name: str
-    phone: str | None
-    email: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,12 +26,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 
 from agenda.domain.errors import PlanLimitReached
 
-PLANS = ("free", "basic", "pro", "premium")
-PAID_PLANS = ("basic", "pro", "premium")
+PaidPlan = Literal["basic", "pro", "premium"]
+Plan = Literal["free", PaidPlan]
+PLANS: tuple[Plan, ...] = get_args(Plan)
+PAID_PLANS: tuple[PaidPlan, ...] = get_args(PaidPlan)
 # How long past_due keeps the paid plan after we first saw it past due: Stripe's smart retries
 # try the card again over about a week, and most failed renewals recover within that.
 GRACE_PERIOD = timedelta(days=7)

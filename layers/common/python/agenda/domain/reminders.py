@@ -17,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from agenda.domain.messages import Party, envelope, to_both_channels
+from agenda.domain.statuses import LiveStatus
 
 type Job = Literal["reminders_24h", "reminders_1h"]
 
@@ -35,7 +36,7 @@ TEMPLATE_OF_JOB: Mapping[Job, str] = {
 ONE_HOUR_NEAREST = timedelta(minutes=10)
 ONE_HOUR_FARTHEST = timedelta(minutes=75)
 # Appointments in the agenda: every live one of the day (pending ones hold their slot too).
-AGENDA_STATUSES = ("confirmed", "pending_confirmation", "pending_payment")
+AGENDA_STATUSES: tuple[LiveStatus, ...] = get_args(LiveStatus)
 
 
 class UnknownJob(ValueError):
@@ -43,17 +44,18 @@ class UnknownJob(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Window:
-    """Start instants in [start, end), both aware and in UTC."""
+class Span:
+    """A stretch of real time: start instants in [start, end), both aware and in UTC. (Not a
+    weekly availability window, ``agenda.domain.slots.WeeklyWindow``, which is local time.)"""
 
     start: datetime
     end: datetime
 
     def __post_init__(self) -> None:
         if self.start.utcoffset() is None or self.end.utcoffset() is None:
-            raise ValueError("a window's bounds must be aware datetimes")
+            raise ValueError("a span's bounds must be aware datetimes")
         if self.end <= self.start:
-            raise ValueError("a window must end after it starts")
+            raise ValueError("a span must end after it starts")
 
     def __contains__(self, moment: object) -> bool:
         return isinstance(moment, datetime) and self.start <= moment < self.end
@@ -85,12 +87,12 @@ def start_of_day(day: date, zone: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=zone).astimezone(UTC)
 
 
-def day_window(day: date, zone: ZoneInfo) -> Window:
+def day_window(day: date, zone: ZoneInfo) -> Span:
     """A local calendar day as instants: 24 hours long, or 23 or 25 across a DST change."""
-    return Window(start_of_day(day, zone), start_of_day(day + timedelta(days=1), zone))
+    return Span(start_of_day(day, zone), start_of_day(day + timedelta(days=1), zone))
 
 
-def reminder_window(job: Job, now: datetime, zone: ZoneInfo) -> Window:
+def reminder_window(job: Job, now: datetime, zone: ZoneInfo) -> Span:
     """Which starts a run at `now` reminds, for a professional in `zone`."""
     now = _aware(now)
     if job == "reminders_24h":
@@ -102,8 +104,8 @@ def reminder_window(job: Job, now: datetime, zone: ZoneInfo) -> Window:
         # Overlaps are harmless: a reminder already queued keeps its message key.
         after_previous = local_date(now - timedelta(days=1), zone) + timedelta(days=2)
         first = start_of_day(min(tomorrow, after_previous), zone)
-        return Window(max(first, now), start_of_day(tomorrow + timedelta(days=1), zone))
-    return Window(now + ONE_HOUR_NEAREST, now + ONE_HOUR_FARTHEST)
+        return Span(max(first, now), start_of_day(tomorrow + timedelta(days=1), zone))
+    return Span(now + ONE_HOUR_NEAREST, now + ONE_HOUR_FARTHEST)
 
 
 def agenda_day(now: datetime, zone: ZoneInfo) -> date:

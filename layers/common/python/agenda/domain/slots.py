@@ -46,14 +46,17 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import accumulate
 from operator import itemgetter
 from types import MappingProxyType
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "Busy",
     "Day",
+    "Period",
     "Rules",
     "Slot",
-    "Window",
+    "WeeklyWindow",
+    "default_step",
     "find_slot",
     "generate_slots",
     "period_of",
@@ -70,8 +73,10 @@ _MINUTE = timedelta(minutes=1)
 _NOON = time(12, 0)
 _SIX_PM = time(18, 0)
 
+Period = Literal["morning", "afternoon", "evening"]
 
-def period_of(local: time) -> str:
+
+def period_of(local: time) -> Period:
     """The part of the day a local start time belongs to, as the booking page groups slots."""
     if local < _NOON:
         return "morning"
@@ -81,7 +86,7 @@ def period_of(local: time) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Window:
+class WeeklyWindow:
     """One weekly availability window, in local wall-clock time; never crosses midnight."""
 
     weekday: int  # 0 = Sunday ... 6 = Saturday, like the seed's dayOfWeek (JS getDay())
@@ -94,6 +99,13 @@ class Window:
         _check_bounds(self.start, self.end)
 
 
+def default_step(session_minutes: int, buffer_before: int, buffer_after: int) -> int:
+    """Minutes between candidate starts for a professional who set no step of their own: one
+    session after another, buffers included, so a booked session's buffers never leave a gap
+    no other session fits."""
+    return session_minutes + buffer_before + buffer_after
+
+
 def _no_overrides() -> Mapping[date, tuple[tuple[time, time], ...]]:
     return MappingProxyType({})
 
@@ -104,7 +116,7 @@ class Rules:
 
     timezone: ZoneInfo
     session_minutes: int
-    windows: tuple[Window, ...]
+    windows: tuple[WeeklyWindow, ...]
     step_minutes: int | None = None  # None: one session after another
     # Free time around a session: inside the window, and clear of other appointments.
     buffer_before_minutes: int = 0
@@ -135,8 +147,8 @@ class Rules:
 
         windows = tuple(self.windows)
         for window in windows:
-            if not isinstance(window, Window):
-                raise ValueError("windows must hold Window values")
+            if not isinstance(window, WeeklyWindow):
+                raise ValueError("windows must hold WeeklyWindow values")
         weekly: list[list[tuple[int, int]]] = [[] for _ in range(7)]
         for window in windows:
             weekly[window.weekday].append((_minute_of(window.start), _minute_of(window.end)))
@@ -197,7 +209,7 @@ class Slot:
         return f"{self.starts_at.hour:02d}:{self.starts_at.minute:02d}"
 
     @property
-    def period(self) -> str:
+    def period(self) -> Period:
         return period_of(self.starts_at.time())
 
 

@@ -9,32 +9,25 @@ state becomes; agenda.domain.plans what it allows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from agenda.domain.billing import (
     ENDED,
     STRIPE_STATUSES,
-    BillingState,
     SubscriptionSnapshot,
     apply_subscription,
     plan_activated,
 )
 from agenda.domain.errors import InvalidTransition, NotFound
-from agenda.domain.messages import Party, to_both_channels
+from agenda.domain.messages import to_both_channels
 from agenda.domain.plans import effective_plan
 from agenda.observability import count, logger
 
 if TYPE_CHECKING:
-    from agenda.adapters.billing import BillingRepository
-    from agenda.adapters.postgres import Transaction
-    from agenda.adapters.queue import Publisher
-    from agenda.adapters.ratelimit import RateLimiter
-    from agenda.adapters.repository import OutboxMessage
-    from agenda.adapters.stripe_api import StripeApi
+    from agenda.service.ports import BillingStores, Clock, RateLimiter, Stripe, UnitOfWork
+    from agenda.service.records import BillingAccount
 
 # How the plans are called in messages to professionals.
 PLAN_NAMES = {"free": "Gratuito", "basic": "Básico", "pro": "Pro", "premium": "Premium"}
@@ -47,25 +40,11 @@ _CHECKOUT_WINDOW_SECONDS = 600
 
 @dataclass(frozen=True, slots=True)
 class BillingDependencies:
-    billing: BillingRepository
-    stripe: StripeApi
+    uow: UnitOfWork[BillingStores]
+    stripe: Stripe
     limiter: RateLimiter | None  # None for Stripe's own calls (the webhook)
-    publisher: Publisher
-    clock: Callable[[], datetime]
+    clock: Clock
     app_base_url: str
-
-
-def billing_state(row: dict[str, Any]) -> BillingState:
-    return BillingState(
-        plan=row["plan"],
-        subscription_id=row["stripe_subscription_id"],
-        subscription_status=row["subscription_status"],
-        subscription_created=row["subscription_created_at"],
-        trial_ends_at=row["trial_ends_at"],
-        past_due_since=row["past_due_since"],
-        current_period_end=row["subscription_period_end"],
-        cancel_at_period_end=row["subscription_cancel_at_period_end"],
-    )
 
 
 def parse_plan(body: dict[str, Any]) -> str:
@@ -79,11 +58,11 @@ def _limit(deps: BillingDependencies, user_id: str) -> None:
         deps.limiter.check(user_id)
 
 
-def _professional(deps: BillingDependencies, user_id: str) -> dict[str, Any]:
-    row = deps.billing.for_user(user_id)
-    if row is None:
+def _professional(deps: BillingDependencies, user_id: str) -> BillingAccount:
+    account = deps.uow.read(lambda stores: stores.billing.for_user(user_id))
+    if account is None:
         raise NotFound("No professional account for this sign-in")
-    return row
+    return account
 
 
 def start_checkout(
@@ -93,26 +72,29 @@ def start_checkout(
     professional (created on the first checkout and kept)."""
     _limit(deps, user_id)
     plan = parse_plan(body)
-    row = _professional(deps, user_id)
-    if row["subscription_status"] in _SUBSCRIBED:
+    account = _professional(deps, user_id)
+    if account.state.subscription_status in _SUBSCRIBED:
         raise InvalidTransition(
             "You already have a subscription: change or cancel it in the billing portal"
         )
-    customer = row["stripe_customer_id"]
+    customer = account.stripe_customer_id
     if customer is None:
-        customer = deps.stripe.create_customer(row["id"], name=row["name"], email=row["email"])
-        deps.billing.set_customer(row["id"], customer)
+        customer = deps.stripe.create_customer(
+            account.id, name=account.contact.name, email=account.contact.email
+        )
+        created = customer
+        deps.uow.run(lambda stores: stores.billing.set_customer(account.id, created))
     window = int(deps.clock().timestamp()) // _CHECKOUT_WINDOW_SECONDS
     session = deps.stripe.subscription_checkout(
-        professional_id=row["id"],
+        professional_id=account.id,
         customer=customer,
         plan=plan,
-        request_key=f"checkout-{row['id']}-{plan}-{window}",
+        request_key=f"checkout-{account.id}-{plan}-{window}",
     )
     count("CheckoutStarted", plan=plan)
     logger.info(
         "checkout started",
-        extra={"professional_id": str(row["id"]), "plan": plan, "session_id": session.id},
+        extra={"professional_id": str(account.id), "plan": plan, "session_id": session.id},
     )
     return {"url": session.url, "sessionId": session.id}
 
@@ -120,47 +102,45 @@ def start_checkout(
 def open_portal(deps: BillingDependencies, *, user_id: str) -> dict[str, Any]:
     """POST /api/stripe/portal: the billing portal of the professional's Stripe customer."""
     _limit(deps, user_id)
-    row = _professional(deps, user_id)
-    if row["stripe_customer_id"] is None:
+    account = _professional(deps, user_id)
+    if account.stripe_customer_id is None:
         raise InvalidTransition("There is no billing account yet: choose a plan first")
-    return {"url": deps.stripe.portal(row["stripe_customer_id"])}
+    return {"url": deps.stripe.portal(account.stripe_customer_id)}
 
 
 def apply_snapshot(
     deps: BillingDependencies,
-    tx: Transaction,
+    stores: BillingStores,
     snapshot: SubscriptionSnapshot,
     *,
     failed_invoice: str | None = None,
-) -> tuple[str, list[OutboxMessage]]:
+) -> str:
     """Store a subscription's current state on its professional, in the caller's transaction.
     Queues "plan activated" when this starts a plan, and "payment failed" (once per invoice)
-    for a failed invoice. Answers the outcome and the messages to dispatch after the commit."""
-    from agenda.adapters.repository import Repository
-
-    professional_id = _uuid(snapshot.professional_id)
-    row = deps.billing.lock_billing(tx, professional_id=professional_id, customer=snapshot.customer)
-    if row is None:
+    for a failed invoice. Answers the outcome."""
+    account = stores.billing.lock(
+        professional_id=_uuid(snapshot.professional_id), customer=snapshot.customer
+    )
+    if account is None:
         logger.warning(
             "subscription of an unknown customer",
             extra={"subscription_id": snapshot.id, "customer": snapshot.customer},
         )
-        return "unknown_customer", []
+        return "unknown_customer"
     now = deps.clock()
-    before = billing_state(row)
+    before = account.state
     after = apply_subscription(before, snapshot, now=now)
-    professional = Party(row["name"], row["phone"], row["email"])
     envelopes: list[dict[str, Any]] = []
     outcome = "unchanged"
     if after is not None:
         outcome = "applied"
-        deps.billing.save_billing(tx, row["id"], after, customer=snapshot.customer)
+        stores.billing.save(account.id, after, customer=snapshot.customer)
         was, plan = effective_plan(before.account(), now), effective_plan(after.account(), now)
         count("SubscriptionChanged", status=after.subscription_status)
         logger.info(
             "subscription applied",
             extra={
-                "professional_id": str(row["id"]),
+                "professional_id": str(account.id),
                 "subscription_id": snapshot.id,
                 "status": after.subscription_status,
                 "plan": plan.plan,
@@ -169,35 +149,36 @@ def apply_snapshot(
         )
         if plan_activated(was, plan):
             envelopes += to_both_channels(
-                professional,
+                account.contact,
                 audience="professional",
                 template="plan_activated",
                 # One message per activation: the professional's row lock orders them.
                 subject_id=f"{snapshot.id}:{plan.plan}",
                 version=int(now.timestamp()),
                 params={
-                    "professionalName": row["name"],
+                    "professionalName": account.contact.name,
                     "planName": PLAN_NAMES[plan.plan],
-                    "locale": row["locale"],
+                    "locale": account.locale,
                 },
             )
     if failed_invoice is not None and snapshot.id == (after or before).subscription_id:
         envelopes += to_both_channels(
-            professional,
+            account.contact,
             audience="professional",
             template="payment_failed",
             # Stripe retries a failing invoice several times: one message per invoice.
             subject_id=failed_invoice,
             version=0,
             params={
-                "professionalName": row["name"],
-                "planName": PLAN_NAMES.get(snapshot.plan or row["plan"], row["plan"]),
+                "professionalName": account.contact.name,
+                "planName": PLAN_NAMES.get(snapshot.plan or before.plan, before.plan),
                 "portalUrl": f"{deps.app_base_url}/billing",
-                "locale": row["locale"],
+                "locale": account.locale,
             },
         )
         count("SubscriptionPaymentFailed")
-    return outcome, Repository.enqueue(tx, row["id"], envelopes)
+    stores.outbox.add([(account.id, envelope) for envelope in envelopes])
+    return outcome
 
 
 def _uuid(value: str | None) -> UUID | None:

@@ -2,93 +2,69 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from agenda.domain.errors import NotFound, SlotTaken, SlotUnavailable, ValidationFailed
-from agenda.domain.slots import Rules, Slot, generate_slots
+from agenda.domain.errors import NotFound, SlotTaken, SlotUnavailable
+from agenda.domain.slots import generate_slots
 from agenda.observability import count, logger
-from agenda.service.schedule import bookable_slot, busy_from, rules_from
+from agenda.service.records import ScheduleRange
+from agenda.service.schedule import MARGIN, bookable_slot, range_around
 
 if TYPE_CHECKING:
-    from agenda.adapters.postgres import Transaction
-    from agenda.adapters.queue import Publisher
-    from agenda.adapters.ratelimit import RateLimiter
-    from agenda.adapters.repository import BookingRecord, PaymentHold, Repository
-    from agenda.adapters.stripe_api import CheckoutSession, StripeApi
-    from agenda.domain.messages import Party
+    from agenda.domain.parties import Party
+    from agenda.domain.queries import FreeSlotsRequest
+    from agenda.domain.slots import Slot
     from agenda.service.links import GuestLinks
+    from agenda.service.ports import (
+        BookingStores,
+        CheckoutSession,
+        Clock,
+        RateLimiter,
+        Stripe,
+        UnitOfWork,
+    )
+    from agenda.service.records import PaymentHold, ProfessionalSchedule
 
-MAX_DAYS = 60
-_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-# Slot queries look a day beyond the requested dates on each side, which covers every UTC
-# offset (-12:00 to +14:00) without knowing the professional's zone before the lookup.
-_MARGIN = timedelta(days=1)
 _STRIPE_MARGIN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
-class FreeSlotsQuery:
-    slug: str
-    first_day: date
-    days: int
+class BookingDependencies:
+    uow: UnitOfWork[BookingStores]
+    limiter: RateLimiter
+    clock: Clock
+    # Signs the link a client gets to view, cancel or reschedule without an account.
+    guest_links: GuestLinks | None = None
+    # Checkout for professionals who take payment at booking, and how long an unpaid booking
+    # holds its slot (its Checkout Session expires then).
+    stripe: Stripe | None = None
+    payment_hold: timedelta = timedelta(minutes=30)
 
 
-def parse_free_slots_query(params: Mapping[str, str] | None) -> FreeSlotsQuery:
-    """The query string of GET /api/booking (the same rules as contract.FreeSlotsQuery)."""
-    params = params or {}
-    fields: dict[str, str] = {}
-    slug = params.get("slug", "")
-    if not slug:
-        fields["slug"] = "is required"
-    elif len(slug) > 100 or not _SLUG.match(slug):
-        fields["slug"] = "must be lowercase letters, digits and single hyphens"
-    first_day = None
-    raw_date = params.get("date", "")
-    if not raw_date:
-        fields["date"] = "is required, as YYYY-MM-DD"
-    else:
-        try:
-            first_day = date.fromisoformat(raw_date) if len(raw_date) == 10 else None
-        except ValueError:
-            first_day = None
-        if first_day is None:
-            fields["date"] = "must be a date as YYYY-MM-DD"
-    days = 1
-    raw_days = params.get("days")
-    if raw_days is not None:
-        if not raw_days.isdigit() or not 1 <= int(raw_days) <= MAX_DAYS:
-            fields["days"] = f"must be a whole number from 1 to {MAX_DAYS}"
-        else:
-            days = int(raw_days)
-    if fields or first_day is None:
-        raise ValidationFailed("The query is invalid", fields=fields)
-    return FreeSlotsQuery(slug=slug, first_day=first_day, days=days)
-
-
-def free_slots(repo: Repository, query: FreeSlotsQuery, *, now: datetime) -> dict[str, Any]:
+def free_slots(
+    uow: UnitOfWork[BookingStores], query: FreeSlotsRequest, *, now: datetime
+) -> dict[str, Any]:
+    """GET /api/booking: the free slots of the days asked for, in the professional's zone."""
     last_day = query.first_day + timedelta(days=query.days - 1)
-    row = repo.schedule(
-        query.slug,
+    within = ScheduleRange(
         first_day=query.first_day,
         last_day=last_day,
-        busy_from=datetime.combine(query.first_day, time.min, UTC) - _MARGIN,
-        busy_until=datetime.combine(last_day, time.max, UTC) + _MARGIN,
+        busy_from=datetime.combine(query.first_day, time.min, UTC) - MARGIN,
+        busy_until=datetime.combine(last_day, time.max, UTC) + MARGIN,
     )
-    if row is None:
+    schedule = uow.read(lambda stores: stores.professionals.schedule(query.slug, within))
+    if schedule is None:
         raise NotFound("No professional with that address")
     days = generate_slots(
-        rules_from(row), first_day=query.first_day, days=query.days, busy=busy_from(row), now=now
+        schedule.rules, first_day=query.first_day, days=query.days, busy=schedule.busy, now=now
     )
     return {
-        "slug": row["slug"],
-        "timezone": row["timezone"],
-        "sessionDuration": row["session_duration"],
+        "slug": schedule.slug,
+        "timezone": schedule.timezone,
+        "sessionDuration": schedule.session_duration,
         "days": [
             {
                 "date": day.date.isoformat(),
@@ -108,45 +84,25 @@ def free_slots(repo: Repository, query: FreeSlotsQuery, *, now: datetime) -> dic
 
 
 def booking_slot(
-    repo: Repository, slug: str, starts_at: datetime, *, now: datetime
-) -> tuple[dict[str, Any], Rules, Slot]:
-    """The booking check: the professional's schedule around the requested start, its rules
-    and the slot they offer there (free_slots lists with the same rules_from and busy_from).
-    NotFound, SlotUnavailable (not a slot of the rules) or SlotTaken (an appointment or its
-    buffers cover it)."""
-    row = repo.schedule(
-        slug,
-        first_day=(starts_at.astimezone(UTC) - _MARGIN).date(),
-        last_day=(starts_at.astimezone(UTC) + _MARGIN).date(),
-        busy_from=starts_at - _MARGIN,
-        busy_until=starts_at + _MARGIN,
-    )
-    if row is None:
+    uow: UnitOfWork[BookingStores], slug: str, starts_at: datetime, *, now: datetime
+) -> tuple[ProfessionalSchedule, Slot]:
+    """The booking check: the professional's schedule around the requested start and the slot
+    it offers there (free_slots lists with the same rules and busy ranges). NotFound,
+    SlotUnavailable (not a slot of the rules) or SlotTaken (an appointment or its buffers
+    cover it)."""
+    within = range_around(starts_at)
+    schedule = uow.read(lambda stores: stores.professionals.schedule(slug, within))
+    if schedule is None:
         raise NotFound("No professional with that address")
-    rules = rules_from(row)
     try:
-        slot = bookable_slot(rules, starts_at, busy=busy_from(row), now=now)
+        slot = bookable_slot(schedule.rules, starts_at, busy=schedule.busy, now=now)
     except SlotTaken:
         count("BookingConflict")
         raise
     except SlotUnavailable:
         count("BookingSlotUnavailable")
         raise
-    return row, rules, slot
-
-
-@dataclass(frozen=True, slots=True)
-class BookingDependencies:
-    repo: Repository
-    limiter: RateLimiter
-    publisher: Publisher
-    clock: Callable[[], datetime]
-    # Signs the link a client gets to view, cancel or reschedule without an account.
-    guest_links: GuestLinks | None = None
-    # Checkout for professionals who take payment at booking, and how long an unpaid booking
-    # holds its slot (its Checkout Session expires then).
-    stripe: StripeApi | None = None
-    payment_hold: timedelta = timedelta(minutes=30)
+    return schedule, slot
 
 
 def create_booking(
@@ -161,11 +117,10 @@ def create_booking(
     writes nothing; a write that fails afterwards expires the session nobody got the URL of.
     """
     # Imported here: pydantic and the message catalogue stay off the read path's cold start.
-    from agenda.adapters.queue import dispatch
-    from agenda.adapters.repository import NewBooking
     from agenda.contract import BookingRequest, validate
     from agenda.domain import messages
-    from agenda.domain.plans import Account, check_booking_allowed, effective_plan
+    from agenda.domain.plans import check_booking_allowed, effective_plan
+    from agenda.service.records import BookingRecord, NewBooking
 
     deps.limiter.check(source_ip)
     request = validate(BookingRequest, body)
@@ -176,20 +131,12 @@ def create_booking(
         return {"success": True, "status": "pending_confirmation"}
 
     now = deps.clock()
-    row, rules, slot = booking_slot(deps.repo, request.slug, request.starts_at, now=now)
+    schedule, slot = booking_slot(deps.uow, request.slug, request.starts_at, now=now)
 
     # Plan caps count the calendar month of the session, in the professional's zone.
     month_start = slot.starts_at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     next_month = (month_start + timedelta(days=32)).replace(day=1)
-    plan = effective_plan(
-        Account(
-            plan=row["plan"],
-            subscription_status=row["subscription_status"],
-            trial_ends_at=row["trial_ends_at"],
-            past_due_since=row["past_due_since"],
-        ),
-        now,
-    )
+    plan = effective_plan(schedule.account, now)
     appointment_id = uuid4()
     manage_url = (
         deps.guest_links.manage_url(appointment_id, slot.ends_at) if deps.guest_links else None
@@ -197,34 +144,36 @@ def create_booking(
     client = messages.Party(request.client_name, request.client_phone, request.client_email)
     hold: PaymentHold | None = None
     checkout: CheckoutSession | None = None
-    if row["payment_at_booking"]:
+    if schedule.payment_at_booking:
         status = "pending_payment"
-        hold, checkout = _open_checkout(deps, row, appointment_id, slot, client, manage_url, now)
+        hold, checkout = _open_checkout(
+            deps, schedule, appointment_id, slot, client, manage_url, now
+        )
         # Nothing reaches the professional before the payment; the client gets the way to pay.
         notice_title = notice_body = None
-        envelopes = _payment_pending(row, appointment_id, client, slot, hold, checkout, manage_url)
+        envelopes = _payment_pending(schedule, appointment_id, client, slot, hold, checkout,
+                                     manage_url)  # fmt: skip
     else:
-        status = "confirmed" if row["auto_confirm"] else "pending_confirmation"
+        status = "confirmed" if schedule.auto_confirm else "pending_confirmation"
         notice = messages.in_app_booking_request(
-            request.client_name, slot.starts_at, row["timezone"]
+            request.client_name, slot.starts_at, schedule.timezone
         )
         notice_title, notice_body = notice.subject, notice.text
         envelopes = messages.booking_messages(
             appointment_id=appointment_id,
-            professional=messages.Party(row["name"], row["phone"], row["email"]),
+            professional=schedule.contact,
             client=client,
             starts_at=slot.starts_at,
-            timezone=row["timezone"],
+            timezone=schedule.timezone,
             status=status,
             manage_url=manage_url,
         )
 
-    def write(tx: Transaction) -> BookingRecord:
+    def write(stores: BookingStores) -> BookingRecord:
         # Serialises this professional's bookings, so the plan counts below are exact.
-        deps.repo.lock_professional(tx, row["id"])
-        usage = deps.repo.plan_usage(
-            tx,
-            row["id"],
+        stores.professionals.lock(schedule.id)
+        usage = stores.professionals.plan_usage(
+            schedule.id,
             phone=request.client_phone,
             email=request.client_email,
             month_start=month_start,
@@ -236,11 +185,10 @@ def create_booking(
             clients=usage.clients,
             appointments_this_month=usage.appointments_this_month,
         )
-        return deps.repo.insert_booking(
-            tx,
+        return stores.bookings.insert(
             NewBooking(
                 appointment_id=appointment_id,
-                professional_id=row["id"],
+                professional_id=schedule.id,
                 existing_client_id=usage.existing_client_id,
                 client_name=request.client_name,
                 phone=request.client_phone,
@@ -248,30 +196,29 @@ def create_booking(
                 starts_at=slot.starts_at,
                 ends_at=slot.ends_at,
                 status=status,
-                buffer_before_minutes=rules.buffer_before_minutes,
-                buffer_after_minutes=rules.buffer_after_minutes,
+                buffer_before_minutes=schedule.rules.buffer_before_minutes,
+                buffer_after_minutes=schedule.rules.buffer_after_minutes,
                 notification_title=notice_title,
                 notification_body=notice_body,
                 messages=envelopes,
                 payment=hold,
-            ),
+            )
         )
 
     try:
-        record = deps.repo.db.transaction(write)
+        record = deps.uow.run(write)
     except Exception as exc:
         if checkout is not None and deps.stripe is not None:
             deps.stripe.expire_checkout(checkout.id)
         if isinstance(exc, SlotTaken):
             count("BookingConflict")
         raise
-    dispatch(deps.repo.db.query, deps.publisher, record.outbox)
     count("BookingCreated", status=record.status)
     logger.info(
         "booking created",
         extra={
             "appointment_id": str(record.appointment_id),
-            "professional_id": str(row["id"]),
+            "professional_id": str(schedule.id),
             "status": record.status,
         },
     )
@@ -287,30 +234,30 @@ def create_booking(
 
 def _open_checkout(
     deps: BookingDependencies,
-    row: dict[str, Any],
+    schedule: ProfessionalSchedule,
     appointment_id: UUID,
     slot: Slot,
     client: Party,
     manage_url: str | None,
     now: datetime,
 ) -> tuple[PaymentHold, CheckoutSession]:
-    from agenda.adapters.repository import PaymentHold
     from agenda.domain.messages import when_pt
+    from agenda.service.records import PaymentHold
 
-    if deps.stripe is None:
-        raise RuntimeError("payment at booking needs Stripe settings")
-    amount: Decimal = row["session_price"]
+    if deps.stripe is None or schedule.session_price is None:
+        raise RuntimeError("payment at booking needs Stripe settings and a session price")
+    amount = schedule.session_price
     # Whole seconds: Stripe's expires_at is a Unix time, and the hold must end with it. Stripe
     # wants at least 30 minutes from when it creates the session, so a minute of margin covers
     # the time the request takes to get there.
     expires_at = (now + deps.payment_hold + _STRIPE_MARGIN).replace(microsecond=0)
     checkout = deps.stripe.appointment_checkout(
         appointment_id=appointment_id,
-        professional_id=row["id"],
-        description=f"{row['name']} — {when_pt(slot.starts_at, row['timezone'])}",
+        professional_id=schedule.id,
+        description=f"{schedule.contact.name} — {when_pt(slot.starts_at, schedule.timezone)}",
         amount=amount,
-        currency=row["currency"].strip(),
-        payment_type=row["payment_type"],
+        currency=schedule.currency,
+        payment_type=schedule.payment_type,
         client_email=client.email,
         expires_at=expires_at,
         manage_url=manage_url,
@@ -320,7 +267,7 @@ def _open_checkout(
 
 
 def _payment_pending(
-    row: dict[str, Any],
+    schedule: ProfessionalSchedule,
     appointment_id: UUID,
     client: Party,
     slot: Slot,
@@ -331,15 +278,15 @@ def _payment_pending(
     from agenda.domain.messages import to_both_channels
 
     params = {
-        "professionalName": row["name"],
+        "professionalName": schedule.contact.name,
         "clientName": client.name,
         "amount": f"{hold.amount:.2f}",
-        "currency": row["currency"].strip(),
+        "currency": schedule.currency,
         "startsAt": slot.starts_at.isoformat(),
-        "timezone": row["timezone"],
+        "timezone": schedule.timezone,
         "paymentUrl": checkout.url,
         "expiresAt": hold.expires_at.astimezone(slot.starts_at.tzinfo).isoformat(),
-        "locale": row["locale"],
+        "locale": schedule.locale,
     }
     if manage_url:
         params["manageUrl"] = manage_url

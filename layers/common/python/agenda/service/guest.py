@@ -11,8 +11,7 @@ calendars the event is cancelled; acting again is refused by the state machine.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -20,13 +19,14 @@ from agenda.domain.errors import NotFound, Unauthorized
 from agenda.domain.guest_token import INVALID
 from agenda.domain.lifecycle import CALENDAR_STATUS, TRANSITIONS
 from agenda.service.appointments import (
-    Actor,
+    GUEST,
     AppointmentsDependencies,
     ChangeRequest,
     apply_change,
-    appointment_facts,
-    policy_of,
 )
+
+if TYPE_CHECKING:
+    from agenda.service.records import AppointmentRecord
 
 
 def authorize(deps: AppointmentsDependencies, appointment_id: str, token: object) -> UUID:
@@ -48,20 +48,21 @@ def calendar(deps: AppointmentsDependencies, appointment_id: str, token: object)
     from agenda.domain.ics import CalendarEvent, calendar_file
 
     target = authorize(deps, appointment_id, token)
-    row = _load(deps, target)
+    record = _load(deps, target)
+    facts, professional = record.facts, record.professional
     event = CalendarEvent(
-        appointment_id=row["id"],
-        sequence=row["sequence"],
-        status=CALENDAR_STATUS[row["status"]],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        timezone=row["timezone"],
-        summary=_summary(row),
-        description=row["profession"],
-        created_at=row["created_at"],
-        modified_at=row["updated_at"],
+        appointment_id=record.id,
+        sequence=facts.sequence,
+        status=CALENDAR_STATUS[facts.status],
+        starts_at=facts.starts_at,
+        ends_at=facts.ends_at,
+        timezone=professional.timezone,
+        summary=_summary(record),
+        description=professional.profession,
+        created_at=record.created_at,
+        modified_at=record.updated_at,
     )
-    return f"appointment-{row['id']}.ics", calendar_file(event)
+    return f"appointment-{record.id}.ics", calendar_file(event)
 
 
 def cancel(
@@ -87,30 +88,29 @@ def reschedule(
 
 
 def _change(deps: AppointmentsDependencies, target: UUID, request: ChangeRequest) -> dict[str, Any]:
-    row = apply_change(
+    record = apply_change(
         deps,
-        target,
         request,
-        actor=Actor.guest(),
-        lock=lambda tx: deps.repo.lock_for_guest(tx, target),
+        requester=GUEST,
+        lock=lambda stores: stores.appointments.lock_for_guest(target),
     )
-    return guest_item(row, deps)
+    return guest_item(record, deps)
 
 
-def _load(deps: AppointmentsDependencies, target: UUID) -> dict[str, Any]:
-    row = deps.repo.for_guest(target)
-    if row is None:
+def _load(deps: AppointmentsDependencies, target: UUID) -> AppointmentRecord:
+    record = deps.uow.read(lambda stores: stores.appointments.for_guest(target))
+    if record is None:
         # A valid token for an appointment that is gone (its professional left).
         raise NotFound("No such appointment")
-    return row
+    return record
 
 
-def guest_item(row: Mapping[str, Any], deps: AppointmentsDependencies) -> dict[str, Any]:
+def guest_item(record: AppointmentRecord, deps: AppointmentsDependencies) -> dict[str, Any]:
     """What the holder of the link sees: the appointment, the professional's public details and
     what the policy still allows. No contact details of anyone."""
-    zone = ZoneInfo(row["timezone"])
-    facts = appointment_facts(row)
-    policy = policy_of(row)
+    professional = record.professional
+    zone = ZoneInfo(professional.timezone)
+    facts, policy = record.facts, professional.policy
     now = deps.clock()
 
     def may(action: str) -> bool:
@@ -119,20 +119,20 @@ def guest_item(row: Mapping[str, Any], deps: AppointmentsDependencies) -> dict[s
         )
 
     return {
-        "id": str(row["id"]),
-        "status": row["status"],
-        "paymentStatus": row["payment_status"],
-        "startsAt": row["starts_at"].astimezone(zone).isoformat(),
-        "endsAt": row["ends_at"].astimezone(zone).isoformat(),
-        "timezone": row["timezone"],
-        "sequence": row["sequence"],
-        "clientName": row["client_name"],
+        "id": str(record.id),
+        "status": facts.status,
+        "paymentStatus": facts.payment_status,
+        "startsAt": facts.starts_at.astimezone(zone).isoformat(),
+        "endsAt": facts.ends_at.astimezone(zone).isoformat(),
+        "timezone": professional.timezone,
+        "sequence": facts.sequence,
+        "clientName": record.client.contact.name,
         "professional": {
-            "name": row["professional_name"],
-            "slug": row["slug"],
-            "profession": row["profession"],
-            "timezone": row["timezone"],
-            "sessionDuration": row["session_duration"],
+            "name": professional.contact.name,
+            "slug": professional.slug,
+            "profession": professional.profession,
+            "timezone": professional.timezone,
+            "sessionDuration": professional.session_duration,
         },
         "policy": {
             "cancellationNoticeHours": policy.cancellation_notice_hours,
@@ -147,8 +147,8 @@ def guest_item(row: Mapping[str, Any], deps: AppointmentsDependencies) -> dict[s
     }
 
 
-def _summary(row: Mapping[str, Any]) -> str:
-    name = row["professional_name"]
-    if str(row["locale"]).lower().startswith("pt"):
+def _summary(record: AppointmentRecord) -> str:
+    name = record.professional.contact.name
+    if record.professional.locale.lower().startswith("pt"):
         return f"Sessão com {name}"
     return f"Session with {name}"

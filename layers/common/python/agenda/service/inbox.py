@@ -10,37 +10,49 @@ from agenda.domain.errors import NotFound, ValidationFailed
 from agenda.pagination import decode_cursor, encode_cursor, page_limit
 
 if TYPE_CHECKING:
-    from agenda.adapters.inbox import Inbox
+    from agenda.service.ports import InboxStores, UnitOfWork
+    from agenda.service.records import InAppNotification
 
 
-def _item(row: dict[str, Any]) -> dict[str, Any]:
+def _item(notification: InAppNotification) -> dict[str, Any]:
     return {
-        "id": str(row["id"]),
-        "type": row["type"],
-        "title": row["title"],
-        "body": row["body"],
-        "data": row["data"],
-        "readAt": row["read_at"].isoformat() if row["read_at"] else None,
-        "createdAt": row["created_at"].isoformat(),
+        "id": str(notification.id),
+        "type": notification.type,
+        "title": notification.title,
+        "body": notification.body,
+        "data": notification.data,
+        "readAt": notification.read_at.isoformat() if notification.read_at else None,
+        "createdAt": notification.created_at.isoformat(),
     }
 
 
-def list_notifications(inbox: Inbox, user_id: str, params: Mapping[str, str]) -> dict[str, Any]:
+def list_notifications(
+    uow: UnitOfWork[InboxStores], user_id: str, params: Mapping[str, str]
+) -> dict[str, Any]:
     limit = page_limit(params)
     unread = params.get("unread", "false")
     if unread not in ("true", "false"):
         raise ValidationFailed("The query is invalid", fields={"unread": "must be true or false"})
     after = decode_cursor(params["cursor"]) if params.get("cursor") else None
-    rows = inbox.page(user_id, unread_only=unread == "true", after=after, limit=limit + 1)
-    page, more = rows[:limit], len(rows) > limit
+
+    def read(stores: InboxStores) -> tuple[list[InAppNotification], int]:
+        found = stores.inbox.page(
+            user_id, unread_only=unread == "true", after=after, limit=limit + 1
+        )
+        return found, stores.inbox.unread(user_id)
+
+    found, unread_count = uow.read(read)
+    page, more = found[:limit], len(found) > limit
     return {
-        "items": [_item(row) for row in page],
-        "unreadCount": inbox.unread(user_id),
-        "nextCursor": encode_cursor(page[-1]["created_at"], page[-1]["id"]) if more else None,
+        "items": [_item(notification) for notification in page],
+        "unreadCount": unread_count,
+        "nextCursor": encode_cursor(page[-1].created_at, page[-1].id) if more else None,
     }
 
 
-def mark(inbox: Inbox, user_id: str, notification_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def mark(
+    uow: UnitOfWork[InboxStores], user_id: str, notification_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
     try:
         target = UUID(notification_id)
     except ValueError as exc:
@@ -51,11 +63,11 @@ def mark(inbox: Inbox, user_id: str, notification_id: str, body: dict[str, Any])
         raise ValidationFailed(
             "Some fields are missing or invalid", fields={"read": "must be true or false"}
         )
-    row = inbox.mark(user_id, target, read=read)
-    if row is None:
+    notification = uow.run(lambda stores: stores.inbox.mark(user_id, target, read=read))
+    if notification is None:
         raise NotFound("No such notification")
-    return _item(row)
+    return _item(notification)
 
 
-def mark_all(inbox: Inbox, user_id: str) -> dict[str, Any]:
-    return {"marked": inbox.mark_all(user_id)}
+def mark_all(uow: UnitOfWork[InboxStores], user_id: str) -> dict[str, Any]:
+    return {"marked": uow.run(lambda stores: stores.inbox.mark_all(user_id))}

@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from agenda.adapters.deliveries import Claim
-from agenda.adapters.providers import DeliveryError
 from agenda.domain.messages import render
 from agenda.observability import count, logger
+from agenda.service.ports import DeliveryError
+from agenda.service.records import Claim
 
 if TYPE_CHECKING:
-    from agenda.adapters.deliveries import Deliveries
-    from agenda.adapters.providers import Sender
+    from agenda.service.ports import Deliveries, Sender
 
 # Attempts within one receive of a message; the queue's redeliveries come on top of these.
 INLINE_ATTEMPTS = 3
@@ -114,3 +114,53 @@ def _outcome_unknown(deliveries: Deliveries, key: str, channel: str) -> Delivere
     count("NotificationOutcomeUnknown", channel=channel)
     logger.warning("notification outcome unknown, not sent again", extra={"message_key": key})
     return Delivered.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerDependencies:
+    senders: dict[str, Sender]
+    deliveries: Deliveries
+    # Receives after which the queue moves a message to the dead letters (template.yaml).
+    max_receive_count: int
+    # The first retry's delay; each later one doubles it, up to 15 minutes.
+    retry_base_seconds: int
+
+
+def consume(
+    deps: ConsumerDependencies,
+    body: str,
+    *,
+    receives: int,
+    seconds_left: Callable[[], float] = lambda: float("inf"),
+) -> Delivered:
+    """One message off the queue, received for the `receives`-th time: delivered, or a
+    DeliveryError (counted and logged) that sends it back to the queue."""
+    envelope = Envelope.model_validate_json(body)
+    if seconds_left() <= 0:
+        raise DeliveryError("no time left in this invocation", permanent=False)
+    try:
+        return deliver(envelope, deps.senders, deps.deliveries, seconds_left=seconds_left)
+    except DeliveryError as exc:
+        dead = receives >= deps.max_receive_count
+        count("NotificationFailed", channel=envelope.channel)
+        if dead:
+            count("NotificationDeadLettered", channel=envelope.channel)
+        logger.warning(
+            "notification not delivered",
+            extra={
+                "message_key": envelope.messageKey,
+                "permanent": exc.permanent,
+                "status": exc.status,
+                "receive_count": receives,
+                "dead_lettered": dead,
+            },
+        )
+        raise
+
+
+def backoff_seconds(deps: ConsumerDependencies, receives: int, *, permanent: bool) -> int:
+    """How long a failed message stays invisible before its next receive. One refused for
+    good comes back at once: it is not sent again, only counted down to the dead letters."""
+    if permanent:
+        return 0
+    return min(deps.retry_base_seconds * 2 ** (receives - 1), 900)

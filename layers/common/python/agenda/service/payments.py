@@ -17,27 +17,23 @@ payment, and frees its slot when the payment does not come.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from agenda.domain.appointment_messages import Audience, paid_booking_messages
+from agenda.domain.appointment_messages import MessageContext, paid_booking_messages
 from agenda.domain.errors import SlotTaken
-from agenda.domain.lifecycle import Appointment, reinstate_paid, release_hold, settle_payment
-from agenda.domain.messages import Party
+from agenda.domain.lifecycle import reinstate_paid, release_hold, settle_payment
 from agenda.observability import count, logger
-from agenda.service.appointments import appointment_facts
+from agenda.service.records import PaymentChange
 
 if TYPE_CHECKING:
-    from agenda.adapters.billing import BillingRepository
-    from agenda.adapters.postgres import Transaction
-    from agenda.adapters.queue import Publisher
-    from agenda.adapters.repository import OutboxMessage
-    from agenda.adapters.stripe_api import StripeApi
+    from agenda.domain.lifecycle import Appointment
     from agenda.service.links import GuestLinks
+    from agenda.service.ports import Clock, PaymentStores, Stripe, UnitOfWork
+    from agenda.service.records import PaymentRecord
 
 # A hold is released this long after its session expired: a payment made in the session's
 # last moment is reported first (and if it is reported later still, it is reinstated or
@@ -48,70 +44,62 @@ SWEEP_BATCH = 200
 
 @dataclass(frozen=True, slots=True)
 class PaymentDependencies:
-    billing: BillingRepository
-    stripe: StripeApi
+    stripe: Stripe
     links: GuestLinks
-    publisher: Publisher
-    clock: Callable[[], datetime]
+    clock: Clock
 
 
 def settle(
     deps: PaymentDependencies,
-    tx: Transaction,
+    stores: PaymentStores,
     appointment_id: UUID,
     *,
     session_id: str,
     payment_intent: str | None,
     actor_id: str,
-) -> tuple[str, list[OutboxMessage]]:
+) -> str:
     """Apply a reported payment in the caller's transaction; answer the outcome (for the
-    processed-event record) and the messages to dispatch after the commit."""
-    from agenda.adapters.billing import PaymentChange
-
-    row = deps.billing.lock_payment(tx, appointment_id)
-    if row is None:
-        return "appointment_not_found", []
-    if row["stripe_checkout_session_id"] != session_id:
+    processed-event record). Its messages go out when that transaction commits."""
+    record = stores.payments.lock(appointment_id)
+    if record is None:
+        return "appointment_not_found"
+    if record.checkout_session_id != session_id:
         # Metadata naming an appointment that another session pays: not ours to apply.
         logger.warning(
             "checkout session does not match the appointment",
             extra={"appointment_id": str(appointment_id), "session_id": session_id},
         )
-        return "session_mismatch", []
-    facts = appointment_facts(row)
-    change = settle_payment(facts, auto_confirm=row["auto_confirm"])
+        return "session_mismatch"
+    facts = record.facts
+    change = settle_payment(facts, auto_confirm=record.auto_confirm)
     if change is None and facts.payment_status == "paid":
-        return "already_paid", []
+        return "already_paid"
     if change is None and facts.payment_status == "refunded":
-        return "already_refunded", []
+        return "already_refunded"
     if change is not None:
-        envelopes = (
-            _paid_messages(deps, row, change.after) if facts.status == "pending_payment" else []
-        )
-        _, outbox = deps.billing.apply_payment(
-            tx, row, PaymentChange(change, actor_id, payment_intent=payment_intent), envelopes
-        )
+        stores.payments.apply(record, PaymentChange(change, actor_id, payment_intent))
+        if facts.status == "pending_payment":
+            _queue(stores, record, _paid_messages(deps, record, change.after))
         count("AppointmentPaid", status=change.after.status)
-        return "paid", outbox
+        return "paid"
     # Released by the sweep or Stripe's expiry before the payment was reported: bring the
     # booking back if its time is still free. One a person cancelled or rejected stays so.
-    if facts.status == "cancelled" and row["status_changed_by"] == "system":
-        change = reinstate_paid(facts, auto_confirm=row["auto_confirm"])
+    if facts.status == "cancelled" and record.status_changed_by == "system":
+        change = reinstate_paid(facts, auto_confirm=record.auto_confirm)
         try:
-            with tx.savepoint():
-                _, outbox = deps.billing.apply_payment(
-                    tx,
-                    row,
+            with stores.savepoint():
+                stores.payments.apply(
+                    record,
                     PaymentChange(
                         change,
                         actor_id,
-                        payment_intent=payment_intent,
+                        payment_intent,
                         reason="paid after the hold was released",
                     ),
-                    _paid_messages(deps, row, change.after),
                 )
+            _queue(stores, record, _paid_messages(deps, record, change.after))
             count("AppointmentPaidLate", outcome="reinstated")
-            return "reinstated", outbox
+            return "reinstated"
         except SlotTaken:
             pass
     if payment_intent is None:
@@ -119,60 +107,56 @@ def settle(
     # Refunded inside the transaction: if the commit fails, Stripe retries the event and the
     # refund's idempotency key makes the second call return the same refund.
     refund = deps.stripe.refund(payment_intent, appointment_id=appointment_id)
-    deps.billing.mark_refunded(tx, appointment_id, payment_intent)
+    stores.payments.mark_refunded(appointment_id, payment_intent)
     count("AppointmentPaidLate", outcome="refunded")
     logger.warning(
         "payment refunded: the booking was released and its time taken, or ended by a person",
         extra={"appointment_id": str(appointment_id), "refund_id": refund},
     )
-    return "refunded", []
+    return "refunded"
 
 
 def release(
-    billing: BillingRepository,
-    tx: Transaction,
+    stores: PaymentStores,
     appointment_id: UUID,
     *,
     actor_id: str,
     payment_status: str = "none",
     reason: str,
-) -> tuple[str, list[OutboxMessage]]:
+) -> str:
     """Cancel a booking still waiting for payment, freeing its slot, in the caller's
     transaction. A booking that was paid or changed meanwhile is left alone. Nobody is told:
     the client gave the payment up, and the professional never heard of the booking."""
-    from agenda.adapters.billing import PaymentChange
-
-    row = billing.lock_payment(tx, appointment_id)
-    if row is None:
-        return "appointment_not_found", []
-    change = release_hold(appointment_facts(row), payment_status=payment_status)
+    record = stores.payments.lock(appointment_id)
+    if record is None:
+        return "appointment_not_found"
+    change = release_hold(record.facts, payment_status=payment_status)
     if change is None:
-        return "not_held", []
-    billing.apply_payment(tx, row, PaymentChange(change, actor_id, reason=reason), [])
+        return "not_held"
+    stores.payments.apply(record, PaymentChange(change, actor_id, reason=reason))
     count("PaymentHoldReleased", reason=reason)
-    return "released", []
+    return "released"
 
 
-def sweep_expired_holds(billing: BillingRepository, *, now: datetime) -> int:
+def sweep_expired_holds(uow: UnitOfWork[PaymentStores], *, now: datetime) -> int:
     """Release every hold past its expiry, a batch per transaction. The schedule runs this so
     a slot frees up even when Stripe's expiry event never arrives."""
     before = now - RELEASE_MARGIN
     released = 0
     while True:
 
-        def batch(tx: Transaction) -> int:
-            ids = billing.expired_holds(tx, before=before, limit=SWEEP_BATCH)
+        def batch(stores: PaymentStores) -> int:
+            ids = stores.payments.expired_holds(before=before, limit=SWEEP_BATCH)
             for appointment_id in ids:
                 release(
-                    billing,
-                    tx,
+                    stores,
                     appointment_id,
                     actor_id="job:payment_holds",
                     reason="payment not completed in time",
                 )
             return len(ids)
 
-        done = billing.db.transaction(batch)
+        done = uow.run(batch)
         released += done
         if done < SWEEP_BATCH:
             break
@@ -181,24 +165,25 @@ def sweep_expired_holds(billing: BillingRepository, *, now: datetime) -> int:
     return released
 
 
+def _queue(stores: PaymentStores, record: PaymentRecord, envelopes: list[dict[str, Any]]) -> None:
+    stores.outbox.add([(record.professional_id, envelope) for envelope in envelopes])
+
+
 def _paid_messages(
-    deps: PaymentDependencies, row: dict[str, Any], after: Appointment
+    deps: PaymentDependencies, record: PaymentRecord, after: Appointment
 ) -> list[dict[str, Any]]:
-    amount: Decimal | None = row["amount_due"]
-    audience = Audience(
-        appointment_id=row["id"],
-        professional=Party(
-            row["professional_name"], row["professional_phone"], row["professional_email"]
-        ),
-        client=Party(row["client_name"], row["client_phone"], row["client_email"]),
-        timezone=row["timezone"],
-        locale=row["locale"],
-        manage_url=deps.links.manage_url(row["id"], after.ends_at),
+    context = MessageContext(
+        appointment_id=record.id,
+        professional=record.professional,
+        client=record.client,
+        timezone=record.timezone,
+        locale=record.locale,
+        manage_url=deps.links.manage_url(record.id, after.ends_at),
     )
     return paid_booking_messages(
         after,
-        audience,
-        amount=f"{amount or Decimal(0):.2f}",
-        currency=row["currency"].strip(),
+        context,
+        amount=f"{record.amount_due or Decimal(0):.2f}",
+        currency=record.currency,
         paid_at=deps.clock(),
     )

@@ -7,23 +7,39 @@ from typing import TYPE_CHECKING, Any
 from agenda.domain.errors import NotFound
 
 if TYPE_CHECKING:
-    from agenda.adapters.repository import Repository
+    from agenda.service.ports import ProfileStores, UnitOfWork
 
 
-def public_profile(repo: Repository, slug: str) -> dict[str, Any]:
-    row = repo.public_profile(slug)
-    if row is None:
+def public_profile(uow: UnitOfWork[ProfileStores], slug: str) -> dict[str, Any]:
+    profile = uow.read(lambda stores: stores.professionals.public_profile(slug))
+    if profile is None:
         raise NotFound("No professional with that address")
     return {
-        "slug": row["slug"],
-        "name": row["name"],
-        "profession": row["profession"],
-        "bio": row["bio"],
-        "avatarUrl": row["avatar_url"],
-        "sessionDuration": row["session_duration"],
-        "sessionPrice": row["session_price"],
-        "currency": row["currency"].strip(),
-        "timezone": row["timezone"],
-        "reviews": row["reviews"],
-        "related": row["related"],
+        "slug": profile.slug,
+        "name": profile.name,
+        "profession": profile.profession,
+        "bio": profile.bio,
+        "avatarUrl": profile.avatar_url,
+        "sessionDuration": profile.session_duration,
+        "sessionPrice": profile.session_price,
+        "currency": profile.currency,
+        "timezone": profile.timezone,
+        "reviews": [
+            {
+                "rating": review.rating,
+                "comment": review.comment,
+                "reviewerName": review.reviewer_name,
+                "createdAt": review.created_at,
+            }
+            for review in profile.reviews
+        ],
+        "related": [
+            {
+                "slug": other.slug,
+                "name": other.name,
+                "profession": other.profession,
+                "avatarUrl": other.avatar_url,
+            }
+            for other in profile.related
+        ],
     }

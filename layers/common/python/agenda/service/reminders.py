@@ -17,13 +17,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agenda.adapters import jobs
-from agenda.adapters.queue import dispatch
-from agenda.adapters.repository import enqueue_each
 from agenda.domain.reminders import (
     TEMPLATE_OF_JOB,
     Job,
-    Window,
+    Span,
+    Upcoming,
     agenda_day,
     agenda_envelopes,
     day_window,
@@ -33,17 +31,15 @@ from agenda.domain.reminders import (
 from agenda.observability import count, logger
 
 if TYPE_CHECKING:
-    from agenda.adapters.postgres import Database, Transaction
-    from agenda.adapters.queue import Publisher
     from agenda.service.links import GuestLinks
+    from agenda.service.ports import JobStores, UnitOfWork
 
 DEFAULT_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True, slots=True)
 class ReminderDependencies:
-    db: Database
-    publisher: Publisher
+    uow: UnitOfWork[JobStores]
     # Signs the client's link to view, reschedule or cancel; None sends reminders without it.
     links: GuestLinks | None = None
 
@@ -54,7 +50,6 @@ class ReminderRun:
     appointments: int = 0  # appointments reminded by this run
     agendas: int = 0  # professionals sent their agenda by this run
     queued: int = 0  # outbox rows this run wrote (messages another run queued are not here)
-    dispatched: int = 0  # of which the queue accepted right away (the relay sends the rest)
     pages: int = 0
     skipped_zones: list[str] = field(default_factory=list)
 
@@ -64,7 +59,6 @@ class ReminderRun:
             "appointments": self.appointments,
             "agendas": self.agendas,
             "queued": self.queued,
-            "dispatched": self.dispatched,
             "pages": self.pages,
         }
 
@@ -92,12 +86,12 @@ def run_reminders(
     Safe to run again at any time: what an earlier run queued is not queued again."""
     started = time.perf_counter()
     run = ReminderRun(job)
-    zones = _zones(jobs.active_zones(deps.db), run)
+    zones = _zones(deps.uow.read(lambda stores: stores.jobs.active_zones()), run)
     if deps.links is not None:
         deps.links.ready()  # the signing key, read before any transaction is open
-    windows = {name: reminder_window(job, now, zone) for name, zone in zones.items()}
-    if windows:
-        _remind(job, deps, windows, page_size, run)
+    spans = {name: reminder_window(job, now, zone) for name, zone in zones.items()}
+    if spans:
+        _remind(job, deps, spans, page_size, run)
     if job == "reminders_24h" and zones:
         days = {name: _today(now, zone) for name, zone in zones.items()}
         _agendas(deps, days, page_size, run)
@@ -110,7 +104,7 @@ def run_reminders(
     return run
 
 
-def _today(now: datetime, zone: ZoneInfo) -> tuple[date, Window]:
+def _today(now: datetime, zone: ZoneInfo) -> tuple[date, Span]:
     day = agenda_day(now, zone)
     return day, day_window(day, zone)
 
@@ -118,71 +112,72 @@ def _today(now: datetime, zone: ZoneInfo) -> tuple[date, Window]:
 def _remind(
     job: Job,
     deps: ReminderDependencies,
-    windows: dict[str, Window],
+    spans: dict[str, Span],
     page_size: int,
     run: ReminderRun,
 ) -> None:
     template = TEMPLATE_OF_JOB[job]
-    cursor = jobs.Cursor(min(window.start for window in windows.values()))
+    after: tuple[datetime, UUID | None] = (min(span.start for span in spans.values()), None)
     while True:
 
-        def page(tx: Transaction, after: jobs.Cursor = cursor) -> tuple[int, Any, list[Any]]:
-            found = jobs.reminder_page(
-                tx, template=template, windows=windows, after=after, limit=page_size
+        def page(
+            stores: JobStores, after: tuple[datetime, UUID | None] = after
+        ) -> tuple[int, Upcoming | None, list[str]]:
+            found = stores.jobs.reminder_page(
+                template=template, spans=spans, after=after, limit=page_size
             )
-            items = [
-                (
-                    appointment.professional_id,
-                    envelope,
-                )
-                for appointment in found
-                for envelope in reminder_envelopes(
-                    job,
-                    appointment,
-                    manage_url=(
-                        deps.links.manage_url(appointment.appointment_id, appointment.ends_at)
-                        if deps.links is not None
-                        else None
-                    ),
-                )
-            ]
-            last = found[-1] if found else None
-            return len(found), last, enqueue_each(tx, items)
+            keys = stores.outbox.add(
+                [
+                    (appointment.professional_id, envelope)
+                    for appointment in found
+                    for envelope in reminder_envelopes(
+                        job,
+                        appointment,
+                        manage_url=(
+                            deps.links.manage_url(appointment.appointment_id, appointment.ends_at)
+                            if deps.links is not None
+                            else None
+                        ),
+                    )
+                ]
+            )
+            return len(found), (found[-1] if found else None), keys
 
-        found, last, outbox = deps.db.transaction(page)
+        found, last, keys = deps.uow.run(page)
         run.pages += 1
-        run.appointments += len({message.key.split(":", 1)[0] for message in outbox})
-        run.queued += len(outbox)
-        run.dispatched += dispatch(deps.db.query, deps.publisher, outbox)
+        run.appointments += len({key.split(":", 1)[0] for key in keys})
+        run.queued += len(keys)
         if found < page_size or last is None:
             return
-        cursor = jobs.Cursor(last.starts_at, last.appointment_id)
+        after = (last.starts_at, last.appointment_id)
 
 
 def _agendas(
     deps: ReminderDependencies,
-    days: dict[str, tuple[date, Window]],
+    days: dict[str, tuple[date, Span]],
     page_size: int,
     run: ReminderRun,
 ) -> None:
-    after: UUID | str = jobs.FIRST_ID
+    after: UUID | None = None
     while True:
 
-        def page(tx: Transaction, after_id: UUID | str = after) -> tuple[int, Any, list[Any]]:
-            found = jobs.agenda_page(tx, days=days, after_id=after_id, limit=page_size)
-            items = [
-                (agenda.professional_id, envelope)
-                for agenda in found
-                for envelope in agenda_envelopes(agenda)
-            ]
-            last = found[-1].professional_id if found else None
-            return len(found), last, enqueue_each(tx, items)
+        def page(
+            stores: JobStores, after_id: UUID | None = after
+        ) -> tuple[int, UUID | None, list[str]]:
+            found = stores.jobs.agenda_page(days=days, after_id=after_id, limit=page_size)
+            keys = stores.outbox.add(
+                [
+                    (agenda.professional_id, envelope)
+                    for agenda in found
+                    for envelope in agenda_envelopes(agenda)
+                ]
+            )
+            return len(found), (found[-1].professional_id if found else None), keys
 
-        found, last, outbox = deps.db.transaction(page)
+        found, last, keys = deps.uow.run(page)
         run.pages += 1
-        run.agendas += len({message.key.split(":", 1)[0] for message in outbox})
-        run.queued += len(outbox)
-        run.dispatched += dispatch(deps.db.query, deps.publisher, outbox)
+        run.agendas += len({key.split(":", 1)[0] for key in keys})
+        run.queued += len(keys)
         if found < page_size or last is None:
             return
         after = last

@@ -1,52 +1,27 @@
-"""Turning a professional's stored schedule into the slot engine's rules, and the one check a
-requested start must pass (a new booking and a reschedule alike)."""
+"""The one check a requested start must pass, for a new booking and a reschedule alike."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
-from agenda.adapters.repository import epoch
 from agenda.domain.errors import SlotTaken, SlotUnavailable
-from agenda.domain.slots import Busy, Rules, Slot, Window, find_slot
+from agenda.domain.slots import Busy, Rules, Slot, find_slot
+from agenda.service.records import ScheduleRange
+
+# A check reads the schedule a day around the requested start on each side, which covers every
+# UTC offset (-12:00 to +14:00) and any buffer without knowing the professional's zone first.
+MARGIN = timedelta(days=1)
 
 
-def rules_from(row: dict[str, Any]) -> Rules:
-    """The rules of the columns agenda.adapters.repository.SCHEDULE_RULES_COLUMNS selects."""
-    overrides: dict[date, list[tuple[time, time]]] = {}
-    for on_date, start, end in row["overrides"]:
-        overrides.setdefault(date.fromisoformat(on_date), []).append(
-            (time.fromisoformat(start), time.fromisoformat(end))
-        )
-    session = row["session_duration"]
-    before = row.get("buffer_before_minutes") or 0
-    after = row.get("buffer_after_minutes") or 0
-    return Rules(
-        timezone=ZoneInfo(row["timezone"]),
-        session_minutes=session,
-        # No step of their own: one session after another, buffers included, so a booked
-        # session's buffers never leave a gap no other session fits.
-        step_minutes=row.get("slot_step_minutes") or session + before + after,
-        buffer_before_minutes=before,
-        buffer_after_minutes=after,
-        min_notice_minutes=row.get("min_notice_minutes") or 0,
-        horizon_days=row["booking_horizon_days"],
-        windows=tuple(
-            Window(weekday=dow, start=time.fromisoformat(start), end=time.fromisoformat(end))
-            for dow, start, end in row["windows"]
-        ),
-        overrides={day: tuple(sorted(windows)) for day, windows in overrides.items()},
-        blocked=tuple(
-            (date.fromisoformat(first), date.fromisoformat(last)) for first, last in row["blocked"]
-        ),
+def range_around(starts_at: datetime) -> ScheduleRange:
+    """The part of a schedule that decides whether `starts_at` is a free slot."""
+    return ScheduleRange(
+        first_day=(starts_at.astimezone(UTC) - MARGIN).date(),
+        last_day=(starts_at.astimezone(UTC) + MARGIN).date(),
+        busy_from=starts_at - MARGIN,
+        busy_until=starts_at + MARGIN,
     )
-
-
-def busy_from(row: dict[str, Any]) -> list[Busy]:
-    """The live appointments' buffered ranges (what the exclusion constraint compares)."""
-    return [(epoch(start), epoch(end)) for start, end in row["busy"]]
 
 
 def bookable_slot(

@@ -27,11 +27,11 @@ from agenda.observability import count, logger
 from agenda.service import billing, payments
 
 if TYPE_CHECKING:
-    from agenda.adapters.postgres import Transaction
-    from agenda.adapters.repository import OutboxMessage
+    from agenda.service.ports import UnitOfWork, WebhookStores
     from agenda.settings import StripeSettings
 
-type Effect = Callable[["Transaction"], tuple[str, list["OutboxMessage"]]]
+# What an event does in the transaction that records it; answers the outcome.
+type Effect = Callable[["WebhookStores"], str]
 
 SUBSCRIPTION_EVENTS = frozenset(
     {
@@ -58,13 +58,13 @@ class UnknownPrice(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class WebhookDependencies:
     settings: StripeSettings
+    uow: UnitOfWork[WebhookStores]
     billing: billing.BillingDependencies
     payments: payments.PaymentDependencies
     wall_clock: Callable[[], float] = time.time
 
 
 def receive(deps: WebhookDependencies, body: bytes, signature: str | None) -> dict[str, Any]:
-    from agenda.adapters.queue import dispatch
     from agenda.domain.stripe_signature import verify_signature
 
     try:
@@ -82,26 +82,23 @@ def receive(deps: WebhookDependencies, body: bytes, signature: str | None) -> di
     event_id, event_type, obj = event["id"], event["type"], event["data"]["object"]
     if event_type not in HANDLED:
         return {"received": True}
-    repo = deps.billing.billing
-    if repo.event_seen(event_id):
+    if deps.uow.read(lambda stores: stores.billing.event_seen(event_id)):
         count("StripeEventDuplicate", type=event_type)
         return {"received": True, "duplicate": True}
     effect = _effect(deps, event_id, event_type, obj)
 
-    def work(tx: Transaction) -> tuple[str, list[OutboxMessage]] | None:
-        if not repo.claim_event(tx, event_id, event_type, _text(obj.get("id"))):
+    def work(stores: WebhookStores) -> str | None:
+        if not stores.billing.claim_event(event_id, event_type, _text(obj.get("id"))):
             return None
-        outcome, outbox = effect(tx)
+        outcome = effect(stores)
         if outcome != "applied":
-            repo.set_outcome(tx, event_id, outcome)
-        return outcome, outbox
+            stores.billing.set_outcome(event_id, outcome)
+        return outcome
 
-    result = repo.db.transaction(work)
-    if result is None:
+    outcome = deps.uow.run(work)
+    if outcome is None:
         count("StripeEventDuplicate", type=event_type)
         return {"received": True, "duplicate": True}
-    outcome, outbox = result
-    dispatch(repo.db.query, deps.billing.publisher, outbox)
     count("StripeEventProcessed", type=event_type, outcome=outcome)
     logger.info(
         "stripe event processed",
@@ -134,9 +131,9 @@ def _effect(
     )
     if paid:
         intent = _id_of(obj.get("payment_intent"))
-        return lambda tx: payments.settle(
+        return lambda stores: payments.settle(
             deps.payments,
-            tx,
+            stores,
             appointment_id,
             session_id=session_id,
             payment_intent=intent,
@@ -146,9 +143,8 @@ def _effect(
         # Pix: the session is complete, the money is not there yet (async_payment_* follows).
         return _outcome("awaiting_payment")
     failed = event_type == "checkout.session.async_payment_failed"
-    return lambda tx: payments.release(
-        deps.payments.billing,
-        tx,
+    return lambda stores: payments.release(
+        stores,
         appointment_id,
         actor_id=actor,
         payment_status="failed" if failed else "none",
@@ -172,13 +168,13 @@ def _subscription_effect(
             extra={"subscription_id": snapshot.id, "price_id": snapshot.price_id},
         )
         raise UnknownPrice(f"no plan is configured for price {snapshot.price_id}")
-    return lambda tx: billing.apply_snapshot(
-        deps.billing, tx, snapshot, failed_invoice=failed_invoice
+    return lambda stores: billing.apply_snapshot(
+        deps.billing, stores, snapshot, failed_invoice=failed_invoice
     )
 
 
 def _outcome(outcome: str) -> Effect:
-    return lambda _tx: (outcome, [])
+    return lambda _stores: outcome
 
 
 def _parse(body: bytes) -> dict[str, Any]:

@@ -20,10 +20,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agenda.adapters import jobs
-from agenda.adapters.health import CheckFailed
-from agenda.adapters.queue import dispatch
-from agenda.adapters.repository import enqueue_each
 from agenda.domain.reminders import (
     Thresholds,
     disconnected_envelope,
@@ -32,19 +28,18 @@ from agenda.domain.reminders import (
     local_date,
 )
 from agenda.observability import count, logger
+from agenda.service.ports import CheckFailed
+from agenda.service.records import InstanceCheck
 
 if TYPE_CHECKING:
-    from agenda.adapters.health import ConnectionStates, QueueDepth
-    from agenda.adapters.postgres import Database, Transaction
-    from agenda.adapters.queue import Publisher
+    from agenda.service.ports import ConnectionStates, JobStores, QueueDepth, UnitOfWork
 
 FAILED_SINCE = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
 class WatchdogDependencies:
-    db: Database
-    publisher: Publisher
+    uow: UnitOfWork[JobStores]
     states: ConnectionStates
     dead_letters: QueueDepth
     platform_instance: str
@@ -86,7 +81,8 @@ def _zone(name: str) -> ZoneInfo:
 
 def run_watchdog(deps: WatchdogDependencies, *, now: datetime) -> WatchdogReport:
     report = WatchdogReport()
-    instances = sorted({*jobs.instances_in_use(deps.db), deps.platform_instance})
+    in_use = deps.uow.read(lambda stores: stores.jobs.instances_in_use())
+    instances = sorted({*in_use, deps.platform_instance})
     errors: dict[str, str] = {}
     for instance in instances:
         try:
@@ -98,7 +94,8 @@ def run_watchdog(deps: WatchdogDependencies, *, now: datetime) -> WatchdogReport
                 "whatsapp connection check failed", extra={"instance": instance, "error": str(exc)}
             )
 
-    professionals = jobs.professionals_on(deps.db, report.disconnected)
+    disconnected = report.disconnected
+    professionals = deps.uow.read(lambda stores: stores.jobs.professionals_on(disconnected))
     items: list[tuple[UUID, dict[str, Any]]] = []
     instance_of: dict[UUID, str] = {}
     for professional in professionals:
@@ -125,14 +122,13 @@ def run_watchdog(deps: WatchdogDependencies, *, now: datetime) -> WatchdogReport
             )
         )
 
-    def alert_and_record(tx: Transaction) -> list[Any]:
-        outbox = enqueue_each(tx, items)
-        by_instance = Counter(instance_of[UUID(message.key.split(":", 1)[0])] for message in outbox)
+    def alert_and_record(stores: JobStores) -> list[str]:
+        keys = stores.outbox.add(items)
+        by_instance = Counter(instance_of[UUID(key.split(":", 1)[0])] for key in keys)
         checked_at = now.astimezone(UTC)
-        jobs.record_checks(
-            tx,
+        stores.jobs.record_checks(
             [
-                jobs.InstanceCheck(
+                InstanceCheck(
                     instance,
                     report.states[instance],
                     by_instance.get(instance, 0),
@@ -140,20 +136,22 @@ def run_watchdog(deps: WatchdogDependencies, *, now: datetime) -> WatchdogReport
                     checked_at,
                 )
                 for instance in instances
-            ],
+            ]
         )
-        return outbox
+        return keys
 
-    outbox = deps.db.transaction(alert_and_record)
-    dispatch(deps.db.query, deps.publisher, outbox)
-    report.alerts_queued = len(outbox)
-    report.alerted_professionals = sorted(UUID(m.key.split(":", 1)[0]) for m in outbox)
+    keys = deps.uow.run(alert_and_record)
+    report.alerts_queued = len(keys)
+    report.alerted_professionals = sorted(UUID(key.split(":", 1)[0]) for key in keys)
 
     try:
         report.dead_letters = deps.dead_letters.depth()
     except Exception as exc:  # the report goes out without it rather than not at all
         logger.warning("dead-letter queue depth unknown", extra={"error_type": type(exc).__name__})
-    report.failed_deliveries = jobs.failed_deliveries_since(deps.db, now - FAILED_SINCE)
+    since = now - FAILED_SINCE
+    report.failed_deliveries = deps.uow.read(
+        lambda stores: stores.jobs.failed_deliveries_since(since)
+    )
     report.problems = health_problems(
         dead_letters=report.dead_letters,
         failed_deliveries=report.failed_deliveries,

@@ -1,0 +1,310 @@
+"""SQL for professionals, their schedules and bookings. Every value goes as a parameter."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from agenda.adapters.outbox import outbox_messages
+from agenda.adapters.postgres import overlap_is_slot_taken
+from agenda.domain.parties import Party
+from agenda.domain.plans import Account
+from agenda.domain.slots import Busy, Rules, WeeklyWindow, default_step
+from agenda.domain.statuses import RELEASED
+from agenda.service.records import (
+    BookingRecord,
+    PlanUsage,
+    ProfessionalSchedule,
+    PublicProfile,
+    RelatedProfessional,
+    Review,
+    ScheduleRange,
+)
+
+if TYPE_CHECKING:
+    from agenda.adapters.outbox import PostgresOutbox
+    from agenda.adapters.postgres import Transaction
+    from agenda.service.records import NewBooking
+
+# The statuses whose appointments no longer hold their time, as an SQL list; the exclusion
+# constraint of the migrations names the same ones (tests hold the two together).
+RELEASED_SQL = ", ".join(f"'{status}'" for status in sorted(RELEASED))
+
+PUBLIC_PROFILE_SQL = """
+SELECT p.slug, p.name, p.profession, p.bio, p.avatar_url, p.session_duration,
+       p.session_price::float8 AS session_price, p.currency, p.timezone,
+       COALESCE((
+           SELECT json_agg(json_build_array(
+                      r.rating, r.comment, split_part(btrim(c.name), ' ', 1), r.created_at)
+                  ORDER BY r.created_at DESC)
+           FROM (SELECT * FROM reviews WHERE professional_id = p.id
+                 ORDER BY created_at DESC LIMIT 20) r
+           JOIN clients c ON c.id = r.client_id
+       ), '[]') AS reviews,
+       COALESCE((
+           SELECT json_agg(json_build_array(o.slug, o.name, o.profession, o.avatar_url)
+                  ORDER BY o.name)
+           FROM (SELECT slug, name, profession, avatar_url FROM professionals
+                 WHERE profession = p.profession AND active AND id <> p.id
+                 ORDER BY name LIMIT 6) o
+       ), '[]') AS related
+FROM professionals p
+WHERE p.slug = :slug AND p.active
+"""
+
+# Everything the slot engine and a booking need from a professional `p`, in one round trip:
+# the booking page, the booking check and the reschedule check all read exactly this, so they
+# decide with one and the same rule set.
+#
+# Busy intervals are the live appointments' buffered ranges, the very ranges the exclusion
+# constraint compares (each with the buffers it was booked with). They come as epoch seconds:
+# thousands of them parse far faster from JSON numbers than from timestamp text. `{other}`
+# leaves room for one more condition (the appointment being rescheduled).
+_SCHEDULE_SQL = f"""
+SELECT p.id, p.slug, p.plan, p.subscription_status, p.trial_ends_at, p.past_due_since,
+       p.auto_confirm, p.name, p.phone, p.email, p.locale, p.payment_at_booking,
+       p.payment_type, p.session_price, p.currency,
+       p.timezone, p.session_duration, p.booking_horizon_days, p.buffer_before_minutes,
+       p.buffer_after_minutes, p.slot_step_minutes, p.min_notice_minutes,
+       COALESCE((SELECT json_agg(json_build_array(a.day_of_week, a.start_time, a.end_time))
+                 FROM availability a WHERE a.professional_id = p.id), '[]') AS windows,
+       COALESCE((SELECT json_agg(json_build_array(o.on_date, o.start_time, o.end_time))
+                 FROM availability_overrides o
+                 WHERE o.professional_id = p.id AND o.on_date BETWEEN :first_day AND :last_day),
+                '[]') AS overrides,
+       COALESCE((SELECT json_agg(json_build_array(b.starts_on, b.ends_on))
+                 FROM blocked_periods b
+                 WHERE b.professional_id = p.id AND b.ends_on >= :first_day
+                   AND b.starts_on <= :last_day), '[]') AS blocked,
+       COALESCE((SELECT json_agg(json_build_array(extract(epoch FROM lower(ap.blocked_during)),
+                                                  extract(epoch FROM upper(ap.blocked_during))))
+                 FROM appointments ap
+                 WHERE ap.professional_id = p.id{{other}}
+                   AND ap.status NOT IN ({RELEASED_SQL})
+                   AND ap.blocked_during && tstzrange(:busy_from, :busy_until)), '[]') AS busy
+FROM professionals p
+"""
+SCHEDULE_SQL = _SCHEDULE_SQL.format(other="") + "WHERE p.slug = :slug AND p.active\n"
+# A reschedule's check: the appointment being moved is not busy.
+RESCHEDULE_SCHEDULE_SQL = (
+    _SCHEDULE_SQL.format(other=" AND ap.id <> :appointment_id")
+    + "WHERE p.id = :professional_id AND p.active\n"
+)
+
+LOCK_PROFESSIONAL_SQL = "SELECT 1 FROM professionals WHERE id = :professional_id FOR NO KEY UPDATE"
+
+# Read under the professional's lock, so the counts cannot move before the insert.
+PLAN_USAGE_SQL = f"""
+SELECT (SELECT id FROM clients
+        WHERE professional_id = :professional_id
+          AND (phone = :phone OR (CAST(:email AS text) IS NOT NULL AND lower(email) = :email))
+        ORDER BY (phone = :phone) DESC, created_at
+        LIMIT 1) AS existing_client_id,
+       (SELECT count(*) FROM clients WHERE professional_id = :professional_id) AS clients,
+       (SELECT count(*) FROM appointments
+        WHERE professional_id = :professional_id
+          AND status NOT IN ({RELEASED_SQL})
+          AND starts_at >= :month_start AND starts_at < :month_end) AS appointments_this_month
+"""
+
+# The client upsert, the appointment, the in-app notification and the outgoing messages in
+# one statement: all of it lands, or (on an overlap, 23P01) none of it.
+INSERT_BOOKING_SQL = """
+WITH upserted_client AS (
+    INSERT INTO clients (id, professional_id, name, phone, email)
+    VALUES (COALESCE(CAST(:existing_client_id AS uuid), gen_random_uuid()),
+            :professional_id, :client_name, :phone, :email)
+    ON CONFLICT (id) DO UPDATE SET email = COALESCE(clients.email, EXCLUDED.email),
+                                   updated_at = now()
+    RETURNING id
+), appointment AS (
+    INSERT INTO appointments (id, professional_id, client_id, starts_at, ends_at, status,
+                              buffer_before_minutes, buffer_after_minutes, payment_status,
+                              payment_expires_at, stripe_checkout_session_id, amount_due)
+    SELECT :appointment_id, :professional_id, id, :starts_at, :ends_at, :status,
+           :buffer_before, :buffer_after, :payment_status, :payment_expires_at,
+           :checkout_session_id, CAST(:amount_due AS numeric)
+    FROM upserted_client
+    RETURNING id, status
+), in_app AS (
+    -- A booking held for payment reaches the professional once it is paid.
+    INSERT INTO notifications (professional_id, recipient, type, title, body, data)
+    SELECT :professional_id, 'professional', 'booking_request', :title, :body,
+           json_build_object('appointmentId', appointment.id)
+    FROM appointment
+    WHERE CAST(:title AS text) IS NOT NULL
+), outbox AS (
+    INSERT INTO notification_outbox (message_key, payload, professional_id)
+    SELECT m ->> 'messageKey', m, :professional_id
+    FROM appointment, jsonb_array_elements(CAST(:messages AS jsonb)) AS m
+    RETURNING id, message_key, payload
+)
+SELECT appointment.id AS appointment_id, appointment.status,
+       (SELECT json_agg(json_build_object('id', id, 'message_key', message_key,
+                                          'payload', payload))
+        FROM outbox) AS outbox
+FROM appointment
+"""
+
+
+def epoch(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+def rules_from(row: Mapping[str, Any]) -> Rules:
+    """The slot engine's rules from the schedule columns of _SCHEDULE_SQL."""
+    overrides: dict[date, list[tuple[time, time]]] = {}
+    for on_date, start, end in row["overrides"]:
+        overrides.setdefault(date.fromisoformat(on_date), []).append(
+            (time.fromisoformat(start), time.fromisoformat(end))
+        )
+    session = row["session_duration"]
+    before = row.get("buffer_before_minutes") or 0
+    after = row.get("buffer_after_minutes") or 0
+    return Rules(
+        timezone=ZoneInfo(row["timezone"]),
+        session_minutes=session,
+        step_minutes=row.get("slot_step_minutes") or default_step(session, before, after),
+        buffer_before_minutes=before,
+        buffer_after_minutes=after,
+        min_notice_minutes=row.get("min_notice_minutes") or 0,
+        horizon_days=row["booking_horizon_days"],
+        windows=tuple(
+            WeeklyWindow(weekday=dow, start=time.fromisoformat(start), end=time.fromisoformat(end))
+            for dow, start, end in row["windows"]
+        ),
+        overrides={day: tuple(sorted(windows)) for day, windows in overrides.items()},
+        blocked=tuple(
+            (date.fromisoformat(first), date.fromisoformat(last)) for first, last in row["blocked"]
+        ),
+    )
+
+
+def busy_from(row: Mapping[str, Any]) -> tuple[Busy, ...]:
+    """The live appointments' buffered ranges (what the exclusion constraint compares)."""
+    return tuple((epoch(start), epoch(end)) for start, end in row["busy"])
+
+
+def schedule_record(row: Mapping[str, Any]) -> ProfessionalSchedule:
+    return ProfessionalSchedule(
+        id=row["id"],
+        slug=row["slug"],
+        contact=Party(row["name"], row["phone"], row["email"]),
+        timezone=row["timezone"],
+        locale=row["locale"],
+        session_duration=row["session_duration"],
+        account=Account(
+            plan=row["plan"],
+            subscription_status=row["subscription_status"],
+            trial_ends_at=row["trial_ends_at"],
+            past_due_since=row["past_due_since"],
+        ),
+        auto_confirm=row["auto_confirm"],
+        payment_at_booking=row["payment_at_booking"],
+        payment_type=row["payment_type"],
+        session_price=row["session_price"],
+        currency=row["currency"].strip(),
+        rules=rules_from(row),
+        busy=busy_from(row),
+    )
+
+
+def range_params(within: ScheduleRange) -> dict[str, Any]:
+    return {
+        "first_day": within.first_day,
+        "last_day": within.last_day,
+        "busy_from": within.busy_from,
+        "busy_until": within.busy_until,
+    }
+
+
+class PostgresProfessionals:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    def public_profile(self, slug: str) -> PublicProfile | None:
+        row = self._tx.one(PUBLIC_PROFILE_SQL, slug=slug)
+        if row is None:
+            return None
+        return PublicProfile(
+            slug=row["slug"],
+            name=row["name"],
+            profession=row["profession"],
+            bio=row["bio"],
+            avatar_url=row["avatar_url"],
+            session_duration=row["session_duration"],
+            session_price=row["session_price"],
+            currency=row["currency"].strip(),
+            timezone=row["timezone"],
+            reviews=tuple(Review(*review) for review in row["reviews"]),
+            related=tuple(RelatedProfessional(*other) for other in row["related"]),
+        )
+
+    def schedule(self, slug: str, within: ScheduleRange) -> ProfessionalSchedule | None:
+        row = self._tx.one(SCHEDULE_SQL, slug=slug, **range_params(within))
+        return schedule_record(row) if row is not None else None
+
+    def lock(self, professional_id: UUID) -> None:
+        self._tx.execute(LOCK_PROFESSIONAL_SQL, professional_id=professional_id)
+
+    def plan_usage(
+        self,
+        professional_id: UUID,
+        *,
+        phone: str,
+        email: str | None,
+        month_start: datetime,
+        month_end: datetime,
+    ) -> PlanUsage:
+        row = self._tx.one(
+            PLAN_USAGE_SQL,
+            professional_id=professional_id,
+            phone=phone,
+            email=email,
+            month_start=month_start,
+            month_end=month_end,
+        )
+        assert row is not None  # an aggregate always answers one row
+        return PlanUsage(
+            existing_client_id=row["existing_client_id"],
+            clients=row["clients"],
+            appointments_this_month=row["appointments_this_month"],
+        )
+
+
+class PostgresBookings:
+    def __init__(self, tx: Transaction, outbox: PostgresOutbox) -> None:
+        self._tx = tx
+        self._outbox = outbox
+
+    def insert(self, booking: NewBooking) -> BookingRecord:
+        payment = booking.payment
+        with overlap_is_slot_taken():
+            row = self._tx.one(
+                INSERT_BOOKING_SQL,
+                existing_client_id=booking.existing_client_id,
+                appointment_id=booking.appointment_id,
+                professional_id=booking.professional_id,
+                client_name=booking.client_name,
+                phone=booking.phone,
+                email=booking.email,
+                starts_at=booking.starts_at,
+                ends_at=booking.ends_at,
+                status=booking.status,
+                buffer_before=booking.buffer_before_minutes,
+                buffer_after=booking.buffer_after_minutes,
+                title=booking.notification_title,
+                body=booking.notification_body,
+                messages=json.dumps(booking.messages),
+                payment_status="pending" if payment else "none",
+                payment_expires_at=payment.expires_at if payment else None,
+                checkout_session_id=payment.checkout_session_id if payment else None,
+                amount_due=str(payment.amount) if payment else None,
+            )
+        assert row is not None  # the client upsert always yields the appointment's row
+        self._outbox.collect(outbox_messages(row["outbox"]))
+        return BookingRecord(appointment_id=row["appointment_id"], status=row["status"])

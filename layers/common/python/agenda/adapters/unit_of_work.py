@@ -1,0 +1,119 @@
+"""The Postgres unit of work: one transaction, the stores bound to it, the outbox after it.
+
+``run`` begins, hands the work the stores of this transaction, commits, and rolls back on any
+error; a serialization failure or a deadlock (40001, 40P01) runs the work again from the start
+on a fresh transaction, a bounded number of times (agenda.adapters.postgres). The outbox rows
+the work wrote go to the queue once the commit is through, never before: a message is never
+sent about a change that did not happen. What the queue does not take stays in the outbox for
+the relay.
+
+``read`` runs the work's statements one by one without a transaction, for reads that are one
+statement (no BEGIN and COMMIT round trips).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
+from agenda.adapters.outbox import PostgresOutbox, dispatch
+
+if TYPE_CHECKING:
+    from agenda.adapters.appointments import PostgresAppointments
+    from agenda.adapters.availability import PostgresAvailability
+    from agenda.adapters.billing import PostgresBilling, PostgresPayments
+    from agenda.adapters.inbox import PostgresInbox
+    from agenda.adapters.jobs import PostgresJobs
+    from agenda.adapters.postgres import Database, Transaction
+    from agenda.adapters.professionals import PostgresBookings, PostgresProfessionals
+    from agenda.adapters.queue import Publisher
+    from agenda.service.records import OutboxMessage
+
+
+class PostgresStores:
+    """Every store, bound to one transaction. Each store's module is imported when a function
+    first uses it: the booking read path loads neither the jobs' message catalogue nor the
+    billing rules."""
+
+    def __init__(
+        self, tx: Transaction, written: list[OutboxMessage], publisher: Publisher | None
+    ) -> None:
+        self._tx = tx
+        self.outbox = PostgresOutbox(tx, written, publisher)
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        return self._tx.savepoint()
+
+    @property
+    def professionals(self) -> PostgresProfessionals:
+        from agenda.adapters.professionals import PostgresProfessionals
+
+        return PostgresProfessionals(self._tx)
+
+    @property
+    def bookings(self) -> PostgresBookings:
+        from agenda.adapters.professionals import PostgresBookings
+
+        return PostgresBookings(self._tx, self.outbox)
+
+    @property
+    def appointments(self) -> PostgresAppointments:
+        from agenda.adapters.appointments import PostgresAppointments
+
+        return PostgresAppointments(self._tx)
+
+    @property
+    def payments(self) -> PostgresPayments:
+        from agenda.adapters.billing import PostgresPayments
+
+        return PostgresPayments(self._tx)
+
+    @property
+    def billing(self) -> PostgresBilling:
+        from agenda.adapters.billing import PostgresBilling
+
+        return PostgresBilling(self._tx)
+
+    @property
+    def availability(self) -> PostgresAvailability:
+        from agenda.adapters.availability import PostgresAvailability
+
+        return PostgresAvailability(self._tx)
+
+    @property
+    def inbox(self) -> PostgresInbox:
+        from agenda.adapters.inbox import PostgresInbox
+
+        return PostgresInbox(self._tx)
+
+    @property
+    def jobs(self) -> PostgresJobs:
+        from agenda.adapters.jobs import PostgresJobs
+
+        return PostgresJobs(self._tx)
+
+
+class PostgresUnitOfWork:
+    def __init__(self, database: Database, publisher: Publisher | None) -> None:
+        # Public for the operators' tools and the benchmark, which time each apart.
+        self.database = database
+        self.publisher = publisher
+
+    def run[T](self, work: Callable[[PostgresStores], T]) -> T:
+        written: list[OutboxMessage] = []
+
+        def attempt(tx: Transaction) -> T:
+            written.clear()  # a retried transaction wrote nothing that lasts
+            return work(PostgresStores(tx, written, self.publisher))
+
+        result = self.database.transaction(attempt)
+        if written and self.publisher is not None:
+            dispatch(self.database.query, self.publisher, written)
+        return result
+
+    def read[T](self, work: Callable[[PostgresStores], T]) -> T:
+        return self.database.transaction(lambda tx: work(PostgresStores(tx, [], None)), begin=False)
+
+    def close(self) -> None:
+        self.database.close()

@@ -1,0 +1,129 @@
+"""The query strings of the read routes: what GET /api/booking and GET /api/appointments accept.
+
+Pure and light: the booking read path parses its query here on a cold start, so this module
+imports neither pydantic nor anything else heavy. The contract's models (``agenda.contract``)
+document the same rules and read their limits from here, so the parser and the OpenAPI
+document cannot disagree. Every bad parameter is named at once, as the contract does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from agenda.domain.errors import ValidationFailed
+from agenda.domain.statuses import VIEWS, View
+from agenda.pagination import decode_cursor, page_limit
+
+# A professional's public address: lowercase letters and digits in words joined by single
+# hyphens ("dr-ana").
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_MAX_LENGTH = 100
+# The longest listing of free slots one request may ask for, in local days.
+MAX_DAYS = 60
+DEFAULT_DAYS = 1
+DEFAULT_VIEW: View = "upcoming"
+
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+@dataclass(frozen=True, slots=True)
+class FreeSlotsRequest:
+    """GET /api/booking: the free slots of ``days`` local dates from ``first_day``."""
+
+    slug: str
+    first_day: date
+    days: int
+
+
+def parse_free_slots_query(params: Mapping[str, str] | None) -> FreeSlotsRequest:
+    """The query string of GET /api/booking (the rules of contract.FreeSlotsQuery)."""
+    params = params or {}
+    fields: dict[str, str] = {}
+    slug = params.get("slug", "")
+    if not slug:
+        fields["slug"] = "is required"
+    elif len(slug) > SLUG_MAX_LENGTH or not _SLUG.match(slug):
+        fields["slug"] = "must be lowercase letters, digits and single hyphens"
+    first_day = None
+    raw_date = params.get("date", "")
+    if not raw_date:
+        fields["date"] = "is required, as YYYY-MM-DD"
+    else:
+        try:
+            first_day = date.fromisoformat(raw_date) if len(raw_date) == 10 else None
+        except ValueError:
+            first_day = None
+        if first_day is None:
+            fields["date"] = "must be a date as YYYY-MM-DD"
+    days = DEFAULT_DAYS
+    raw_days = params.get("days")
+    if raw_days is not None:
+        if not raw_days.isdigit() or not 1 <= int(raw_days) <= MAX_DAYS:
+            fields["days"] = f"must be a whole number from 1 to {MAX_DAYS}"
+        else:
+            days = int(raw_days)
+    if fields or first_day is None:
+        raise ValidationFailed("The query is invalid", fields=fields)
+    return FreeSlotsRequest(slug=slug, first_day=first_day, days=days)
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentListRequest:
+    """GET /api/appointments: one page of a view of the professional's dashboard. Dates are
+    the professional's local dates, both included."""
+
+    view: View
+    from_day: date | None
+    to_day: date | None
+    limit: int
+    after: tuple[datetime, UUID] | None
+
+
+def parse_list_query(params: Mapping[str, str] | None) -> AppointmentListRequest:
+    """The query string of GET /api/appointments (the rules of contract.AppointmentsQuery)."""
+    params = params or {}
+    fields: dict[str, str] = {}
+    view = _view(params.get("view", DEFAULT_VIEW), fields)
+    from_day = _query_date(params, "from", fields)
+    to_day = _query_date(params, "to", fields)
+    if from_day and to_day and to_day < from_day:
+        fields["to"] = "must not be before from"
+    limit = 0
+    after = None
+    try:
+        limit = page_limit(params)
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    if params.get("cursor"):
+        try:
+            after = decode_cursor(params["cursor"])
+        except ValidationFailed as exc:
+            fields.update(exc.fields)
+    if fields:
+        raise ValidationFailed("The query is invalid", fields=fields)
+    return AppointmentListRequest(view, from_day, to_day, limit, after)
+
+
+def _view(raw: str, fields: dict[str, str]) -> View:
+    for view in VIEWS:
+        if view == raw:
+            return view
+    fields["view"] = f"must be one of: {', '.join(VIEWS)}"
+    return DEFAULT_VIEW
+
+
+def _query_date(params: Mapping[str, str], name: str, fields: dict[str, str]) -> date | None:
+    raw = params.get(name)
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:
+            return date.fromisoformat(raw)
+    except ValueError:
+        pass
+    fields[name] = "must be a date as YYYY-MM-DD"
+    return None

@@ -1,0 +1,406 @@
+"""The ports: what the services need from the world, as small interfaces.
+
+A service gets its ports as arguments. Postgres (``agenda.adapters``) implements the stores and
+the unit of work; the in-memory fakes of the tests implement the same protocols, so a service's
+rules can be tested without a database and again, unchanged, against the real one.
+
+A unit of work runs a piece of work in one transaction and hands it the stores bound to that
+transaction (``UnitOfWork.run``), or runs single-statement reads without one
+(``UnitOfWork.read``). It owns begin, commit and rollback, runs the work again on a
+serialization failure or a deadlock (so the work must not have effects outside the database
+before it returns), and once the transaction has committed hands the outbox rows it wrote to
+the queue. Nothing a service does reaches the queue before its transaction commits.
+
+Each use case names the stores it uses (``BookingStores``, ``ChangeStores`` ...); the Postgres
+unit of work offers them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from agenda.domain.availability import Schedule
+    from agenda.domain.billing import BillingState
+    from agenda.domain.messages import Rendered
+    from agenda.domain.reminders import Agenda, Span, Upcoming
+    from agenda.service.records import (
+        AppliedChange,
+        AppointmentPage,
+        AppointmentRecord,
+        BillingAccount,
+        BookingRecord,
+        ChangeWritten,
+        Claimed,
+        InAppNotification,
+        InstanceCheck,
+        NewBooking,
+        OutboxMessage,
+        PaymentChange,
+        PaymentRecord,
+        PlanUsage,
+        ProfessionalOnInstance,
+        ProfessionalSchedule,
+        PublicProfile,
+        ScheduleRange,
+    )
+
+type Clock = Callable[[], datetime]
+# A message to queue and the professional it belongs to (the row goes with them when they go).
+type Queued = tuple[UUID | None, dict[str, Any]]
+
+
+class UnitOfWork[S](Protocol):
+    def run[T](self, work: Callable[[S], T]) -> T:
+        """``work`` in one transaction; its outbox rows go to the queue after the commit."""
+        ...
+
+    def read[T](self, work: Callable[[S], T]) -> T:
+        """``work`` that only reads, without a transaction: each statement on its own, which
+        for a read of one statement saves the BEGIN and COMMIT round trips."""
+        ...
+
+
+# -- stores -------------------------------------------------------------------------------------
+
+
+class Outbox(Protocol):
+    def add(self, items: Sequence[Queued]) -> list[str]:
+        """Queue messages in this transaction (a key already queued is not queued again);
+        answer the keys this call wrote."""
+        ...
+
+    def pending(self, *, grace_seconds: int, limit: int) -> list[OutboxMessage]:
+        """Rows whose enqueue failed, older than the grace, locked for this transaction."""
+        ...
+
+    def send(self, messages: Sequence[OutboxMessage]) -> int:
+        """Hand rows to the queue now and record the outcome; answer how many it accepted."""
+        ...
+
+
+class Professionals(Protocol):
+    def public_profile(self, slug: str) -> PublicProfile | None: ...
+
+    def schedule(self, slug: str, within: ScheduleRange) -> ProfessionalSchedule | None:
+        """An active professional's schedule over the range."""
+        ...
+
+    def lock(self, professional_id: UUID) -> None:
+        """Serialise this professional's bookings until the transaction ends."""
+        ...
+
+    def plan_usage(
+        self,
+        professional_id: UUID,
+        *,
+        phone: str,
+        email: str | None,
+        month_start: datetime,
+        month_end: datetime,
+    ) -> PlanUsage: ...
+
+
+class Bookings(Protocol):
+    def insert(self, booking: NewBooking) -> BookingRecord:
+        """The client upsert, the appointment, the in-app notice and the messages in one write;
+        SlotTaken when the time overlaps a live appointment."""
+        ...
+
+
+class Appointments(Protocol):
+    def lock_for_user(self, appointment_id: UUID, user_id: str) -> AppointmentRecord | None:
+        """The appointment, locked, if the user is its professional or its client."""
+        ...
+
+    def lock_for_guest(self, appointment_id: UUID) -> AppointmentRecord | None: ...
+
+    def for_guest(self, appointment_id: UUID) -> AppointmentRecord | None: ...
+
+    def reschedule_schedule(
+        self, professional_id: UUID, appointment_id: UUID, within: ScheduleRange
+    ) -> ProfessionalSchedule | None:
+        """The professional's schedule with this appointment's own range counted as free."""
+        ...
+
+    def apply(self, before: AppointmentRecord, change: AppliedChange) -> ChangeWritten:
+        """Write the change and its audit record; SlotTaken when a new range overlaps."""
+        ...
+
+    def page(
+        self,
+        user_id: str,
+        *,
+        view: str,
+        now: datetime,
+        from_day: date | None,
+        to_day: date | None,
+        after: tuple[datetime, UUID] | None,
+        limit: int,
+    ) -> AppointmentPage | None:
+        """One page of a dashboard view; None when the user is not a professional."""
+        ...
+
+
+class Payments(Protocol):
+    def lock(self, appointment_id: UUID) -> PaymentRecord | None: ...
+
+    def expired_holds(self, *, before: datetime, limit: int) -> list[UUID]:
+        """Holds past their expiry, locked (others' locks are skipped)."""
+        ...
+
+    def apply(self, before: PaymentRecord, payment: PaymentChange) -> None:
+        """Write the change and its audit record; SlotTaken when a reinstated booking's time
+        was taken meanwhile."""
+        ...
+
+    def mark_refunded(self, appointment_id: UUID, payment_intent: str) -> None: ...
+
+
+class Billing(Protocol):
+    def for_user(self, user_id: str) -> BillingAccount | None: ...
+
+    def set_customer(self, professional_id: UUID, customer: str) -> None: ...
+
+    def lock(self, *, professional_id: UUID | None, customer: str) -> BillingAccount | None:
+        """The professional a subscription belongs to, locked: by the id in its metadata, else
+        by its Stripe customer."""
+        ...
+
+    def save(self, professional_id: UUID, state: BillingState, *, customer: str) -> None: ...
+
+    def event_seen(self, event_id: str) -> bool: ...
+
+    def claim_event(self, event_id: str, event_type: str, object_id: str | None) -> bool:
+        """Record the event as processed; False when it already was."""
+        ...
+
+    def set_outcome(self, event_id: str, outcome: str) -> None: ...
+
+
+class Availability(Protocol):
+    def read(self, user_id: str, *, now: datetime) -> Schedule | None: ...
+
+    def replace(self, user_id: str, schedule: Schedule) -> UUID | None:
+        """Replace the whole schedule; None (nothing written) for a user who is not a
+        professional."""
+        ...
+
+
+class Inbox(Protocol):
+    def page(
+        self, user_id: str, *, unread_only: bool, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[InAppNotification]: ...
+
+    def unread(self, user_id: str) -> int: ...
+
+    def mark(
+        self, user_id: str, notification_id: UUID, *, read: bool
+    ) -> InAppNotification | None: ...
+
+    def mark_all(self, user_id: str) -> int: ...
+
+
+class Jobs(Protocol):
+    """What the daily jobs read and record."""
+
+    def active_zones(self) -> list[str]: ...
+
+    def reminder_page(
+        self, *, template: str, spans: Mapping[str, Span], after: tuple[datetime, UUID | None],
+        limit: int,
+    ) -> list[Upcoming]: ...  # fmt: skip
+
+    def agenda_page(
+        self, *, days: Mapping[str, tuple[date, Span]], after_id: UUID | None, limit: int
+    ) -> list[Agenda]: ...
+
+    def instances_in_use(self) -> list[str]: ...
+
+    def professionals_on(self, instances: Sequence[str]) -> list[ProfessionalOnInstance]: ...
+
+    def record_checks(self, checks: Sequence[InstanceCheck]) -> None: ...
+
+    def failed_deliveries_since(self, since: datetime) -> int: ...
+
+
+# -- outside systems ------------------------------------------------------------------------------
+
+
+class DeliveryError(Exception):
+    """A provider did not take a message: whether retrying can help (``permanent``), and
+    whether it may have taken it anyway (``uncertain``: a timeout after the request left)."""
+
+    def __init__(
+        self, message: str, *, permanent: bool, uncertain: bool = False, status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.uncertain = uncertain
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    provider_message_id: str | None
+
+
+class Sender(Protocol):
+    """WhatsApp or email. ``idempotent``: the provider drops a repeated request with the same
+    key, so a message whose first attempt has an unknown outcome can be sent again without
+    reaching anyone twice."""
+
+    idempotent: bool
+
+    def send(self, to: str, message: Rendered, *, key: str) -> Sent: ...
+
+
+class Deliveries(Protocol):
+    """The consumer's delivery records: a claim on a message before a provider is called."""
+
+    def claim(self, *, key: str, channel: str, recipient: str, template: str) -> Claimed: ...
+
+    def sent(self, key: str, provider_id: str | None) -> None: ...
+
+    def failed(self, key: str, error: str, *, permanent: bool) -> None: ...
+
+    def unknown(self, key: str) -> None: ...
+
+
+class CheckFailed(Exception):
+    """A provider could not say (unreachable, timed out, answered an error)."""
+
+
+class ConnectionStates(Protocol):
+    def state(self, instance: str) -> str:
+        """A WhatsApp instance's state ("open", "close", "connecting", "missing"); raises
+        CheckFailed when the provider cannot tell."""
+        ...
+
+
+class QueueDepth(Protocol):
+    def depth(self) -> int: ...
+
+
+class RateLimiter(Protocol):
+    def check(self, identifier: str) -> None:
+        """Raise RateLimited when `identifier` is over the limit."""
+        ...
+
+
+class CheckoutSession(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+
+class Stripe(Protocol):
+    """The Stripe calls the services make; each create call is idempotent by its key."""
+
+    def create_customer(self, professional_id: UUID, *, name: str, email: str | None) -> str: ...
+
+    def subscription_checkout(
+        self, *, professional_id: UUID, customer: str, plan: str, request_key: str
+    ) -> CheckoutSession: ...
+
+    def portal(self, customer: str) -> str: ...
+
+    def subscription(self, subscription_id: str) -> dict[str, Any]: ...
+
+    def appointment_checkout(
+        self,
+        *,
+        appointment_id: UUID,
+        professional_id: UUID,
+        description: str,
+        amount: Decimal,
+        currency: str,
+        payment_type: str,
+        client_email: str | None,
+        expires_at: datetime,
+        manage_url: str | None,
+    ) -> CheckoutSession: ...
+
+    def expire_checkout(self, session_id: str) -> None: ...
+
+    def refund(self, payment_intent: str, *, appointment_id: UUID) -> str: ...
+
+
+# -- the stores each use case needs ---------------------------------------------------------------
+
+
+class ProfileStores(Protocol):
+    @property
+    def professionals(self) -> Professionals: ...
+
+
+class BookingStores(Protocol):
+    @property
+    def professionals(self) -> Professionals: ...
+
+    @property
+    def bookings(self) -> Bookings: ...
+
+
+class ChangeStores(Protocol):
+    @property
+    def appointments(self) -> Appointments: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+class PaymentStores(Protocol):
+    @property
+    def payments(self) -> Payments: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """Statements that may fail without ending the transaction: on an error what they did
+        is undone, the error goes on, and the transaction stays usable."""
+        ...
+
+
+class BillingStores(Protocol):
+    @property
+    def billing(self) -> Billing: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+class WebhookStores(BillingStores, PaymentStores, Protocol):
+    pass
+
+
+class AvailabilityStores(Protocol):
+    @property
+    def availability(self) -> Availability: ...
+
+
+class InboxStores(Protocol):
+    @property
+    def inbox(self) -> Inbox: ...
+
+
+class OutboxStores(Protocol):
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+class JobStores(Protocol):
+    @property
+    def jobs(self) -> Jobs: ...
+
+    @property
+    def outbox(self) -> Outbox: ...

@@ -1,0 +1,136 @@
+"""What the stores hand the services: typed, frozen records, never rows.
+
+Each record is one read of the database, shaped for the use case that asks for it, with the
+domain's own values inside (a lifecycle ``Appointment``, a ``Policy``, the slot engine's
+``Rules``, a ``BillingState``), so a service decides with the domain directly and a renamed
+column fails where the adapter builds the record, under mypy and in one place.
+
+The records live in one module per use case (``records.booking``, ``records.appointments``
+...), and each module loads when one of its records is first named here: a frozen dataclass
+costs about a millisecond to create, and the booking read path must not pay for the payment
+and job records it never uses (``from agenda.service.records import X`` works for every record).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agenda.service.records.appointments import (
+        AppliedChange as AppliedChange,
+    )
+    from agenda.service.records.appointments import (
+        AppointmentClient as AppointmentClient,
+    )
+    from agenda.service.records.appointments import (
+        AppointmentListing as AppointmentListing,
+    )
+    from agenda.service.records.appointments import (
+        AppointmentPage as AppointmentPage,
+    )
+    from agenda.service.records.appointments import (
+        AppointmentProfessional as AppointmentProfessional,
+    )
+    from agenda.service.records.appointments import (
+        AppointmentRecord as AppointmentRecord,
+    )
+    from agenda.service.records.appointments import (
+        ChangeWritten as ChangeWritten,
+    )
+    from agenda.service.records.appointments import (
+        ClientListing as ClientListing,
+    )
+    from agenda.service.records.booking import (
+        BookingRecord as BookingRecord,
+    )
+    from agenda.service.records.booking import (
+        NewBooking as NewBooking,
+    )
+    from agenda.service.records.booking import (
+        PaymentHold as PaymentHold,
+    )
+    from agenda.service.records.booking import (
+        PlanUsage as PlanUsage,
+    )
+    from agenda.service.records.booking import (
+        ProfessionalSchedule as ProfessionalSchedule,
+    )
+    from agenda.service.records.booking import (
+        PublicProfile as PublicProfile,
+    )
+    from agenda.service.records.booking import (
+        RelatedProfessional as RelatedProfessional,
+    )
+    from agenda.service.records.booking import (
+        Review as Review,
+    )
+    from agenda.service.records.booking import (
+        ScheduleRange as ScheduleRange,
+    )
+    from agenda.service.records.deliveries import (
+        Claim as Claim,
+    )
+    from agenda.service.records.deliveries import (
+        Claimed as Claimed,
+    )
+    from agenda.service.records.inbox import (
+        InAppNotification as InAppNotification,
+    )
+    from agenda.service.records.jobs import (
+        InstanceCheck as InstanceCheck,
+    )
+    from agenda.service.records.jobs import (
+        ProfessionalOnInstance as ProfessionalOnInstance,
+    )
+    from agenda.service.records.outbox import (
+        OutboxMessage as OutboxMessage,
+    )
+    from agenda.service.records.payments import (
+        BillingAccount as BillingAccount,
+    )
+    from agenda.service.records.payments import (
+        PaymentChange as PaymentChange,
+    )
+    from agenda.service.records.payments import (
+        PaymentRecord as PaymentRecord,
+    )
+
+# record -> the module of this package that defines it
+_MODULE_OF = {
+    "AppliedChange": "appointments",
+    "AppointmentClient": "appointments",
+    "AppointmentListing": "appointments",
+    "AppointmentPage": "appointments",
+    "AppointmentProfessional": "appointments",
+    "AppointmentRecord": "appointments",
+    "ChangeWritten": "appointments",
+    "ClientListing": "appointments",
+    "BookingRecord": "booking",
+    "NewBooking": "booking",
+    "PaymentHold": "booking",
+    "PlanUsage": "booking",
+    "ProfessionalSchedule": "booking",
+    "PublicProfile": "booking",
+    "RelatedProfessional": "booking",
+    "Review": "booking",
+    "ScheduleRange": "booking",
+    "Claim": "deliveries",
+    "Claimed": "deliveries",
+    "InAppNotification": "inbox",
+    "InstanceCheck": "jobs",
+    "ProfessionalOnInstance": "jobs",
+    "OutboxMessage": "outbox",
+    "BillingAccount": "payments",
+    "PaymentChange": "payments",
+    "PaymentRecord": "payments",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # the next lookup is an ordinary one
+    return value

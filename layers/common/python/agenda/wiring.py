@@ -1,0 +1,213 @@
+"""The one place where a function's dependencies are built from its settings.
+
+A function makes one ``Wiring`` at import, named after itself (the database connection's
+application_name), and asks it for the dependencies of its use case: ``Wiring("booking")
+.booking()``. Settings are read and validated when asked for, so a function fails at start-up
+naming the variable it misses, and reads only the settings it uses. Clients are made once per
+container and are lazy themselves: the database connects on the first statement, boto3, stripe
+and upstash load on their first call. Nothing here imports a heavy module at import time.
+
+Tests build the same dependencies from the same code with another environment, or hand the
+services in-memory fakes of the ports instead (tests/fakes.py).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agenda.adapters.postgres import Database
+    from agenda.adapters.queue import SqsPublisher, SqsVisibility
+    from agenda.adapters.ratelimit import UpstashRateLimiter
+    from agenda.adapters.stripe_api import StripeApi
+    from agenda.adapters.unit_of_work import PostgresUnitOfWork
+    from agenda.service.appointments import AppointmentsDependencies
+    from agenda.service.availability import AvailabilityDependencies
+    from agenda.service.billing import BillingDependencies
+    from agenda.service.booking import BookingDependencies
+    from agenda.service.links import GuestLinks
+    from agenda.service.notifications import ConsumerDependencies
+    from agenda.service.payments import PaymentDependencies
+    from agenda.service.reminders import ReminderDependencies
+    from agenda.service.stripe_events import WebhookDependencies
+    from agenda.service.watchdog import WatchdogDependencies
+    from agenda.settings import ProviderSettings, StripeSettings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Wiring:
+    """A function's dependencies, each built on first use and kept for the container's life."""
+
+    def __init__(self, application_name: str) -> None:
+        self.application_name = application_name
+
+    # -- the building blocks ------------------------------------------------------------------
+
+    @cached_property
+    def database(self) -> Database:
+        from agenda.adapters.postgres import Database
+        from agenda.settings import DatabaseSettings
+
+        return Database(DatabaseSettings.from_env(), application_name=self.application_name)
+
+    @cached_property
+    def publisher(self) -> SqsPublisher:
+        from agenda.adapters.queue import SqsPublisher
+        from agenda.settings import QueueSettings
+
+        return SqsPublisher(QueueSettings.from_env())
+
+    @cached_property
+    def uow(self) -> PostgresUnitOfWork:
+        """The unit of work, its outbox dispatched to the notifications queue."""
+        from agenda.adapters.unit_of_work import PostgresUnitOfWork
+
+        return PostgresUnitOfWork(self.database, self.publisher)
+
+    @cached_property
+    def uow_without_queue(self) -> PostgresUnitOfWork:
+        """For work that never queues a message (the hold sweep): no queue settings needed."""
+        from agenda.adapters.unit_of_work import PostgresUnitOfWork
+
+        return PostgresUnitOfWork(self.database, None)
+
+    @cached_property
+    def links(self) -> GuestLinks:
+        from agenda.service.links import GuestLinks
+        from agenda.settings import GuestLinkSettings
+
+        return GuestLinks(GuestLinkSettings.from_env())
+
+    @cached_property
+    def stripe_settings(self) -> StripeSettings:
+        from agenda.settings import StripeSettings
+
+        return StripeSettings.from_env()
+
+    @cached_property
+    def stripe(self) -> StripeApi:
+        from agenda.adapters.stripe_api import StripeApi
+
+        return StripeApi(self.stripe_settings)  # the library loads on its first call
+
+    def limiter(self, name: str) -> UpstashRateLimiter:
+        """The rate limit `name` of agenda.domain.plans.RATE_LIMITS."""
+        from agenda.adapters.ratelimit import UpstashRateLimiter
+        from agenda.domain.plans import RATE_LIMITS
+        from agenda.settings import RateLimitSettings
+
+        return UpstashRateLimiter(RateLimitSettings.from_env(), RATE_LIMITS[name], name=name)
+
+    clock = staticmethod(utc_now)
+
+    # -- the use cases --------------------------------------------------------------------------
+
+    def booking(self) -> BookingDependencies:
+        from agenda.service.booking import BookingDependencies
+
+        return BookingDependencies(
+            uow=self.uow,
+            limiter=self.limiter("booking"),
+            clock=self.clock,
+            guest_links=self.links,
+            stripe=self.stripe,
+            payment_hold=timedelta(minutes=self.stripe_settings.payment_hold_minutes),
+        )
+
+    def appointments(self) -> AppointmentsDependencies:
+        from agenda.service.appointments import AppointmentsDependencies
+
+        return AppointmentsDependencies(uow=self.uow, links=self.links, clock=self.clock)
+
+    def availability(self) -> AvailabilityDependencies:
+        from agenda.service.availability import AvailabilityDependencies
+
+        return AvailabilityDependencies(uow=self.uow_without_queue, clock=self.clock)
+
+    def billing(self, *, limited: bool = True) -> BillingDependencies:
+        """Checkout and portal (rate limited per professional), or the webhook's (not: the
+        signature is Stripe's credential)."""
+        from agenda.service.billing import BillingDependencies
+
+        return BillingDependencies(
+            uow=self.uow,
+            stripe=self.stripe,
+            limiter=self.limiter("checkout") if limited else None,
+            clock=self.clock,
+            app_base_url=self.stripe_settings.app_base_url,
+        )
+
+    def payments(self) -> PaymentDependencies:
+        from agenda.service.payments import PaymentDependencies
+
+        return PaymentDependencies(stripe=self.stripe, links=self.links, clock=self.clock)
+
+    def webhook(self) -> WebhookDependencies:
+        from agenda.service.stripe_events import WebhookDependencies
+
+        return WebhookDependencies(
+            settings=self.stripe_settings,
+            uow=self.uow,
+            billing=self.billing(limited=False),
+            payments=self.payments(),
+        )
+
+    def reminders(self) -> ReminderDependencies:
+        from agenda.service.reminders import ReminderDependencies
+
+        return ReminderDependencies(uow=self.uow, links=self.links)
+
+    def watchdog(self) -> WatchdogDependencies:
+        from agenda.adapters.health import EvolutionConnectionStates, SqsQueueDepth
+        from agenda.domain.reminders import Thresholds
+        from agenda.service.watchdog import WatchdogDependencies
+        from agenda.settings import WatchdogSettings
+
+        settings = WatchdogSettings.from_env()
+        return WatchdogDependencies(
+            uow=self.uow,
+            states=EvolutionConnectionStates(settings),
+            dead_letters=SqsQueueDepth(settings),
+            platform_instance=settings.whatsapp_instance,
+            thresholds=Thresholds(settings.dead_letter_threshold, settings.failed_threshold),
+        )
+
+    # -- the notifications consumer ---------------------------------------------------------------
+
+    @cached_property
+    def providers(self) -> ProviderSettings:
+        from agenda.settings import ProviderSettings
+
+        return ProviderSettings.from_env()
+
+    @property
+    def provider_timeout_seconds(self) -> float:
+        return self.providers.timeout_seconds
+
+    def consumer(self) -> ConsumerDependencies:
+        from agenda.adapters.deliveries import Deliveries
+        from agenda.adapters.providers import EvolutionWhatsApp, ResendEmail
+        from agenda.service.notifications import ConsumerDependencies
+        from agenda.settings import NotificationSettings
+
+        settings = NotificationSettings.from_env()
+        return ConsumerDependencies(
+            senders={
+                "whatsapp": EvolutionWhatsApp(self.providers),
+                "email": ResendEmail(self.providers),
+            },
+            deliveries=Deliveries(self.database, lease_seconds=settings.lease_seconds),
+            max_receive_count=settings.max_receive_count,
+            retry_base_seconds=settings.retry_base_seconds,
+        )
+
+    def visibility(self) -> SqsVisibility:
+        from agenda.adapters.queue import SqsVisibility
+        from agenda.settings import QueueSettings
+
+        return SqsVisibility(QueueSettings.from_env())
