@@ -11,6 +11,7 @@ query finding no row.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -18,7 +19,6 @@ from uuid import UUID
 from agenda.adapters.postgres import overlap_is_slot_taken
 from agenda.adapters.professionals import (
     RESCHEDULE_SCHEDULE_SQL,
-    range_params,
     schedule_record,
 )
 from agenda.domain.lifecycle import Appointment, Policy
@@ -151,7 +151,14 @@ LIST_SQL: dict[str, str] = {
 }
 
 
-def _facts(row: Mapping[str, Any]) -> Appointment:
+def party_of(row: Mapping[str, Any], role: str) -> Party:
+    """The professional or the client of a row that selected their name, phone and email as
+    professional_name ... or client_name ..."""
+    return Party(row[f"{role}_name"], row[f"{role}_phone"], row[f"{role}_email"])
+
+
+def appointment_facts(row: Mapping[str, Any]) -> Appointment:
+    """The lifecycle's facts of an appointment row (status, payment, times, sequence)."""
     return Appointment(
         status=row["status"],
         payment_status=row["payment_status"],
@@ -164,7 +171,7 @@ def _facts(row: Mapping[str, Any]) -> Appointment:
 def appointment_record(row: Mapping[str, Any]) -> AppointmentRecord:
     return AppointmentRecord(
         id=row["id"],
-        facts=_facts(row),
+        facts=appointment_facts(row),
         status_changed_by=row["status_changed_by"],
         status_changed_at=row["status_changed_at"],
         created_at=row["created_at"],
@@ -173,9 +180,7 @@ def appointment_record(row: Mapping[str, Any]) -> AppointmentRecord:
             id=row["professional_id"],
             user_id=row["professional_user_id"],
             slug=row["slug"],
-            contact=Party(
-                row["professional_name"], row["professional_phone"], row["professional_email"]
-            ),
+            contact=party_of(row, "professional"),
             profession=row["profession"],
             timezone=row["timezone"],
             locale=row["locale"],
@@ -188,7 +193,7 @@ def appointment_record(row: Mapping[str, Any]) -> AppointmentRecord:
         client=AppointmentClient(
             id=row["client_id"],
             user_id=row["client_user_id"],
-            contact=Party(row["client_name"], row["client_phone"], row["client_email"]),
+            contact=party_of(row, "client"),
         ),
         role=row["role"],
     )
@@ -197,7 +202,7 @@ def appointment_record(row: Mapping[str, Any]) -> AppointmentRecord:
 def _listing(row: Mapping[str, Any]) -> AppointmentListing:
     return AppointmentListing(
         id=row["id"],
-        facts=_facts(row),
+        facts=appointment_facts(row),
         status_changed_by=row["status_changed_by"],
         status_changed_at=row["status_changed_at"],
         created_at=row["created_at"],
@@ -235,7 +240,7 @@ class PostgresAppointments:
             RESCHEDULE_SCHEDULE_SQL,
             professional_id=professional_id,
             appointment_id=appointment_id,
-            **range_params(within),
+            **asdict(within),
         )
         return schedule_record(row) if row is not None else None
 
@@ -264,7 +269,7 @@ class PostgresAppointments:
             )
         assert row is not None  # the row is locked by this transaction
         return ChangeWritten(
-            facts=_facts(row),
+            facts=appointment_facts(row),
             status_changed_by=row["status_changed_by"],
             status_changed_at=row["status_changed_at"],
             updated_at=row["updated_at"],

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from agenda.adapters.appointments import appointment_facts, party_of
 from agenda.adapters.postgres import overlap_is_slot_taken
 from agenda.domain.billing import BillingState
-from agenda.domain.lifecycle import Appointment
 from agenda.domain.parties import Party
 from agenda.service.records import BillingAccount, PaymentRecord
 
@@ -162,25 +162,17 @@ def payment_record(row: Mapping[str, Any]) -> PaymentRecord:
     return PaymentRecord(
         id=row["id"],
         professional_id=row["professional_id"],
-        facts=Appointment(
-            status=row["status"],
-            payment_status=row["payment_status"],
-            starts_at=row["starts_at"],
-            ends_at=row["ends_at"],
-            sequence=row["sequence"],
-        ),
+        facts=appointment_facts(row),
         checkout_session_id=row["stripe_checkout_session_id"],
         payment_intent_id=row["stripe_payment_intent_id"],
         amount_due=row["amount_due"],
         status_changed_by=row["status_changed_by"],
-        professional=Party(
-            row["professional_name"], row["professional_phone"], row["professional_email"]
-        ),
+        professional=party_of(row, "professional"),
         timezone=row["timezone"],
         locale=row["locale"],
         auto_confirm=row["auto_confirm"],
         currency=row["currency"].strip(),
-        client=Party(row["client_name"], row["client_phone"], row["client_email"]),
+        client=party_of(row, "client"),
     )
 
 

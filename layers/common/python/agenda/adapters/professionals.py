@@ -4,31 +4,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from agenda.adapters.outbox import outbox_messages
 from agenda.adapters.postgres import overlap_is_slot_taken
 from agenda.domain.parties import Party
 from agenda.domain.plans import Account
 from agenda.domain.slots import Busy, Rules, WeeklyWindow, default_step
 from agenda.domain.statuses import RELEASED
-from agenda.service.records import (
-    BookingRecord,
-    PlanUsage,
-    ProfessionalSchedule,
-    PublicProfile,
-    RelatedProfessional,
-    Review,
-    ScheduleRange,
-)
+from agenda.service.records import ProfessionalSchedule
+
+# The records of the public page and of the booking write are imported where they are built:
+# the booking read path, which loads this module on a cold start, uses neither.
 
 if TYPE_CHECKING:
     from agenda.adapters.outbox import PostgresOutbox
     from agenda.adapters.postgres import Transaction
-    from agenda.service.records import NewBooking
+    from agenda.service.records import (
+        BookingRecord,
+        NewBooking,
+        PlanUsage,
+        PublicProfile,
+        ScheduleRange,
+    )
 
 # The statuses whose appointments no longer hold their time, as an SQL list; the exclusion
 # constraint of the migrations names the same ones (tests hold the two together).
@@ -213,20 +214,13 @@ def schedule_record(row: Mapping[str, Any]) -> ProfessionalSchedule:
     )
 
 
-def range_params(within: ScheduleRange) -> dict[str, Any]:
-    return {
-        "first_day": within.first_day,
-        "last_day": within.last_day,
-        "busy_from": within.busy_from,
-        "busy_until": within.busy_until,
-    }
-
-
 class PostgresProfessionals:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
 
     def public_profile(self, slug: str) -> PublicProfile | None:
+        from agenda.service.records import PublicProfile, RelatedProfessional, Review
+
         row = self._tx.one(PUBLIC_PROFILE_SQL, slug=slug)
         if row is None:
             return None
@@ -245,7 +239,7 @@ class PostgresProfessionals:
         )
 
     def schedule(self, slug: str, within: ScheduleRange) -> ProfessionalSchedule | None:
-        row = self._tx.one(SCHEDULE_SQL, slug=slug, **range_params(within))
+        row = self._tx.one(SCHEDULE_SQL, slug=slug, **asdict(within))
         return schedule_record(row) if row is not None else None
 
     def lock(self, professional_id: UUID) -> None:
@@ -260,6 +254,8 @@ class PostgresProfessionals:
         month_start: datetime,
         month_end: datetime,
     ) -> PlanUsage:
+        from agenda.service.records import PlanUsage
+
         row = self._tx.one(
             PLAN_USAGE_SQL,
             professional_id=professional_id,
@@ -282,6 +278,9 @@ class PostgresBookings:
         self._outbox = outbox
 
     def insert(self, booking: NewBooking) -> BookingRecord:
+        from agenda.adapters.outbox import outbox_messages
+        from agenda.service.records import BookingRecord
+
         payment = booking.payment
         with overlap_is_slot_taken():
             row = self._tx.one(

@@ -13,11 +13,10 @@ statement (no BEGIN and COMMIT round trips).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
 from typing import TYPE_CHECKING
-
-from agenda.adapters.outbox import PostgresOutbox, dispatch
 
 if TYPE_CHECKING:
     from agenda.adapters.appointments import PostgresAppointments
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from agenda.adapters.billing import PostgresBilling, PostgresPayments
     from agenda.adapters.inbox import PostgresInbox
     from agenda.adapters.jobs import PostgresJobs
+    from agenda.adapters.outbox import PostgresOutbox
     from agenda.adapters.postgres import Database, Transaction
     from agenda.adapters.professionals import PostgresBookings, PostgresProfessionals
     from agenda.adapters.queue import Publisher
@@ -40,10 +40,25 @@ class PostgresStores:
         self, tx: Transaction, written: list[OutboxMessage], publisher: Publisher | None
     ) -> None:
         self._tx = tx
-        self.outbox = PostgresOutbox(tx, written, publisher)
+        self._written = written
+        self._publisher = publisher
 
-    def savepoint(self) -> AbstractContextManager[None]:
-        return self._tx.savepoint()
+    @cached_property
+    def outbox(self) -> PostgresOutbox:
+        from agenda.adapters.outbox import PostgresOutbox
+
+        return PostgresOutbox(self._tx, self._written, self._publisher)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        # Outbox rows written inside a savepoint that rolls back are gone: never send them.
+        kept = len(self._written)
+        try:
+            with self._tx.savepoint():
+                yield
+        except Exception:
+            del self._written[kept:]
+            raise
 
     @property
     def professionals(self) -> PostgresProfessionals:
@@ -109,6 +124,8 @@ class PostgresUnitOfWork:
 
         result = self.database.transaction(attempt)
         if written and self.publisher is not None:
+            from agenda.adapters.outbox import dispatch
+
             dispatch(self.database.query, self.publisher, written)
         return result
 

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from agenda.domain.errors import DomainError, Forbidden, NotFound, SlotTaken, SlotUnavailable
+from agenda.domain.errors import (
+    DomainError,
+    Forbidden,
+    NotFound,
+    SlotTaken,
+    SlotUnavailable,
+    ValidationFailed,
+)
 from agenda.domain.lifecycle import Role, decide, permit
 from agenda.domain.queries import parse_list_query
 from agenda.observability import count, logger
@@ -156,7 +163,6 @@ def change_as_user(
 ) -> dict[str, Any]:
     """PATCH /api/appointments/{id} by the owner professional or the appointment's client."""
     from agenda.contract import AppointmentChange, validate
-    from agenda.domain.errors import ValidationFailed
 
     target = parse_appointment_id(appointment_id)
     request = validate(AppointmentChange, body)

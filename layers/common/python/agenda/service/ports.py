@@ -104,13 +104,17 @@ class Professionals(Protocol):
         email: str | None,
         month_start: datetime,
         month_end: datetime,
-    ) -> PlanUsage: ...
+    ) -> PlanUsage:
+        """The counts the plan's caps compare, and the client a booking would reuse. Exact only
+        under ``lock`` of the same transaction."""
+        ...
 
 
 class Bookings(Protocol):
     def insert(self, booking: NewBooking) -> BookingRecord:
-        """The client upsert, the appointment, the in-app notice and the messages in one write;
-        SlotTaken when the time overlaps a live appointment."""
+        """The client upsert, the appointment, the in-app notice and the messages in one write
+        (the messages are this transaction's outbox rows, sent after the commit); SlotTaken when
+        the time overlaps a live appointment."""
         ...
 
 
@@ -329,7 +333,9 @@ class Stripe(Protocol):
         manage_url: str | None,
     ) -> CheckoutSession: ...
 
-    def expire_checkout(self, session_id: str) -> None: ...
+    def expire_checkout(self, session_id: str) -> None:
+        """Best effort: never raises (an unexpired session simply expires on its own)."""
+        ...
 
     def refund(self, payment_intent: str, *, appointment_id: UUID) -> str: ...
 

@@ -5,7 +5,7 @@ domain's own values inside (a lifecycle ``Appointment``, a ``Policy``, the slot 
 ``Rules``, a ``BillingState``), so a service decides with the domain directly and a renamed
 column fails where the adapter builds the record, under mypy and in one place.
 
-The records live in one module per use case (``records.booking``, ``records.appointments``
+The records live in one module per use case (``records.schedule``, ``records.booking``
 ...), and each module loads when one of its records is first named here: a frozen dataclass
 costs about a millisecond to create, and the booking read path must not pay for the payment
 and job records it never uses (``from agenda.service.records import X`` works for every record).
@@ -53,21 +53,6 @@ if TYPE_CHECKING:
     from agenda.service.records.booking import (
         PlanUsage as PlanUsage,
     )
-    from agenda.service.records.booking import (
-        ProfessionalSchedule as ProfessionalSchedule,
-    )
-    from agenda.service.records.booking import (
-        PublicProfile as PublicProfile,
-    )
-    from agenda.service.records.booking import (
-        RelatedProfessional as RelatedProfessional,
-    )
-    from agenda.service.records.booking import (
-        Review as Review,
-    )
-    from agenda.service.records.booking import (
-        ScheduleRange as ScheduleRange,
-    )
     from agenda.service.records.deliveries import (
         Claim as Claim,
     )
@@ -95,6 +80,21 @@ if TYPE_CHECKING:
     from agenda.service.records.payments import (
         PaymentRecord as PaymentRecord,
     )
+    from agenda.service.records.profiles import (
+        PublicProfile as PublicProfile,
+    )
+    from agenda.service.records.profiles import (
+        RelatedProfessional as RelatedProfessional,
+    )
+    from agenda.service.records.profiles import (
+        Review as Review,
+    )
+    from agenda.service.records.schedule import (
+        ProfessionalSchedule as ProfessionalSchedule,
+    )
+    from agenda.service.records.schedule import (
+        ScheduleRange as ScheduleRange,
+    )
 
 # record -> the module of this package that defines it
 _MODULE_OF = {
@@ -110,11 +110,11 @@ _MODULE_OF = {
     "NewBooking": "booking",
     "PaymentHold": "booking",
     "PlanUsage": "booking",
-    "ProfessionalSchedule": "booking",
-    "PublicProfile": "booking",
-    "RelatedProfessional": "booking",
-    "Review": "booking",
-    "ScheduleRange": "booking",
+    "ProfessionalSchedule": "schedule",
+    "PublicProfile": "profiles",
+    "RelatedProfessional": "profiles",
+    "Review": "profiles",
+    "ScheduleRange": "schedule",
     "Claim": "deliveries",
     "Claimed": "deliveries",
     "InAppNotification": "inbox",

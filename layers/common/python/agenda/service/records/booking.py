@@ -1,81 +1,12 @@
-"""Records of the public page, the slot check and the booking write."""
+"""Records of the booking write."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
-
-from agenda.domain.parties import Party
-
-if TYPE_CHECKING:
-    from agenda.domain.plans import Account
-    from agenda.domain.slots import Busy, Rules
-
-
-@dataclass(frozen=True, slots=True)
-class Review:
-    rating: int
-    comment: str | None
-    reviewer_name: str  # the first name only
-    created_at: str  # ISO 8601, as the database wrote it
-
-
-@dataclass(frozen=True, slots=True)
-class RelatedProfessional:
-    slug: str
-    name: str
-    profession: str
-    avatar_url: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PublicProfile:
-    slug: str
-    name: str
-    profession: str
-    bio: str | None
-    avatar_url: str | None
-    session_duration: int
-    session_price: float | None
-    currency: str
-    timezone: str
-    reviews: tuple[Review, ...]
-    related: tuple[RelatedProfessional, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleRange:
-    """Which part of a schedule to read: override and blocked dates from first_day to last_day,
-    and the appointments whose buffered ranges meet [busy_from, busy_until)."""
-
-    first_day: date
-    last_day: date
-    busy_from: datetime
-    busy_until: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ProfessionalSchedule:
-    """A bookable professional: the slot rules, the busy ranges of the dates asked for, and
-    what a booking needs to decide and to tell people."""
-
-    id: UUID
-    slug: str
-    contact: Party
-    timezone: str
-    locale: str
-    session_duration: int
-    account: Account  # what the effective plan is computed from
-    auto_confirm: bool
-    payment_at_booking: bool
-    payment_type: str
-    session_price: Decimal | None
-    currency: str
-    rules: Rules
-    busy: tuple[Busy, ...]
 
 
 @dataclass(frozen=True, slots=True)
