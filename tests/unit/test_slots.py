@@ -366,6 +366,30 @@ def test_spring_forward_gap_gives_no_slot_and_no_longer_session() -> None:
     assert all(real_minutes(slot) == 60 for slot in half_hourly.slots)
 
 
+def test_slots_never_overlap_across_the_gap_and_booking_one_takes_no_other() -> None:
+    # A tutor in New York, 45-minute sessions one after another, an override of 00:45-05:00 on
+    # the spring-forward night (02:00 EST becomes 03:00 EDT).
+    night = date(2027, 3, 14)
+    rules = Rules(
+        NEW_YORK, 45, (), overrides={night: ((time(0, 45), time(5)),)}, horizon_days=100_000
+    )
+    offered = one_day(rules, night, now=LONG_AGO).slots
+    # The wall-clock walk gives 00:45, 01:30, (02:15 never happens), 03:00, 03:45, 04:30; 03:00
+    # EDT is only 30 real minutes after 01:30 EST, inside its session, so it is not offered.
+    assert [slot.time for slot in offered] == ["00:45", "01:30", "03:45"]
+    assert all(real_minutes(slot) == 45 for slot in offered)
+    for earlier, later in zip(offered, offered[1:], strict=False):
+        assert earlier.ends_at.astimezone(UTC) <= later.starts_at.astimezone(UTC)
+    # Booking 01:30 leaves every other offered slot free.
+    taken = offered[1]
+    busy = [(taken.starts_at, taken.ends_at)]
+    assert [slot.time for slot in one_day(rules, night, busy=busy, now=LONG_AGO).slots] == [
+        "00:45",
+        "03:45",
+    ]
+    assert find_slot(rules, offered[2].starts_at, busy=busy, now=LONG_AGO) == offered[2]
+
+
 def test_a_window_ending_inside_the_gap_ends_when_the_clock_jumps() -> None:
     rules = Rules(
         NEW_YORK, 60, every_day(time(1), time(2, 30)), step_minutes=15, horizon_days=100_000
@@ -668,12 +692,16 @@ def reference_starts(scenario: Scenario) -> list[tuple[date, list[datetime]]]:
                 opens = first_reading(zone, day, start)
                 closes = first_reading(zone, day, end)
                 minute = start.hour * 60 + start.minute
+                previous: datetime | None = None
                 while minute < end.hour * 60 + end.minute:
                     wall = datetime.combine(day, time(minute // 60, minute % 60))
                     minute += step
                     instant = wall.replace(tzinfo=zone).astimezone(UTC)
                     if instant.astimezone(zone).replace(tzinfo=None) != wall:
                         continue
+                    if previous is not None and instant - previous < timedelta(minutes=step):
+                        continue
+                    previous = instant
                     if instant - before < opens or instant + session + after > closes:
                         continue
                     if instant <= now or instant < now + notice:
@@ -759,13 +787,11 @@ def test_offered_slots_keep_every_rule(scenario: Scenario) -> None:
             now = scenario.now.astimezone(UTC)
             assert starts > now
             assert starts >= now + timedelta(minutes=rules.min_notice_minutes)
-            # (e) strictly increasing; back to back or apart when a step spans a session, except
-            # across a spring-forward gap, where the clock moves further than real time does
+            # (e) strictly increasing, and back to back or apart when a step spans a session,
+            # also across a spring-forward gap, where the clock moves further than real time
             if previous is not None:
                 assert previous.starts_at.astimezone(UTC) < starts
-                on_the_clock = local_start - previous.starts_at.replace(tzinfo=None)
-                in_real_time = starts - previous.starts_at.astimezone(UTC)
-                if rules.step >= rules.session_minutes and on_the_clock <= in_real_time:
+                if rules.step >= rules.session_minutes:
                     assert previous.ends_at.astimezone(UTC) <= starts
             previous = slot
 

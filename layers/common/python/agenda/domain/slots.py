@@ -13,7 +13,11 @@ professional set, and the UTC instant moves.
 * Candidates. For each window of a local date, candidate starts walk local wall-clock time from the
   window's start in steps of ``step_minutes`` (default: the session length), while the wall time is
   before the window's end. A wall time that does not exist that day (the spring-forward gap) gives
-  no slot; an ambiguous one (the fall-back repeat) means its first occurrence (``fold=0``).
+  no slot; an ambiguous one (the fall-back repeat) means its first occurrence (``fold=0``). A
+  candidate less than a step of real time after the window's previous candidate is dropped: after
+  a spring-forward gap the clock has run ahead of real time, and such a start would overlap the
+  session before it (so starts are always at least a step apart, and with a step no shorter than
+  the session, offered slots never overlap).
 * Fitting. A window is the stretch of real time from the first moment the local clock reads its
   start to the first moment it reads its end; a bound that falls inside a spring-forward gap is
   the moment the clock jumps over it. A candidate is kept when ``[start - buffer_before,
@@ -310,13 +314,20 @@ class _Engine:
             opens = _first_reaching(zone, midnight + _MINUTE * start_minute) - zone_epoch
             closes = _first_reaching(zone, midnight + _MINUTE * end_minute) - zone_epoch
             wall = midnight + _MINUTE * start_minute
+            previous: timedelta | None = None
             for _ in range(start_minute, end_minute, step):
                 # Same-zone arithmetic is wall-clock arithmetic, which is what the walk wants.
                 candidate, wall = wall, wall + step_delta
                 as_utc = candidate - _offset(candidate)  # the fold=0 instant, in UTC fields
                 if zone.fromutc(as_utc) != candidate:
                     continue  # inside the spring-forward gap: this wall time never happens
-                keep(as_utc - zone_epoch, opens, closes)
+                start = as_utc - zone_epoch
+                if previous is not None and start - previous < step_delta:
+                    # After a spring-forward gap the clock is ahead of real time: a start less
+                    # than a step after the one before would overlap it.
+                    continue
+                previous = start
+                keep(start, opens, closes)
 
         slots: list[tuple[Slot, timedelta]] = []
         for start in sorted(found):
