@@ -93,14 +93,27 @@ def test_the_24h_window_is_the_local_tomorrow_and_a_late_run_covers_the_same(
 @settings(max_examples=200, deadline=None)
 @given(moment=instants, zone=zones)
 def test_daily_runs_cover_every_start_exactly_once(moment: datetime, zone: ZoneInfo) -> None:
-    """A run every 24 hours: the windows of consecutive runs neither overlap nor leave a gap,
-    also when a clock change moves a run across the zone's midnight. The one exception is what
-    has already started when the later run comes (it ran just after a local midnight): a
-    session under way gets no reminder."""
-    runs = [moment + timedelta(days=n) for n in range(3)]
+    """A run every 24 hours: each run's window begins where the previous one ended, or earlier
+    (a run the clock change moved across the zone's midnight covers that day again, which is
+    harmless: a reminder already queued keeps its message key, so each start is reminded once),
+    and never later, except for what has already started when the later run comes (it ran just
+    after a local midnight): a session under way gets no reminder."""
+    runs = [moment + timedelta(days=n) for n in range(4)]
     windows = [reminder_window("reminders_24h", run, zone) for run in runs]
     for (first, second), later_run in zip(itertools.pairwise(windows), runs[1:], strict=True):
-        assert second.start == max(first.end, later_run)
+        assert second.start <= max(first.end, later_run)  # no gap
+        assert second.end >= first.end  # never back
+    # Over three days the windows move on by at least two local days.
+    assert windows[-1].end >= windows[0].end + timedelta(days=2) - timedelta(hours=2)
+
+
+def test_a_run_moved_back_across_midnight_covers_the_same_day_again() -> None:
+    # 00:00 EDT on 2024-11-03 is 23:00 EST on the 3rd a day later (New York falls back that
+    # night): both runs have the 4th as their tomorrow.
+    new_york = ZoneInfo("America/New_York")
+    before = reminder_window("reminders_24h", datetime(2024, 11, 3, 4, tzinfo=UTC), new_york)
+    after = reminder_window("reminders_24h", datetime(2024, 11, 4, 4, tzinfo=UTC), new_york)
+    assert before == after == day_window(date(2024, 11, 4), new_york)
 
 
 def test_a_run_just_after_midnight_on_a_clock_change_reminds_nothing_that_has_started() -> None:
