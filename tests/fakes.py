@@ -66,7 +66,7 @@ from agenda.service.records import (
     RelatedProfessional,
     ScheduleRange,
 )
-from agenda.settings import GuestLinkSettings
+from agenda.settings import GuestLinkSettings, Secret
 
 # The messages agenda.adapters.postgres.overlap_is_slot_taken gives the exclusion constraint.
 TAKEN = "This time was just taken, please choose another one"
@@ -1473,8 +1473,7 @@ def guest_links(valid_days_after: int = 14) -> GuestLinks:
     return GuestLinks(
         GuestLinkSettings(
             app_base_url=APP_BASE_URL,
-            secret=GUEST_LINK_SECRET,
-            secret_arn=None,
+            secret=Secret.of(GUEST_LINK_SECRET),
             valid_days_after=valid_days_after,
         )
     )

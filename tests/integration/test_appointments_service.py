@@ -18,7 +18,7 @@ from agenda.domain.errors import SlotTaken
 from agenda.service.appointments import AppointmentsDependencies, change_as_user
 from agenda.service.links import GuestLinks
 from agenda.service.records import OutboxMessage
-from agenda.settings import DatabaseSettings, GuestLinkSettings
+from agenda.settings import DatabaseSettings, GuestLinkSettings, Secret
 from infra.local.stack import LocalStack
 from infra.migrate import connect
 from tests.appointment_helpers import (
@@ -56,8 +56,7 @@ def deps(stack: LocalStack, queue: AcceptingQueue) -> Any:
     links = GuestLinks(
         GuestLinkSettings(
             app_base_url="http://127.0.0.1:3000",
-            secret="integration-test-secret-0123456789",
-            secret_arn=None,
+            secret=Secret.of("integration-test-secret-0123456789"),
             valid_days_after=14,
         )
     )

@@ -18,7 +18,7 @@ from agenda.domain.plans import RateLimit
 from agenda.http import error_response
 from agenda.service.booking import BookingDependencies, create_booking
 from agenda.service.outbox import relay
-from agenda.settings import DatabaseSettings, QueueSettings, RateLimitSettings
+from agenda.settings import DatabaseSettings, QueueSettings, RateLimitSettings, Secret
 from infra.local.stack import LocalStack
 from tests.conftest import MakeProfessional, next_weekday, rows
 
@@ -99,7 +99,7 @@ def test_a_queue_outage_neither_fails_the_booking_nor_loses_its_messages(
 
 def test_the_rate_limiter_counts_per_identifier(stack: LocalStack) -> None:
     settings = RateLimitSettings(
-        url=stack.upstash.url, token=stack.keys["upstash"], token_secret_arn=None, timeout_seconds=1
+        url=stack.upstash.url, token=Secret.of(stack.keys["upstash"]), timeout_seconds=1
     )
     limiter = UpstashRateLimiter(
         settings, RateLimit(max_requests=3, window_seconds=60), name="test-count"
@@ -115,8 +115,7 @@ def test_the_rate_limiter_counts_per_identifier(stack: LocalStack) -> None:
 def test_the_rate_limiter_fails_open_and_fast_when_redis_is_down() -> None:
     settings = RateLimitSettings(
         url=f"http://127.0.0.1:{closed_port()}",
-        token="x",
-        token_secret_arn=None,
+        token=Secret.of("x"),
         timeout_seconds=0.5,
     )
     limiter = UpstashRateLimiter(

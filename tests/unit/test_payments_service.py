@@ -23,7 +23,7 @@ from agenda.service.billing import BillingDependencies
 from agenda.service.booking import BookingDependencies, create_booking
 from agenda.service.payments import RELEASE_MARGIN, SWEEP_BATCH, PaymentDependencies
 from agenda.service.stripe_events import UnknownPrice, WebhookDependencies, receive
-from agenda.settings import StripeSettings
+from agenda.settings import Secret, StripeSettings
 from tests.fakes import (
     APP_BASE_URL,
     SAO_PAULO,
@@ -466,10 +466,8 @@ def session_event(event_id: str, event_type: str, held: AppointmentRow, **obj: A
 def webhook(world: World) -> WebhookDependencies:
     settings = StripeSettings(
         api_base="https://api.stripe.test",
-        secret_key_value="sk_test_unit",
-        secret_key_arn=None,
-        webhook_secret_value=WEBHOOK_SECRET,
-        webhook_secret_arn=None,
+        secret_key=Secret.of("sk_test_unit"),
+        webhook_secret=Secret.of(WEBHOOK_SECRET),
         prices={"basic": "price_basic", "pro": "price_pro", "premium": "price_premium"},
         app_base_url=APP_BASE_URL,
         timeout_seconds=8,

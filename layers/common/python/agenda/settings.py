@@ -3,29 +3,75 @@
 Each concern reads only what it needs, so a function fails at start-up naming the exact
 variable it is missing, and never carries settings it does not use. Plain dataclasses keep
 this off the cold path's import bill (no pydantic here).
+
+The environment. Every ``from_env()`` reads through ``environment()``: the mapping a
+``contextvars.ContextVar`` holds for the current context, ``os.environ`` unless something set
+it. ``using_environment(mapping)`` sets it for the code inside the ``with`` (the current thread
+or task only), so the local stack can run each function in-process with its own variables
+without touching the process's ``os.environ``. On AWS nothing sets it: a function reads its own
+process environment.
+
+Secrets. A setting that is a secret is a ``Secret``: locally the value itself (say
+``UPSTASH_REDIS_REST_TOKEN``), on AWS the ARN of a Secrets Manager secret (say
+``UPSTASH_TOKEN_SECRET_ARN``), optionally with the JSON key to pick from it (the RDS secret's
+``"password"``). ``Secret.from_env`` fails at start-up naming both variables when neither is
+set. The value behind an ARN is read on first use, never at import (a SnapStart snapshot must
+not carry it), through the AWS Parameters and Secrets Lambda Extension on localhost: no boto3
+(about 200 ms of imports) on the cold path, and the extension caches between invocations. A
+``Secret``'s repr shows the ARN, never a value.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 
 class SettingsError(RuntimeError):
     """A required setting is missing or malformed: raised at start-up, never per request."""
 
 
+# -- the environment --------------------------------------------------------------------------
+
+_ENVIRONMENT: ContextVar[Mapping[str, str]] = ContextVar("agenda_environment", default=os.environ)
+
+
+def environment() -> Mapping[str, str]:
+    """The variables settings read: those ``using_environment`` set here, else ``os.environ``."""
+    return _ENVIRONMENT.get()
+
+
+@contextmanager
+def using_environment(mapping: Mapping[str, str]) -> Iterator[Mapping[str, str]]:
+    """Read settings (and resolve secrets) from ``mapping`` inside the ``with``, in this context
+    only: other threads, and the code after the ``with``, keep what they had."""
+    token = _ENVIRONMENT.set(mapping)
+    try:
+        yield mapping
+    finally:
+        _ENVIRONMENT.reset(token)
+
+
+def _optional(name: str) -> str | None:
+    return environment().get(name, "").strip() or None
+
+
 def _required(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
+    value = _optional(name)
+    if value is None:
         raise SettingsError(f"missing required environment variable {name}")
     return value
 
 
 def _int(name: str, default: int, *, minimum: int = 0) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
+    raw = _optional(name)
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -36,16 +82,136 @@ def _int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+# -- the pieces several settings share ----------------------------------------------------------
+
+
+def _region() -> str:
+    return _optional("AWS_REGION") or _optional("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def _sqs_endpoint_url() -> str | None:
+    """A local SQS endpoint; None on AWS (boto3 finds the region's)."""
+    return _optional("SQS_ENDPOINT_URL")
+
+
+def _app_base_url() -> str:
+    base = _required("APP_BASE_URL").rstrip("/")
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError("APP_BASE_URL must be an http(s) URL such as https://app.example")
+    return base
+
+
+def _timeout_seconds(name: str, default_ms: int, *, minimum_ms: int) -> float:
+    """A timeout given in milliseconds (NAME_TIMEOUT_MS), as the seconds clients take."""
+    return _int(name, default_ms, minimum=minimum_ms) / 1000
+
+
+def _provider_timeout_seconds() -> float:
+    """How long a call to WhatsApp (Evolution API) or email (Resend) may take."""
+    return _timeout_seconds("PROVIDER_TIMEOUT_MS", 5000, minimum_ms=100)
+
+
+# -- secrets ------------------------------------------------------------------------------------
+
+# SecretString by ARN, for the container's life (as the extension's own cache, per process).
+_resolved: dict[str, str] = {}
+_resolving = threading.Lock()
+
+
+def _secret_string(arn: str) -> str:
+    with _resolving:
+        if arn not in _resolved:
+            _resolved[arn] = _from_extension(arn)
+        return _resolved[arn]
+
+
+def _from_extension(arn: str) -> str:
+    from urllib.request import Request, urlopen
+
+    env = environment()
+    port = env.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "").strip() or "2773"
+    request = Request(
+        f"http://localhost:{port}/secretsmanager/get?{urlencode({'secretId': arn})}",
+        headers={"X-Aws-Parameters-Secrets-Token": env.get("AWS_SESSION_TOKEN", "")},
+    )
+    with urlopen(request, timeout=3) as answer:  # noqa: S310 - fixed localhost URL
+        secret_string: str = json.load(answer)["SecretString"]
+    return secret_string
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A secret setting: its value (local) or the ARN of the secret holding it (AWS).
+
+    ``value()`` answers it, reading the ARN's secret on first use; with ``key`` the secret is a
+    JSON object and the value is its ``key`` field.
+    """
+
+    local: str | None = None
+    arn: str | None = None
+    key: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.local is None) == (self.arn is None):
+            raise ValueError("a Secret holds either a value or an ARN")
+
+    @classmethod
+    def of(cls, value: str) -> Secret:
+        return cls(local=value)
+
+    @classmethod
+    def optional_from_env(
+        cls, value_name: str, arn_name: str, *, key: str | None = None
+    ) -> Secret | None:
+        value = _optional(value_name)
+        if value is not None:
+            return cls(local=value)
+        arn = _optional(arn_name)
+        return None if arn is None else cls(arn=arn, key=key)
+
+    @classmethod
+    def from_env(cls, value_name: str, arn_name: str, *, key: str | None = None) -> Secret:
+        """VALUE_NAME's value, else the secret ARN_NAME names; neither fails naming both."""
+        secret = cls.optional_from_env(value_name, arn_name, key=key)
+        if secret is None:
+            raise SettingsError(f"missing required environment variable {value_name} or {arn_name}")
+        return secret
+
+    def value(self) -> str:
+        if self.local is not None:
+            return self.local
+        assert self.arn is not None
+        secret_string = _secret_string(self.arn)
+        if self.key is None:
+            return secret_string
+        try:
+            return str(json.loads(secret_string)[self.key])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SettingsError(f"the secret {self.arn} has no JSON field {self.key!r}") from exc
+
+    def __repr__(self) -> str:
+        if self.arn is None:
+            return "Secret(<value hidden>)"
+        key = "" if self.key is None else f", key={self.key!r}"
+        return f"Secret(arn={self.arn!r}{key})"
+
+    __str__ = __repr__
+
+
+# -- the settings of each concern ---------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class DatabaseSettings:
-    """Either DATABASE_URL (local) or DB_HOST/DB_NAME/DB_USER + DB_SECRET_ARN (RDS Proxy)."""
+    """Either DATABASE_URL (local) or DB_HOST/DB_NAME/DB_USER and DB_SECRET_ARN (RDS Proxy: the
+    RDS secret is JSON, its "password" field the password) or, without a secret, DB_PASSWORD."""
 
     host: str
     port: int
     name: str
     user: str
-    password: str | None
-    secret_arn: str | None
+    password: Secret | None  # None: connect without one (a local trust setup)
     connect_timeout_seconds: int
     tls: bool = False  # RDS Proxy: encrypt the connection (DB_SSL=true)
 
@@ -59,15 +225,14 @@ class DatabaseSettings:
             port=parts.port or 5432,
             name=parts.path.lstrip("/") or "postgres",
             user=unquote(parts.username or "postgres"),
-            password=unquote(parts.password) if parts.password else None,
-            secret_arn=None,
+            password=Secret.of(unquote(parts.password)) if parts.password else None,
             connect_timeout_seconds=connect_timeout_seconds,
         )
 
     @classmethod
     def from_env(cls) -> DatabaseSettings:
         timeout = _int("DB_CONNECT_TIMEOUT_SECONDS", 5, minimum=1)
-        url = os.environ.get("DATABASE_URL", "").strip()
+        url = _optional("DATABASE_URL")
         if url:
             return cls.from_url(url, connect_timeout_seconds=timeout)
         return cls(
@@ -75,10 +240,9 @@ class DatabaseSettings:
             port=_int("DB_PORT", 5432, minimum=1),
             name=_required("DB_NAME"),
             user=_required("DB_USER"),
-            password=None,
-            secret_arn=_required("DB_SECRET_ARN"),
+            password=Secret.from_env("DB_PASSWORD", "DB_SECRET_ARN", key="password"),
             connect_timeout_seconds=timeout,
-            tls=os.environ.get("DB_SSL", "true").strip().lower() == "true",
+            tls=(_optional("DB_SSL") or "true").lower() == "true",
         )
 
 
@@ -92,29 +256,23 @@ class QueueSettings:
     def from_env(cls) -> QueueSettings:
         return cls(
             queue_url=_required("NOTIFICATIONS_QUEUE_URL"),
-            region=os.environ.get("AWS_REGION")
-            or os.environ.get("AWS_DEFAULT_REGION")
-            or "us-east-1",
-            endpoint_url=os.environ.get("SQS_ENDPOINT_URL") or None,
+            region=_region(),
+            endpoint_url=_sqs_endpoint_url(),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class RateLimitSettings:
     url: str
-    token: str | None  # local: the token itself
-    token_secret_arn: str | None  # AWS: read through the secrets extension
+    token: Secret  # UPSTASH_REDIS_REST_TOKEN, or UPSTASH_TOKEN_SECRET_ARN's secret
     timeout_seconds: float
 
     @classmethod
     def from_env(cls) -> RateLimitSettings:
-        token = os.environ.get("UPSTASH_REDIS_REST_TOKEN") or None
-        secret = None if token else _required("UPSTASH_TOKEN_SECRET_ARN")
         return cls(
             url=_required("UPSTASH_REDIS_REST_URL"),
-            token=token,
-            token_secret_arn=secret,
-            timeout_seconds=_int("UPSTASH_TIMEOUT_MS", 1000, minimum=50) / 1000,
+            token=Secret.from_env("UPSTASH_REDIS_REST_TOKEN", "UPSTASH_TOKEN_SECRET_ARN"),
+            timeout_seconds=_timeout_seconds("UPSTASH_TIMEOUT_MS", 1000, minimum_ms=50),
         )
 
 
@@ -129,24 +287,19 @@ class BookingSettings:
         return cls(response_floor_ms=_int("BOOKING_RESPONSE_FLOOR_MS", 250))
 
 
-def _secret_or_value(value_name: str, secret_name: str) -> str:
-    value = os.environ.get(value_name, "").strip()
-    if value:
-        return value
-    from agenda.adapters.secrets import secret_value
-
-    return secret_value(_required(secret_name))
-
-
 @dataclass(frozen=True, slots=True)
 class ProviderSettings:
-    """WhatsApp through the Evolution API, email through Resend."""
+    """WhatsApp through the Evolution API, email through Resend.
+
+    The keys are WHATSAPP_API_KEY / EMAIL_API_KEY locally, the secrets that
+    WHATSAPP_API_KEY_SECRET_ARN / EMAIL_API_KEY_SECRET_ARN name on AWS.
+    """
 
     whatsapp_url: str
     whatsapp_instance: str
-    whatsapp_key: str
+    whatsapp_key: Secret
     email_url: str
-    email_key: str
+    email_key: Secret
     email_from: str
     timeout_seconds: float
 
@@ -155,11 +308,11 @@ class ProviderSettings:
         return cls(
             whatsapp_url=_required("WHATSAPP_API_URL").rstrip("/"),
             whatsapp_instance=_required("WHATSAPP_INSTANCE"),
-            whatsapp_key=_secret_or_value("WHATSAPP_API_KEY", "WHATSAPP_API_KEY_SECRET_ARN"),
-            email_url=os.environ.get("EMAIL_API_URL", "https://api.resend.com").rstrip("/"),
-            email_key=_secret_or_value("EMAIL_API_KEY", "EMAIL_API_KEY_SECRET_ARN"),
+            whatsapp_key=Secret.from_env("WHATSAPP_API_KEY", "WHATSAPP_API_KEY_SECRET_ARN"),
+            email_url=(_optional("EMAIL_API_URL") or "https://api.resend.com").rstrip("/"),
+            email_key=Secret.from_env("EMAIL_API_KEY", "EMAIL_API_KEY_SECRET_ARN"),
             email_from=_required("EMAIL_FROM"),
-            timeout_seconds=_int("PROVIDER_TIMEOUT_MS", 5000, minimum=100) / 1000,
+            timeout_seconds=_provider_timeout_seconds(),
         )
 
 
@@ -180,44 +333,41 @@ class NotificationSettings:
         )
 
 
+# An HMAC key shorter than this is refused, whether it comes from a variable or a secret.
+GUEST_LINK_SECRET_MIN_BYTES = 16
+
+
 @dataclass(frozen=True, slots=True)
 class GuestLinkSettings:
     """The links clients without an account get to manage a booking (see agenda.service.links).
 
-    The HMAC key is GUEST_LINK_SECRET locally; on AWS the secret GUEST_LINK_SECRET_ARN names,
-    read on first use (never at import: a SnapStart snapshot must not carry it).
+    The HMAC key is GUEST_LINK_SECRET locally, the secret GUEST_LINK_SECRET_ARN names on AWS.
     """
 
     app_base_url: str
-    secret: str | None
-    secret_arn: str | None
+    secret: Secret
     # A link works until this many days after the session ends (calendar files, late viewing).
     valid_days_after: int
 
     @classmethod
     def from_env(cls) -> GuestLinkSettings:
-        base = _required("APP_BASE_URL").rstrip("/")
-        if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc:
-            raise SettingsError("APP_BASE_URL must be an http(s) URL such as https://app.example")
-        secret = os.environ.get("GUEST_LINK_SECRET", "").strip() or None
-        if secret is not None and len(secret.encode()) < 16:
-            raise SettingsError("GUEST_LINK_SECRET must have at least 16 bytes")
+        secret = Secret.from_env("GUEST_LINK_SECRET", "GUEST_LINK_SECRET_ARN")
+        if secret.local is not None and len(secret.local.encode()) < GUEST_LINK_SECRET_MIN_BYTES:
+            raise SettingsError(
+                f"GUEST_LINK_SECRET must have at least {GUEST_LINK_SECRET_MIN_BYTES} bytes"
+            )
         return cls(
-            app_base_url=base,
+            app_base_url=_app_base_url(),
             secret=secret,
-            secret_arn=None if secret else _required("GUEST_LINK_SECRET_ARN"),
             valid_days_after=_int("GUEST_LINK_VALID_DAYS_AFTER", 14, minimum=0),
         )
 
     def key(self) -> bytes:
-        if self.secret is not None:
-            return self.secret.encode()
-        from agenda.adapters.secrets import secret_value
-
-        assert self.secret_arn is not None
-        value = secret_value(self.secret_arn).encode()
-        if len(value) < 16:
-            raise SettingsError("the guest link secret must have at least 16 bytes")
+        value = self.secret.value().encode()
+        if len(value) < GUEST_LINK_SECRET_MIN_BYTES:
+            raise SettingsError(
+                f"the guest link secret must have at least {GUEST_LINK_SECRET_MIN_BYTES} bytes"
+            )
         return value
 
 
@@ -237,14 +387,13 @@ class WatchdogSettings:
     """The WhatsApp watchdog: the provider's connection-state API, the dead-letter queue it
     measures, and the thresholds at which it alerts (a measure at or above its threshold).
 
-    The Evolution API key is WHATSAPP_API_KEY locally; on AWS the secret that
-    WHATSAPP_API_KEY_SECRET_ARN names, read on first use.
+    The Evolution API key is WHATSAPP_API_KEY locally, the secret that
+    WHATSAPP_API_KEY_SECRET_ARN names on AWS.
     """
 
     whatsapp_url: str
     whatsapp_instance: str
-    whatsapp_key_value: str | None
-    whatsapp_key_secret_arn: str | None
+    whatsapp_key: Secret
     dead_letter_queue_url: str
     region: str
     sqs_endpoint_url: str | None
@@ -254,29 +403,17 @@ class WatchdogSettings:
 
     @classmethod
     def from_env(cls) -> WatchdogSettings:
-        key = os.environ.get("WHATSAPP_API_KEY", "").strip() or None
         return cls(
             whatsapp_url=_required("WHATSAPP_API_URL").rstrip("/"),
             whatsapp_instance=_required("WHATSAPP_INSTANCE"),
-            whatsapp_key_value=key,
-            whatsapp_key_secret_arn=None if key else _required("WHATSAPP_API_KEY_SECRET_ARN"),
+            whatsapp_key=Secret.from_env("WHATSAPP_API_KEY", "WHATSAPP_API_KEY_SECRET_ARN"),
             dead_letter_queue_url=_required("NOTIFICATIONS_DLQ_URL"),
-            region=os.environ.get("AWS_REGION")
-            or os.environ.get("AWS_DEFAULT_REGION")
-            or "us-east-1",
-            sqs_endpoint_url=os.environ.get("SQS_ENDPOINT_URL") or None,
+            region=_region(),
+            sqs_endpoint_url=_sqs_endpoint_url(),
             dead_letter_threshold=_int("WATCHDOG_DLQ_THRESHOLD", 1, minimum=1),
             failed_threshold=_int("WATCHDOG_FAILED_THRESHOLD", 10, minimum=1),
-            timeout_seconds=_int("PROVIDER_TIMEOUT_MS", 5000, minimum=100) / 1000,
+            timeout_seconds=_provider_timeout_seconds(),
         )
-
-    def whatsapp_key(self) -> str:
-        if self.whatsapp_key_value is not None:
-            return self.whatsapp_key_value
-        from agenda.adapters.secrets import secret_value
-
-        assert self.whatsapp_key_secret_arn is not None
-        return secret_value(self.whatsapp_key_secret_arn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,16 +421,15 @@ class StripeSettings:
     """Stripe: the API (its base is configurable, so the local stack talks to a stand-in), the
     webhook signing secrets, the price of each plan, and where Checkout sends people back.
 
-    The keys are STRIPE_SECRET_KEY / STRIPE_WEBHOOK_SECRET locally; on AWS the secrets that
-    STRIPE_SECRET_ARN / STRIPE_WEBHOOK_SECRET_ARN name, read on first use. During a webhook
-    secret roll, STRIPE_WEBHOOK_SECRET may hold both secrets, comma separated.
+    The keys are STRIPE_SECRET_KEY / STRIPE_WEBHOOK_SECRET locally, the secrets that
+    STRIPE_SECRET_ARN / STRIPE_WEBHOOK_SECRET_ARN name on AWS. During a webhook secret roll,
+    the webhook secret may hold both secrets, comma separated. Only the webhook needs the
+    webhook secret, so it is checked when first used, not at start-up.
     """
 
     api_base: str
-    secret_key_value: str | None
-    secret_key_arn: str | None
-    webhook_secret_value: str | None
-    webhook_secret_arn: str | None
+    secret_key: Secret
+    webhook_secret: Secret | None
     # plan name -> Stripe price id (STRIPE_PRICE_BASIC, STRIPE_PRICE_PRO, STRIPE_PRICE_PREMIUM)
     prices: dict[str, str]
     app_base_url: str
@@ -306,27 +442,23 @@ class StripeSettings:
 
     @classmethod
     def from_env(cls) -> StripeSettings:
-        key = os.environ.get("STRIPE_SECRET_KEY", "").strip() or None
-        webhook = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip() or None
         prices = {
             plan: _required(f"STRIPE_PRICE_{plan.upper()}") for plan in ("basic", "pro", "premium")
         }
         if len(set(prices.values())) != len(prices):
             raise SettingsError("each plan needs its own Stripe price (STRIPE_PRICE_*)")
-        base = _required("APP_BASE_URL").rstrip("/")
         hold = _int("PAYMENT_HOLD_MINUTES", 30, minimum=30)
         if hold > 24 * 60:
             raise SettingsError("PAYMENT_HOLD_MINUTES must be at most 1440 (Stripe's limit)")
         return cls(
-            api_base=os.environ.get("STRIPE_API_BASE", "").strip().rstrip("/")
-            or "https://api.stripe.com",
-            secret_key_value=key,
-            secret_key_arn=None if key else _required("STRIPE_SECRET_ARN"),
-            webhook_secret_value=webhook,
-            webhook_secret_arn=None if webhook else os.environ.get("STRIPE_WEBHOOK_SECRET_ARN"),
+            api_base=(_optional("STRIPE_API_BASE") or "https://api.stripe.com").rstrip("/"),
+            secret_key=Secret.from_env("STRIPE_SECRET_KEY", "STRIPE_SECRET_ARN"),
+            webhook_secret=Secret.optional_from_env(
+                "STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_ARN"
+            ),
             prices=prices,
-            app_base_url=base,
-            timeout_seconds=_int("STRIPE_TIMEOUT_MS", 8000, minimum=500) / 1000,
+            app_base_url=_app_base_url(),
+            timeout_seconds=_timeout_seconds("STRIPE_TIMEOUT_MS", 8000, minimum_ms=500),
             webhook_tolerance_seconds=_int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1),
             payment_hold_minutes=hold,
         )
@@ -335,24 +467,13 @@ class StripeSettings:
     def plan_by_price(self) -> dict[str, str]:
         return {price: plan for plan, price in self.prices.items()}
 
-    def secret_key(self) -> str:
-        if self.secret_key_value is not None:
-            return self.secret_key_value
-        from agenda.adapters.secrets import secret_value
-
-        assert self.secret_key_arn is not None
-        return secret_value(self.secret_key_arn)
-
     def webhook_secrets(self) -> list[str]:
-        if self.webhook_secret_value is not None:
-            raw = self.webhook_secret_value
-        elif self.webhook_secret_arn:
-            from agenda.adapters.secrets import secret_value
-
-            raw = secret_value(self.webhook_secret_arn)
-        else:
-            raise SettingsError("missing STRIPE_WEBHOOK_SECRET or STRIPE_WEBHOOK_SECRET_ARN")
-        secrets = [part.strip() for part in raw.split(",") if part.strip()]
+        if self.webhook_secret is None:
+            raise SettingsError(
+                "missing required environment variable STRIPE_WEBHOOK_SECRET"
+                " or STRIPE_WEBHOOK_SECRET_ARN"
+            )
+        secrets = [part.strip() for part in self.webhook_secret.value().split(",") if part.strip()]
         if not secrets:
             raise SettingsError("the Stripe webhook secret is empty")
         return secrets

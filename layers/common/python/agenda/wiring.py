@@ -7,8 +7,12 @@ naming the variable it misses, and reads only the settings it uses. Clients are 
 container and are lazy themselves: the database connects on the first statement, boto3, stripe
 and upstash load on their first call. Nothing here imports a heavy module at import time.
 
-Tests build the same dependencies from the same code with another environment, or hand the
-services in-memory fakes of the ports instead (tests/fakes.py).
+Secrets are ``agenda.settings.Secret``: the settings hold the value or its ARN, and the adapter
+that needs one asks for it on first use, so nothing secret is read while a function starts.
+
+Tests build the same dependencies from the same code with another environment (inside
+``agenda.settings.using_environment``), or hand the services in-memory fakes of the ports
+instead (tests/fakes.py).
 """
 
 from __future__ import annotations

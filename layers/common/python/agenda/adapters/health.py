@@ -28,7 +28,7 @@ class EvolutionConnectionStates:
         try:
             answer = self._session.get(
                 f"{s.whatsapp_url}/instance/connectionState/{quote(instance, safe='')}",
-                headers={"apikey": s.whatsapp_key()},
+                headers={"apikey": s.whatsapp_key.value()},
                 timeout=s.timeout_seconds,
             )
         except requests.RequestException as exc:

@@ -71,19 +71,12 @@ class Database:
         self._application_name = application_name
         self._conn: pg8000.native.Connection | None = None
 
-    def _password(self) -> str | None:
-        if self._settings.password is not None or self._settings.secret_arn is None:
-            return self._settings.password
-        from agenda.adapters.secrets import secret_value
-
-        return secret_value(self._settings.secret_arn, key="password")
-
     def _connect(self) -> pg8000.native.Connection:
         s = self._settings
         try:
             return pg8000.native.Connection(
                 user=s.user,
-                password=self._password(),
+                password=s.password.value() if s.password else None,
                 host=s.host,
                 port=s.port,
                 database=s.name,

@@ -61,7 +61,7 @@ class EvolutionWhatsApp:
             self._session,
             f"{s.whatsapp_url}/message/sendText/{s.whatsapp_instance}",
             timeout=s.timeout_seconds,
-            headers={"apikey": s.whatsapp_key},
+            headers={"apikey": s.whatsapp_key.value()},
             json={"number": to.lstrip("+"), "text": message.text},
         )
         return Sent(provider_message_id=(answer.get("key") or {}).get("id"))
@@ -90,7 +90,10 @@ class ResendEmail:
             self._session,
             f"{s.email_url}/emails",
             timeout=s.timeout_seconds,
-            headers={"Authorization": f"Bearer {s.email_key}", "Idempotency-Key": key[:256]},
+            headers={
+                "Authorization": f"Bearer {s.email_key.value()}",
+                "Idempotency-Key": key[:256],
+            },
             json=body,
         )
         return Sent(provider_message_id=answer.get("id"))

@@ -31,13 +31,11 @@ class UpstashRateLimiter:
             from upstash_ratelimit import Ratelimit, SlidingWindow
             from upstash_redis import Redis
 
-            token = self._settings.token
-            if token is None:
-                from agenda.adapters.secrets import secret_value
-
-                token = secret_value(str(self._settings.token_secret_arn))
             redis = Redis(
-                url=self._settings.url, token=token, rest_retries=0, allow_telemetry=False
+                url=self._settings.url,
+                token=self._settings.token.value(),  # on AWS its first use reads the secret
+                rest_retries=0,
+                allow_telemetry=False,
             )
             # The client has no timeout by default; a hung Redis must not hang bookings.
             redis._http._client.timeout = self._settings.timeout_seconds

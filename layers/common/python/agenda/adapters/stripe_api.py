@@ -21,14 +21,12 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from agenda.domain.errors import ServiceUnavailable
+from agenda.domain.money import minor_units
 from agenda.observability import count, logger
 
 if TYPE_CHECKING:
     from agenda.settings import StripeSettings
 
-# Currencies Stripe counts in whole units (no cents); BRL and USD have two decimals.
-_ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf",
-                           "ugx", "vnd", "vuv", "xaf", "xof", "xpf"})  # fmt: skip
 # Stripe's payment method names for the professional's payment_type.
 PAYMENT_METHODS: dict[str, list[str]] = {
     "card": ["card"],
@@ -43,12 +41,6 @@ class CheckoutSession:
     url: str
 
 
-def minor_units(amount: Decimal, currency: str) -> int:
-    """An amount as Stripe's integer in the currency's smallest unit (R$ 150.00 -> 15000)."""
-    places = 0 if currency.lower() in _ZERO_DECIMAL else 2
-    return int((amount * (10**places)).to_integral_value())
-
-
 class StripeApi:
     def __init__(self, settings: StripeSettings) -> None:
         self.settings = settings
@@ -59,7 +51,7 @@ class StripeApi:
             import stripe
 
             self._client = stripe.StripeClient(
-                self.settings.secret_key(),
+                self.settings.secret_key.value(),
                 base_addresses={"api": self.settings.api_base},
                 # The library retries connection failures, 409 and 5xx with the same
                 # idempotency key; two retries keep the worst case inside the function timeout.
