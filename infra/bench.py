@@ -37,10 +37,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from infra.local.sqs import sqs_client
-from infra.local.stack import ROOT
 from infra.migrate import connect
+from infra.paths import LAYER, ROOT
 
-LAYER = ROOT / "layers" / "common" / "python"
 BOOKING = ROOT / "functions" / "booking"
 COLD_RUNS = 7
 ZONE = ZoneInfo("America/Sao_Paulo")

@@ -30,9 +30,8 @@ from typing import Any
 
 from infra.local.postgres import LocalPostgres
 from infra.migrate import connect, migrate
+from infra.paths import LAYER, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-LAYER = ROOT / "layers" / "common" / "python"
 APPOINTMENTS = 100_000
 PROFESSIONALS = 2_000
 ZONES = ("America/Sao_Paulo", "America/New_York", "Europe/Lisbon", "Asia/Kolkata", "Asia/Tokyo")

@@ -68,9 +68,8 @@ from agenda.domain.errors import (
 )
 from agenda.http import STATUS_BY_ERROR
 from infra.local.template import Route, load_stack
+from infra.paths import ROOT, TEMPLATE
 
-ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / "template.yaml"
 LOCAL_GATEWAY = "http://127.0.0.1:3000"
 TITLE = "Agenda booking API"
 DEFAULT_VERSION = "0.1.0"

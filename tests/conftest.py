@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, settings
 
 from infra.local.stack import LocalStack, StackOptions
 from infra.migrate import connect
+from infra.paths import LAYER, ROOT
 
 # Property tests check rules, not speed: on a busy two-core machine (the local stack's servers
 # share it) a slow draw or example must not fail the run.
@@ -178,12 +179,11 @@ def utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-ROOT = Path(__file__).resolve().parents[1]
 # For child processes (make dev's program, a consumer): the layer and the repository on their
 # path whatever the parent's environment says.
 CHILD_ENV = {
     **os.environ,
-    "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common" / "python"), str(ROOT)]),
+    "PYTHONPATH": os.pathsep.join([str(LAYER), str(ROOT)]),
 }
 
 

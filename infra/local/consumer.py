@@ -118,27 +118,26 @@ def main(argv: list[str]) -> int:
     python -m infra.local.consumer --env-file .local/env.json"""
     import argparse
     import json
-    import os
     import signal
     from pathlib import Path
 
-    from infra.local.lambdas import Lambdas
-    from infra.local.sqs import sqs_client
-    from infra.local.stack import ROOT
+    from infra.local.sqs import sqs_client, use_local_credentials
     from infra.local.template import load_stack
+    from infra.paths import TEMPLATE
 
     parser = argparse.ArgumentParser(description="Run the notifications consumer alone")
     parser.add_argument("--env-file", type=Path, required=True)
     args = parser.parse_args(argv)
-    os.environ.update(json.loads(args.env_file.read_text()))
-    stack = load_stack(ROOT / "template.yaml")
+    environment: dict[str, str] = json.loads(args.env_file.read_text())
+    use_local_credentials(environment.get("AWS_REGION", "us-east-1"))
+    stack = load_stack(TEMPLATE)
     queue = stack.queues[0]
     assert queue.consumer is not None
-    lambdas = Lambdas({queue.consumer: stack.functions[queue.consumer]})
+    lambdas = Lambdas({queue.consumer: stack.functions[queue.consumer]}, environment)
     consumer = QueueConsumer(
-        sqs_client(os.environ["SQS_ENDPOINT_URL"]),
+        sqs_client(environment["SQS_ENDPOINT_URL"]),
         queue,
-        os.environ["NOTIFICATIONS_QUEUE_URL"],
+        environment["NOTIFICATIONS_QUEUE_URL"],
         lambdas,
     )
     stop = threading.Event()

@@ -14,7 +14,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from infra.local.stack import ROOT, LocalStack, StackOptions
+from infra.local.stack import LocalStack, StackOptions
+from infra.paths import ROOT
 
 DEFAULT_PG_PORT = 54329
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from infra.local._http import BackgroundServer, Served
 from infra.local.auth import DevAuthority, InvalidToken, api_gateway_claims
 from infra.local.lambdas import Lambdas
 from infra.local.template import Route, match_route
@@ -122,10 +122,11 @@ class _Server(ThreadingHTTPServer):
     # listen() happens in the constructor, so the backlog must be set on the class: bursts of
     # concurrent clients would otherwise see connection resets.
     request_queue_size = 256
+    # Clients keep connections alive (HTTP/1.1): stop() must not wait for an idle one.
     daemon_threads = True
 
 
-class Gateway:
+class Gateway(Served):
     def __init__(
         self,
         routes: list[Route],
@@ -139,16 +140,13 @@ class Gateway:
         self._lambdas = lambdas
         self._authority = authority
         self._local_routes = local_routes or {}
-        self._requested_port = port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving = BackgroundServer("gateway", self._make_server, port)
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "gateway not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._serving.url
 
-    def start(self) -> None:
+    def _make_server(self, address: tuple[str, int]) -> _Server:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -162,19 +160,7 @@ class Gateway:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        server = _Server(("127.0.0.1", self._requested_port), Handler)
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="gateway", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        return _Server(address, Handler)
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
         try:

@@ -3,6 +3,11 @@
 A container is a fresh copy of a function's `app` module, with its own module-scope state
 (database connection, clients), exactly as on Lambda. When every container of a function is
 busy, a new one starts cold; idle ones are reused warm.
+
+A function reads its settings from the stack's environment, given to Lambdas: its module is
+imported and each invocation runs inside `agenda.settings.using_environment(environment)`, so
+settings read at import, lazily built clients and secrets all see it, while the process's own
+os.environ (the test runner's, `make dev`'s) is left as it was.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ import itertools
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from agenda.settings import using_environment
 from infra.local.template import Function
 
 _container_ids = itertools.count(1)
@@ -60,14 +66,17 @@ def _load(function: Function) -> ModuleType:
 class FunctionPool:
     """The containers of one function."""
 
-    def __init__(self, function: Function, max_containers: int = 64) -> None:
+    def __init__(
+        self, function: Function, environment: Mapping[str, str], max_containers: int = 64
+    ) -> None:
         self.function = function
+        self._environment = dict(environment)
         self._idle: list[ModuleType] = []
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_containers)
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        with self._slots:
+        with self._slots, using_environment(self._environment):
             with self._lock:
                 module = self._idle.pop() if self._idle else None
             if module is None:
@@ -90,8 +99,10 @@ class FunctionPool:
 class Lambdas:
     """Every function of the stack, by logical id."""
 
-    def __init__(self, functions: dict[str, Function]) -> None:
-        self._pools = {name: FunctionPool(function) for name, function in functions.items()}
+    def __init__(self, functions: dict[str, Function], environment: Mapping[str, str]) -> None:
+        self._pools = {
+            name: FunctionPool(function, environment) for name, function in functions.items()
+        }
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         return self._pools[logical_id].invoke(event)

@@ -1,6 +1,7 @@
 """SQS on 127.0.0.1, served by moto in-process, and the queue pair the stack uses.
 
-This is what moto.server.ThreadedMotoServer does, with two changes: connections close after
+This is what moto.server.ThreadedMotoServer does, on the stack's one server lifecycle
+(infra.local._http.BackgroundServer), with two changes: connections close after
 each answer (HTTP/1.0) and request threads are joined on stop, so a pooled boto3 connection
 cannot keep a server thread alive after stop(); and request lines go to debug logging
 instead of stderr.
@@ -13,15 +14,15 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from typing import TYPE_CHECKING, Any, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from infra.local._http import BackgroundServer, Served
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
 logger = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
 # moto accepts any credentials; fixed dummies keep a developer's real ones out of every call.
 DUMMY_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
@@ -31,51 +32,16 @@ class QueueUrls(NamedTuple):
     dlq_url: str
 
 
-class LocalSqs:
+class LocalSqs(Served):
     def __init__(self, port: int = 0) -> None:
-        self._requested_port = port
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        with self._lock:
-            if self._server is not None:
-                return
-            server = _make_server(self._requested_port)
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.1},
-                name=f"LocalSqs:{server.server_port}",
-                daemon=True,
-            )
-            thread.start()
-            self._server, self._thread = server, thread
-
-    def stop(self) -> None:
-        with self._lock:
-            server, thread = self._server, self._thread
-            self._server = self._thread = None
-            if server is None or thread is None:
-                return
-            server.shutdown()  # serve_forever then closes the socket and joins request threads
-            thread.join()
+        self._serving = BackgroundServer("LocalSqs", _make_server, port)
 
     @property
     def endpoint_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("LocalSqs is not running")
-        return f"http://{HOST}:{self._server.server_port}"
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self._serving.url
 
 
-def _make_server(port: int) -> BaseWSGIServer:
+def _make_server(address: tuple[str, int]) -> BaseWSGIServer:
     # moto and werkzeug are heavy imports: only when a server is wanted.
     from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import ThreadedWSGIServer
@@ -92,7 +58,8 @@ def _make_server(port: int) -> BaseWSGIServer:
         block_on_close = True
 
     app = DomainDispatcherApplication(create_backend_app)
-    return Server(HOST, port, app, handler=Handler)
+    host, port = address
+    return Server(host, port, app, handler=Handler)
 
 
 def sqs_client(endpoint_url: str, region: str = "us-east-1") -> Any:
@@ -100,6 +67,19 @@ def sqs_client(endpoint_url: str, region: str = "us-east-1") -> Any:
     import boto3
 
     return boto3.client("sqs", endpoint_url=endpoint_url, region_name=region, **DUMMY_CREDENTIALS)
+
+
+def use_local_credentials(region: str) -> None:
+    """boto3's default session signs with the dummy keys, in this process.
+
+    The layer's SQS clients are made from QueueSettings (queue, region, endpoint), which carry
+    no credentials: botocore looks for them in os.environ, then ~/.aws. The in-process
+    functions read their settings from the stack's environment, not os.environ, so their
+    clients get the dummies here instead, and a developer's real keys are never used.
+    """
+    import boto3
+
+    boto3.setup_default_session(region_name=region, **DUMMY_CREDENTIALS)
 
 
 def ensure_queue_pair(

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from agenda.observability import logger
 from infra.local.auth import DevAuthority
 from infra.local.consumer import QueueConsumer
@@ -27,14 +25,14 @@ from infra.local.gateway import Answer, Gateway, LocalRoute
 from infra.local.lambdas import Lambdas
 from infra.local.postgres import LocalPostgres
 from infra.local.providers import LocalProviders
-from infra.local.sqs import LocalSqs, ensure_queue_pair
+from infra.local.sqs import LocalSqs, ensure_queue_pair, sqs_client, use_local_credentials
 from infra.local.stripe import LocalStripe, Price
 from infra.local.template import Schedule, Stack, load_stack
 from infra.local.upstash import LocalUpstash
 from infra.migrate import migrate
+from infra.paths import TEMPLATE
 from infra.seed import seed
 
-ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 WHATSAPP_INSTANCE = "agenda-local"
 LOCAL_APP_URL = "http://127.0.0.1:3000"
@@ -92,7 +90,7 @@ def _local_secrets(state_dir: Path) -> dict[str, str]:
 class LocalStack:
     def __init__(self, options: StackOptions) -> None:
         self.options = options
-        self.stack: Stack = load_stack(ROOT / "template.yaml")
+        self.stack: Stack = load_stack(TEMPLATE)
         state = options.state_dir
         state.mkdir(parents=True, exist_ok=True)
         self.keys = _local_secrets(state)
@@ -143,10 +141,11 @@ class LocalStack:
             region=REGION,
         )
         self.queue_url, self.dead_letter_url = urls.queue_url, urls.dlq_url
-        os.environ.update(self.environment())
-        # The shared logger exists before the environment is set; apply the level now.
+        # The functions read their settings from environment() (lambdas.py), never from this
+        # process's os.environ; the shared logger is this process's, so its level is set here.
         logger.setLevel(self.options.log_level)
-        self.lambdas = Lambdas(self.stack.functions)
+        use_local_credentials(REGION)
+        self.lambdas = Lambdas(self.stack.functions, self.environment())
         self.gateway = Gateway(
             self.stack.routes,
             self.lambdas,
@@ -223,13 +222,7 @@ class LocalStack:
         }
 
     def sqs_client(self) -> Any:
-        return boto3.client(
-            "sqs",
-            region_name=REGION,
-            endpoint_url=self.sqs.endpoint_url,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 - the local endpoint's dummy key
-        )
+        return sqs_client(self.sqs.endpoint_url, REGION)
 
     @property
     def api_url(self) -> str:

@@ -28,12 +28,25 @@ from agenda.domain.reminders import Thresholds
 from agenda.service.links import GuestLinks
 from agenda.service.reminders import ReminderDependencies, run_reminders
 from agenda.service.watchdog import WatchdogDependencies, run_watchdog
-from agenda.settings import DatabaseSettings, GuestLinkSettings, QueueSettings, WatchdogSettings
+from agenda.settings import (
+    DatabaseSettings,
+    GuestLinkSettings,
+    QueueSettings,
+    WatchdogSettings,
+    using_environment,
+)
 from infra.local.sqs import ensure_queue_pair
 from infra.local.stack import LocalStack
 from tests.conftest import MakeProfessional, Professional, rows
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stack_environment(stack: LocalStack) -> Iterator[None]:
+    """The settings these tests build read the stack's environment, as its functions do."""
+    with using_environment(stack.environment()):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,11 @@ from upstash_ratelimit import Ratelimit, SlidingWindow
 from upstash_redis import Redis
 from upstash_redis.errors import UpstashError
 
+from infra.local._http import JsonRequestHandler, LocalHttpService
 from infra.local.postgres import LocalPostgres
 from infra.local.providers import LocalProviders
 from infra.local.sqs import LocalSqs, ensure_queue_pair, sqs_client
+from infra.local.stack import LocalStack
 from infra.local.upstash import LocalUpstash
 from tests.conftest import state_dir
 
@@ -381,3 +383,41 @@ def test_providers_report_and_honour_instance_state(providers: LocalProviders) -
     assert send_whatsapp(providers, "5511988887777", "x").status_code == 500
     providers.set_instance_state("agenda", "open")
     assert send_whatsapp(providers, "5511988887777", "x").status_code == 201
+
+
+# -- the stack as a whole --------------------------------------------------------------------
+
+
+def test_the_stack_leaves_the_process_environment_alone(stack: LocalStack) -> None:
+    # Its functions read environment() through agenda.settings.using_environment.
+    assert os.environ.get("DATABASE_URL") != stack.postgres.url
+    assert os.environ.get("NOTIFICATIONS_QUEUE_URL") != stack.queue_url
+
+
+# -- one server lifecycle ----------------------------------------------------------------------
+
+
+def test_a_background_server_starts_listening_and_stops_idempotently() -> None:
+    class Hello(JsonRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's dispatch name
+            self.send_json(200, {"ok": True})
+
+    class Service(LocalHttpService):
+        def handler_class(self) -> type[JsonRequestHandler]:
+            return Hello
+
+    service = Service()
+    service.start()
+    service.start()  # a second start keeps the running server
+    port = service.port
+    assert requests.get(f"{service.url}/", timeout=5).json() == {"ok": True}
+    service.stop()
+    service.stop()
+    with pytest.raises(RuntimeError):
+        _ = service.port
+    assert f"Service:{port}" not in [t.name for t in threading.enumerate()]
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+    # It can start again, on a fresh free port.
+    with service:
+        assert requests.get(f"{service.url}/", timeout=5).status_code == 200

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from infra.local.template import Route, load_stack, load_template, match_route
+from infra.paths import ROOT
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 FUNCTIONS = ROOT / "functions"
 EVENTS = ROOT / "events"

@@ -12,10 +12,10 @@ import pytest
 
 from infra.local.template import load_stack
 from infra.openapi import OPERATIONS, TEMPLATE, build_document, docs_page, main
+from infra.paths import ROOT
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parents[2]
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
