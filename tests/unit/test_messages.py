@@ -2,7 +2,7 @@
 days, money, and the errors a bad envelope gets.
 
 The golden files live in tests/unit/golden/messages/, one per case and channel. A change of
-wording is made on purpose: edit the text in agenda.domain.messages, then run
+wording is made on purpose: edit the text in agenda.domain.messages.pt_br, then run
 
     UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/test_messages.py
 

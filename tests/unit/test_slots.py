@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -378,7 +379,7 @@ def test_slots_never_overlap_across_the_gap_and_booking_one_takes_no_other() -> 
     # EDT is only 30 real minutes after 01:30 EST, inside its session, so it is not offered.
     assert [slot.time for slot in offered] == ["00:45", "01:30", "03:45"]
     assert all(real_minutes(slot) == 45 for slot in offered)
-    for earlier, later in zip(offered, offered[1:], strict=False):
+    for earlier, later in itertools.pairwise(offered):
         assert earlier.ends_at.astimezone(UTC) <= later.starts_at.astimezone(UTC)
     # Booking 01:30 leaves every other offered slot free.
     taken = offered[1]

@@ -151,15 +151,20 @@ def create_booking(
         )
         # Nothing reaches the professional before the payment; the client gets the way to pay.
         notice_title = notice_body = None
-        envelopes = _payment_pending(schedule, appointment_id, client, slot, hold, checkout,
-                                     manage_url)  # fmt: skip
     else:
         status = "confirmed" if schedule.auto_confirm else "pending_confirmation"
         notice = messages.in_app_booking_request(
             request.client_name, slot.starts_at, schedule.timezone
         )
         notice_title, notice_body = notice.subject, notice.text
-        envelopes = messages.booking_messages(
+
+    def envelopes() -> list[dict[str, Any]]:
+        # Made inside the write: a message its template refuses (MessageError) fails the
+        # booking, and expires the checkout, instead of reaching the queue.
+        if hold is not None and checkout is not None:
+            return _payment_pending(schedule, appointment_id, client, slot, hold, checkout,
+                                    manage_url)  # fmt: skip
+        return messages.booking_messages(
             appointment_id=appointment_id,
             professional=schedule.contact,
             client=client,
@@ -200,7 +205,7 @@ def create_booking(
                 buffer_after_minutes=schedule.rules.buffer_after_minutes,
                 notification_title=notice_title,
                 notification_body=notice_body,
-                messages=envelopes,
+                messages=envelopes(),
                 payment=hold,
             )
         )

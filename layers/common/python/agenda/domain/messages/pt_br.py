@@ -1,0 +1,489 @@
+"""The texts in Brazilian Portuguese: one function per template, from its parameters to a
+message of paragraphs, lists and links (agenda.domain.messages.markup).
+
+A second language is a module like this one, with a function for each template under the same
+names, listed by its locale in agenda.domain.messages.rendering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+
+from agenda.domain.messages.catalogue import PARTIES
+from agenda.domain.messages.formatting import first_name, when_pt
+from agenda.domain.messages.markup import (
+    Block,
+    Bold,
+    Bullets,
+    Line,
+    Link,
+    Message,
+    Rendered,
+    lines,
+    para,
+)
+from agenda.domain.messages.params import Params, Text
+
+_MANAGE = "Ver, remarcar ou cancelar"
+_DETAILS = "Ver detalhes"
+_REBOOK = "Escolher outro horário"
+_PLAN_NAMES_PT = {"free": "Gratuito", "basic": "Básico", "pro": "Pro", "premium": "Premium"}
+
+
+def _hello(name: str) -> str:
+    return f"Olá, {first_name(name)}!"
+
+
+def _link(p: Params, name: str, label: str) -> tuple[Block, ...]:
+    url = p.maybe_url(name)
+    return (Link(label, url),) if url else ()
+
+
+def _reason(p: Params) -> tuple[Block, ...]:
+    reason = p.maybe_text("reason")
+    return (para(f"Motivo: {reason}"),) if reason else ()
+
+
+def _plan_name(p: Params) -> str | None:
+    name = p.maybe_text("planName")
+    return _PLAN_NAMES_PT.get(name.lower(), name) if name else None
+
+
+def _invite(professional: str, url: str, *, greeting: str | None = None) -> tuple[Block, ...]:
+    return (
+        para(
+            *((greeting, " ") if greeting else ()),
+            "Crie sua conta para ver seus horários com ",
+            Bold(professional),
+            " em um só lugar e remarcar ou cancelar quando precisar.",
+        ),
+        Link("Criar conta", url),
+    )
+
+
+def _booking_request(p: Params) -> Message:
+    pro, client, starts = p.text("professionalName"), p.text("clientName"), p.moment("startsAt")
+    status = p.maybe_choice("status", ("pending_confirmation", "confirmed"))
+    if status == "confirmed":
+        subject = f"Novo agendamento: {client}, {p.locale.short_when(starts)}"
+        verb, next_step = " agendou um horário para ", "O agendamento já está confirmado."
+    else:
+        subject = f"Novo pedido de horário: {client}, {p.locale.short_when(starts)}"
+        verb, next_step = " pediu um horário para ", "Confirme ou recuse o pedido na sua agenda."
+    return Message(
+        subject,
+        (
+            para(_hello(pro), " ", Bold(client), verb, Bold(p.locale.when(starts)), "."),
+            para(next_step),
+        ),
+    )
+
+
+def _booking_received(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    return Message(
+        f"Recebemos seu pedido de horário com {pro}",
+        (
+            para(
+                _hello(client),
+                " Recebemos seu pedido de horário com ",
+                Bold(pro),
+                " para ",
+                Bold(p.when()),
+                ".",
+            ),
+            para("Você receberá uma mensagem assim que ele for confirmado."),
+            *_link(p, "manageUrl", _MANAGE),
+        ),
+    )
+
+
+def _booking_confirmed(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    register = p.maybe_url("registerUrl")
+    return Message(
+        f"Horário confirmado com {pro}",
+        (
+            para(
+                _hello(client),
+                " Seu horário com ",
+                Bold(pro),
+                " está confirmado para ",
+                Bold(p.when()),
+                ".",
+            ),
+            *_link(p, "manageUrl", _MANAGE),
+            *(_invite(pro, register) if register else ()),
+        ),
+    )
+
+
+def _booking_rejected(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    return Message(
+        f"Seu pedido de horário com {pro} não foi confirmado",
+        (
+            para(
+                _hello(client),
+                " Infelizmente ",
+                Bold(pro),
+                " não pôde confirmar seu pedido de horário para ",
+                Bold(p.when()),
+                ".",
+            ),
+            *_reason(p),
+            *_link(p, "bookingUrl", _REBOOK),
+            *_link(p, "manageUrl", _DETAILS),
+        ),
+    )
+
+
+def _registration_invite(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    return Message(
+        "Crie sua conta e acompanhe seus horários",
+        _invite(pro, p.url("registerUrl"), greeting=_hello(client)),
+    )
+
+
+def _cancelled_by_client(p: Params) -> Message:
+    pro, client, starts = p.text("professionalName"), p.text("clientName"), p.moment("startsAt")
+    return Message(
+        f"Agendamento cancelado: {client}, {p.locale.short_when(starts)}",
+        (
+            para(
+                _hello(pro),
+                " ",
+                Bold(client),
+                " cancelou o horário de ",
+                Bold(p.locale.when(starts)),
+                ".",
+            ),
+            *_reason(p),
+            para("O horário voltou a ficar livre na sua agenda."),
+        ),
+    )
+
+
+def _cancelled_by_professional(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    return Message(
+        f"Seu horário com {pro} foi cancelado",
+        (
+            para(_hello(client), " ", Bold(pro), " cancelou seu horário de ", Bold(p.when()), "."),
+            *_reason(p),
+            *_link(p, "bookingUrl", _REBOOK),
+            *_link(p, "manageUrl", _DETAILS),
+        ),
+    )
+
+
+def _rescheduled(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    moved_by = p.maybe_choice("movedBy", PARTIES)
+    reader = p.audience
+    # Usually the one who did not move it is told; either side tells who the other is.
+    if reader is None and moved_by is None:
+        raise p.error("movedBy", "is required when the audience is not known")
+    if reader is None:
+        reader = "professional" if moved_by == "client" else "client"
+    if moved_by is None:
+        moved_by = "professional" if reader == "client" else "client"
+
+    if reader == "client":
+        subject = f"Seu horário com {pro} foi remarcado"
+        if moved_by == "professional":
+            opening = (_hello(client), " ", Bold(pro), " remarcou seu horário.")
+        else:
+            opening = (_hello(client), " Seu horário com ", Bold(pro), " foi remarcado.")
+    else:
+        subject = f"Agendamento remarcado: {client}"
+        if moved_by == "client":
+            opening = (_hello(pro), " ", Bold(client), " remarcou o horário.")
+        else:
+            opening = (_hello(pro), " Você remarcou o horário de ", Bold(client), ".")
+    return Message(
+        subject,
+        (
+            para(*opening),
+            lines(
+                ("Antes: ", p.when("previousStartsAt")),
+                ("Agora: ", Bold(p.when("startsAt"))),
+            ),
+            *_reason(p),
+            *(_link(p, "manageUrl", _MANAGE) if reader == "client" else ()),
+        ),
+    )
+
+
+def _reminder_24h(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    return Message(
+        f"Lembrete: seu horário com {pro}",
+        (
+            para(
+                _hello(client),
+                " Lembrete do seu horário com ",
+                Bold(pro),
+                ": ",
+                Bold(p.when()),
+                ".",
+            ),
+            para("Se não puder comparecer, avise com antecedência."),
+            *_link(p, "manageUrl", _MANAGE),
+        ),
+    )
+
+
+def _reminder_1h(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    return Message(
+        f"Seu horário com {pro} é daqui a pouco",
+        (
+            para(
+                _hello(client),
+                " Seu horário com ",
+                Bold(pro),
+                " é daqui a pouco: ",
+                Bold(p.when()),
+                ".",
+            ),
+            *_link(p, "manageUrl", _MANAGE),
+        ),
+    )
+
+
+_STATUS_NOTES_PT = {"pending_confirmation": " (aguardando sua confirmação)"}
+
+
+def _daily_agenda(p: Params) -> Message:
+    pro, day = p.text("professionalName"), p.day("date")
+    appointments = p.appointments()
+    heading = p.locale.day(day)
+    count = len(appointments)
+    if not count:
+        return Message(
+            f"Sua agenda de {heading}: nenhum atendimento",
+            (
+                para(
+                    _hello(pro),
+                    " Você não tem atendimentos marcados para ",
+                    Bold(heading),
+                    ".",
+                ),
+            ),
+        )
+    noun = "atendimento" if count == 1 else "atendimentos"
+    items: list[Line] = []
+    for starts, client, status in appointments:
+        clock = p.locale.time(starts)
+        if starts.date() != day:  # a late session that runs into the next day's date
+            clock += f" ({starts.strftime(p.locale.day_month)})"
+        items.append((Bold(clock), f" — {client}{_STATUS_NOTES_PT.get(status or '', '')}"))
+    return Message(
+        f"Sua agenda de {heading}: {count} {noun}",
+        (
+            para(_hello(pro), " Sua agenda de ", Bold(heading), f" tem {count} {noun}:"),
+            Bullets(tuple(items)),
+        ),
+    )
+
+
+def _payment_received(p: Params) -> Message:
+    pro, client, amount = p.text("professionalName"), p.text("clientName"), p.money()
+    starts, paid = p.maybe_moment("startsAt"), p.maybe_moment("paidAt")
+    details: list[Line] = [
+        ("Valor: ", Bold(amount)),
+        (f"Cliente: {client}",),
+        (f"Profissional: {pro}",),
+    ]
+    if starts:
+        details.append((f"Atendimento: {p.locale.dated_when(starts)}",))
+    if paid:
+        details.append((f"Pago em: {p.locale.dated_when(paid)}",))
+    return Message(
+        f"Recibo de pagamento: {amount}",
+        (
+            para(_hello(client), " Seu pagamento para ", Bold(pro), " foi confirmado."),
+            lines(*details),
+            para("Guarde esta mensagem como comprovante."),
+            *_link(p, "manageUrl", _DETAILS),
+        ),
+    )
+
+
+def _payment_pending(p: Params) -> Message:
+    pro, client, amount = p.text("professionalName"), p.text("clientName"), p.money()
+    # The key alone on its line, not bold, so it is copied without markup.
+    key = p.maybe_text("pixKey")
+    if key is None and not p.has("paymentUrl"):
+        raise p.error("pixKey", "or paymentUrl is required: a way to pay")
+    expires = p.maybe_moment("expiresAt")
+    starts = p.maybe_moment("startsAt")
+    if starts:
+        opening: Line = (
+            _hello(client),
+            " Falta o pagamento do seu horário com ",
+            Bold(pro),
+            " de ",
+            Bold(p.locale.when(starts)),
+            ".",
+        )
+    else:
+        opening = (_hello(client), " Há um pagamento pendente para ", Bold(pro), ".")
+    return Message(
+        f"Pagamento pendente: {amount}",
+        (
+            para(*opening),
+            para("Valor: ", Bold(amount)),
+            *((lines(("Para pagar com Pix, use a chave:",), (key,)),) if key else ()),
+            *_link(p, "paymentUrl", "Ou pague pelo link" if key else "Pague pelo link"),
+            *(
+                (para("O horário fica reservado até ", Bold(p.locale.time(expires)), "."),)
+                if expires
+                else ()
+            ),
+            para("Assim que o pagamento for confirmado, você receberá o recibo."),
+            *_link(p, "manageUrl", _MANAGE),
+        ),
+    )
+
+
+def _review_request(p: Params) -> Message:
+    pro, client, review = p.text("professionalName"), p.text("clientName"), p.url("reviewUrl")
+    starts = p.maybe_moment("startsAt")
+    on_day = f" no dia {starts.strftime(p.locale.day_month)}" if starts else ""
+    return Message(
+        f"Como foi seu atendimento com {pro}?",
+        (
+            para(_hello(client), " Como foi seu atendimento com ", Bold(pro), f"{on_day}?"),
+            para("Sua avaliação leva um minuto e ajuda outras pessoas a escolher."),
+            Link("Avaliar o atendimento", review),
+        ),
+    )
+
+
+def _no_show(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    return Message(
+        f"Falta registrada: seu horário com {pro}",
+        (
+            para(
+                _hello(client),
+                " Sentimos sua falta. Seu horário com ",
+                Bold(pro),
+                " de ",
+                Bold(p.when()),
+                " foi registrado como falta.",
+            ),
+            *_link(p, "bookingUrl", "Agendar um novo horário"),
+            *_link(p, "manageUrl", _DETAILS),
+        ),
+    )
+
+
+def _plan_activated(p: Params) -> Message:
+    pro, plan = p.text("professionalName"), _plan_name(p) or ""
+    return Message(
+        f"Plano {plan} ativado",
+        (
+            para(_hello(pro), " Seu plano ", Bold(plan), " está ativo. Obrigado pela confiança!"),
+            para("Os recursos do plano já estão liberados na sua conta."),
+        ),
+    )
+
+
+def _payment_failed(p: Params) -> Message:
+    pro, plan = p.text("professionalName"), _plan_name(p)
+    which: Line = (" do seu plano ", Bold(plan)) if plan else (" do seu plano",)
+    return Message(
+        "Não conseguimos cobrar sua assinatura",
+        (
+            para(_hello(pro), " Não conseguimos cobrar a assinatura", *which, "."),
+            para("Atualize sua forma de pagamento para continuar com os recursos do plano."),
+            *_link(p, "portalUrl", "Atualizar forma de pagamento"),
+        ),
+    )
+
+
+def _plan_limit_reached(p: Params) -> Message:
+    pro, plan = p.text("professionalName"), _plan_name(p)
+    limit = p.choice("limit", ("clients", "appointments"))
+    of_plan: Line = (" do plano ", Bold(plan), ".") if plan else (" do seu plano.",)
+    if limit == "clients":
+        subject = "Você atingiu o limite de clientes do seu plano"
+        reached = " Você atingiu o limite de clientes"
+        effect = "Novos clientes não conseguem agendar até você mudar de plano."
+    else:
+        subject = "Você atingiu o limite mensal de agendamentos do seu plano"
+        reached = " Você atingiu o limite mensal de agendamentos"
+        effect = "Novos clientes não conseguem agendar neste mês, a menos que você mude de plano."
+    return Message(
+        subject,
+        (
+            para(_hello(pro), reached, *of_plan),
+            para(effect, " Quem já é seu cliente continua agendando normalmente."),
+            *_link(p, "upgradeUrl", "Ver planos"),
+        ),
+    )
+
+
+def _whatsapp_disconnected(p: Params) -> Message:
+    pro, instance = p.text("professionalName"), p.text("instance")
+    reconnect = p.maybe_url("reconnectUrl")
+    how: Block = (
+        Link("Reconectar agora", reconnect)
+        if reconnect
+        else para("Para reconectar, acesse sua conta e leia o QR code novamente.")
+    )
+    return Message(
+        "Seu WhatsApp foi desconectado",
+        (
+            para(
+                _hello(pro),
+                " O WhatsApp ligado à sua agenda (instância ",
+                Bold(instance),
+                ") foi desconectado.",
+            ),
+            para(
+                "Enquanto ele não for reconectado, seus clientes não recebem confirmações nem "
+                "lembretes pelo WhatsApp. Os e-mails continuam sendo enviados."
+            ),
+            how,
+        ),
+    )
+
+
+TEXTS: Mapping[str, Text] = MappingProxyType(
+    {
+        "booking_request": _booking_request,
+        "booking_received": _booking_received,
+        "booking_confirmed": _booking_confirmed,
+        "booking_rejected": _booking_rejected,
+        "registration_invite": _registration_invite,
+        "cancelled_by_client": _cancelled_by_client,
+        "cancelled_by_professional": _cancelled_by_professional,
+        "rescheduled": _rescheduled,
+        "reminder_24h": _reminder_24h,
+        "reminder_1h": _reminder_1h,
+        "daily_agenda": _daily_agenda,
+        "payment_received": _payment_received,
+        "payment_pending": _payment_pending,
+        "review_request": _review_request,
+        "no_show": _no_show,
+        "plan_activated": _plan_activated,
+        "payment_failed": _payment_failed,
+        "plan_limit_reached": _plan_limit_reached,
+        "whatsapp_disconnected": _whatsapp_disconnected,
+    }
+)
+
+
+def in_app_booking_request(client_name: str, starts_at: datetime, timezone: str) -> Rendered:
+    """The professional's in-app notice of a new booking request."""
+    return Rendered(
+        subject="Novo pedido de agendamento",
+        text=f"{client_name} pediu um horário para {when_pt(starts_at, timezone)}.",
+    )
