@@ -319,7 +319,7 @@ def watchdog(
         uow=PostgresUnitOfWork(database, SqsPublisher(QueueSettings.from_env())),
         states=EvolutionConnectionStates(settings),
         dead_letters=SqsQueueDepth(settings),
-        platform_instance=settings.whatsapp_instance,
+        platform_instance=settings.whatsapp.instance,
         thresholds=thresholds or Thresholds(10**6, 10**6),
     )
 

@@ -288,16 +288,30 @@ class BookingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WhatsAppSettings:
+    """The Evolution API: where it is, the platform's own instance, and its key (WHATSAPP_API_KEY
+    locally, the secret WHATSAPP_API_KEY_SECRET_ARN names on AWS). The sender and the watchdog
+    read the same three."""
+
+    url: str
+    instance: str
+    key: Secret
+
+    @classmethod
+    def from_env(cls) -> WhatsAppSettings:
+        return cls(
+            url=_required("WHATSAPP_API_URL").rstrip("/"),
+            instance=_required("WHATSAPP_INSTANCE"),
+            key=Secret.from_env("WHATSAPP_API_KEY", "WHATSAPP_API_KEY_SECRET_ARN"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderSettings:
-    """WhatsApp through the Evolution API, email through Resend.
+    """WhatsApp through the Evolution API, email through Resend (its key EMAIL_API_KEY locally,
+    the secret EMAIL_API_KEY_SECRET_ARN names on AWS)."""
 
-    The keys are WHATSAPP_API_KEY / EMAIL_API_KEY locally, the secrets that
-    WHATSAPP_API_KEY_SECRET_ARN / EMAIL_API_KEY_SECRET_ARN name on AWS.
-    """
-
-    whatsapp_url: str
-    whatsapp_instance: str
-    whatsapp_key: Secret
+    whatsapp: WhatsAppSettings
     email_url: str
     email_key: Secret
     email_from: str
@@ -306,9 +320,7 @@ class ProviderSettings:
     @classmethod
     def from_env(cls) -> ProviderSettings:
         return cls(
-            whatsapp_url=_required("WHATSAPP_API_URL").rstrip("/"),
-            whatsapp_instance=_required("WHATSAPP_INSTANCE"),
-            whatsapp_key=Secret.from_env("WHATSAPP_API_KEY", "WHATSAPP_API_KEY_SECRET_ARN"),
+            whatsapp=WhatsAppSettings.from_env(),
             email_url=(_optional("EMAIL_API_URL") or "https://api.resend.com").rstrip("/"),
             email_key=Secret.from_env("EMAIL_API_KEY", "EMAIL_API_KEY_SECRET_ARN"),
             email_from=_required("EMAIL_FROM"),
@@ -385,15 +397,9 @@ class ReminderSettings:
 @dataclass(frozen=True, slots=True)
 class WatchdogSettings:
     """The WhatsApp watchdog: the provider's connection-state API, the dead-letter queue it
-    measures, and the thresholds at which it alerts (a measure at or above its threshold).
+    measures, and the thresholds at which it alerts (a measure at or above its threshold)."""
 
-    The Evolution API key is WHATSAPP_API_KEY locally, the secret that
-    WHATSAPP_API_KEY_SECRET_ARN names on AWS.
-    """
-
-    whatsapp_url: str
-    whatsapp_instance: str
-    whatsapp_key: Secret
+    whatsapp: WhatsAppSettings
     dead_letter_queue_url: str
     region: str
     sqs_endpoint_url: str | None
@@ -404,9 +410,7 @@ class WatchdogSettings:
     @classmethod
     def from_env(cls) -> WatchdogSettings:
         return cls(
-            whatsapp_url=_required("WHATSAPP_API_URL").rstrip("/"),
-            whatsapp_instance=_required("WHATSAPP_INSTANCE"),
-            whatsapp_key=Secret.from_env("WHATSAPP_API_KEY", "WHATSAPP_API_KEY_SECRET_ARN"),
+            whatsapp=WhatsAppSettings.from_env(),
             dead_letter_queue_url=_required("NOTIFICATIONS_DLQ_URL"),
             region=_region(),
             sqs_endpoint_url=_sqs_endpoint_url(),

@@ -177,7 +177,7 @@ class Wiring:
             uow=self.uow,
             states=EvolutionConnectionStates(settings),
             dead_letters=SqsQueueDepth(settings),
-            platform_instance=settings.whatsapp_instance,
+            platform_instance=settings.whatsapp.instance,
             thresholds=Thresholds(settings.dead_letter_threshold, settings.failed_threshold),
         )
 

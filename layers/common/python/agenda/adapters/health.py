@@ -27,8 +27,8 @@ class EvolutionConnectionStates:
         s = self._settings
         try:
             answer = self._session.get(
-                f"{s.whatsapp_url}/instance/connectionState/{quote(instance, safe='')}",
-                headers={"apikey": s.whatsapp_key.value()},
+                f"{s.whatsapp.url}/instance/connectionState/{quote(instance, safe='')}",
+                headers={"apikey": s.whatsapp.key.value()},
                 timeout=s.timeout_seconds,
             )
         except requests.RequestException as exc:

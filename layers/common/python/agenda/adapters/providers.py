@@ -59,9 +59,9 @@ class EvolutionWhatsApp:
         s = self._settings
         answer = _post(
             self._session,
-            f"{s.whatsapp_url}/message/sendText/{s.whatsapp_instance}",
+            f"{s.whatsapp.url}/message/sendText/{s.whatsapp.instance}",
             timeout=s.timeout_seconds,
-            headers={"apikey": s.whatsapp_key.value()},
+            headers={"apikey": s.whatsapp.key.value()},
             json={"number": to.lstrip("+"), "text": message.text},
         )
         return Sent(provider_message_id=(answer.get("key") or {}).get("id"))
