@@ -6,13 +6,12 @@ dependency on it all the same.
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from infra.paths import ROOT
+from tests.import_graph import cycles, graph, imports
 
 pytestmark = pytest.mark.unit
 
@@ -58,16 +57,6 @@ FUNCTION_ALLOWED = {
 }
 
 
-def imports(path: Path) -> Iterator[tuple[int, str]]:
-    tree = ast.parse(path.read_text(), filename=str(path))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.lineno, node.module
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                yield node.lineno, alias.name
-
-
 def part_of(path: Path) -> str:
     relative = path.relative_to(AGENDA)
     return relative.parts[0] if len(relative.parts) > 1 else relative.stem
@@ -109,28 +98,4 @@ def test_services_never_reach_a_connection_or_a_row() -> None:
 
 
 def test_the_layer_has_no_import_cycle() -> None:
-    graph: dict[str, set[str]] = {}
-    for path in AGENDA.rglob("*.py"):
-        name = ".".join(("agenda", *path.relative_to(AGENDA).with_suffix("").parts))
-        name = name.removesuffix(".__init__")
-        graph[name] = {module for _, module in imports(path) if module.startswith("agenda")}
-    # Resolve "from agenda.x import y" where y is a module of package x.
-    for targets in graph.values():
-        targets.intersection_update(graph)
-
-    state: dict[str, int] = {}
-    cycles: list[list[str]] = []
-
-    def visit(node: str, trail: list[str]) -> None:
-        state[node] = 1
-        for target in sorted(graph[node]):
-            if state.get(target) == 1:
-                cycles.append([*trail[trail.index(target) :], target])
-            elif target not in state:
-                visit(target, [*trail, target])
-        state[node] = 2
-
-    for node in sorted(graph):
-        if node not in state:
-            visit(node, [node])
-    assert cycles == []
+    assert cycles(graph(AGENDA, "agenda")) == []
