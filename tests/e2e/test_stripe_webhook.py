@@ -181,6 +181,35 @@ def test_a_subscriber_changes_plans_in_the_portal_not_in_checkout(
     assert sent.params["return_url"].endswith("/billing")
 
 
+def test_a_subscriber_who_cancelled_can_subscribe_again_at_once(
+    api: str, stack: LocalStack, db: pg8000.native.Connection, pro: Professional
+) -> None:
+    subscription, _ = subscribe(api, stack, pro, deliver=True)
+    customer = billing(db, pro)["stripe_customer_id"]
+
+    def session_keys() -> list[str | None]:
+        return [r.idempotency_key for r in stack.stripe.requests("/v1/checkout/sessions")
+                if r.params.get("customer") == customer]  # fmt: skip
+
+    [first_key] = session_keys()
+    stack.stripe.cancel_subscription(subscription, deliver=True)
+    assert billing(db, pro)["subscription_status"] == "canceled"
+
+    again = checkout(api, stack, pro.user_id, {"plan": "pro"})
+    retried = checkout(api, stack, pro.user_id, {"plan": "pro"})
+    assert again.status_code == retried.status_code == 200, (again.text, retried.text)
+    # A new session, not the completed one of ten minutes ago; a retried click gets the same.
+    assert again.json()["sessionId"] == retried.json()["sessionId"]
+    assert first_key is not None
+    first, second, third = session_keys()
+    assert first == first_key
+    assert second == third != first_key
+    # It is payable, and paying it subscribes the professional again.
+    events = stack.stripe.pay_checkout(again.json()["sessionId"], deliver=True)
+    assert any(e["type"] == "customer.subscription.created" for e in events)
+    assert billing(db, pro)["subscription_status"] == "active"
+
+
 def test_stripe_down_at_checkout_is_a_503_with_retry_after(
     api: str, stack: LocalStack, db: pg8000.native.Connection, pro: Professional
 ) -> None:

@@ -85,11 +85,16 @@ def start_checkout(
         created = customer
         deps.uow.run(lambda stores: stores.billing.set_customer(account.id, created))
     window = int(deps.clock().timestamp()) // _CHECKOUT_WINDOW_SECONDS
+    # The key names the subscription state the checkout starts from: a retried click gets the
+    # same session, while a checkout after a subscription ended (one that was paid, then
+    # cancelled, inside the window) is a new, payable one.
+    state = account.state
+    since = f"{state.subscription_id or 'none'}-{state.subscription_status}"
     session = deps.stripe.subscription_checkout(
         professional_id=account.id,
         customer=customer,
         plan=plan,
-        request_key=f"checkout-{account.id}-{plan}-{window}",
+        request_key=f"checkout-{account.id}-{plan}-{window}-{since}",
     )
     count("CheckoutStarted", plan=plan)
     logger.info(
