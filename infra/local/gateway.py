@@ -4,6 +4,17 @@ It does what API Gateway does for this stack: matches the route, enforces the JW
 on routes that have it, builds the HTTP API (payload format 2.0) event, invokes the function
 and turns its answer into HTTP. Standing in for the edge, it takes the source IP from the first
 X-Forwarded-For entry when present, else from the peer.
+
+CORS follows the template's CorsConfiguration as API Gateway applies it: a preflight (OPTIONS
+with Origin and Access-Control-Request-Method) is answered 204 by the gateway itself, on any
+path, before routing and the authorizer; every other answer gets Access-Control-Allow-Origin
+(and Expose-Headers, Allow-Credentials) when its Origin is allowed, and the functions' own
+Access-Control-* headers are dropped. An origin not allowed gets no CORS headers at all.
+
+A request no route takes (an unknown path, or a known path with another method) is a 404 in
+the contract's error shape, as API Gateway answers 404 (never 405) for a method no route
+declares; so is a verb outside HTTP's usual ones. Whatever the stdlib would answer itself (a
+malformed request line, too many headers) is JSON too, never its HTML page.
 """
 
 from __future__ import annotations
@@ -15,16 +26,38 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from agenda.domain.errors import (
+    DomainError,
+    NotFound,
+    NotImplementedYet,
+    PayloadTooLarge,
+    ValidationFailed,
+)
 from infra.local._http import BackgroundServer, Served
 from infra.local.auth import DevAuthority, InvalidToken, api_gateway_claims
 from infra.local.lambdas import Lambdas
-from infra.local.template import Route, match_route
+from infra.local.template import Cors, Route, load_cors, match_route
+from infra.paths import TEMPLATE
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own request limit
+# The local value of the template's CorsAllowedOrigin: the stack's APP_BASE_URL.
+LOCAL_PARAMETERS = {"CorsAllowedOrigin": "http://127.0.0.1:3000"}
+# The methods a route can declare; ANY stands for these.
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+# The contract's error code for the answers the gateway gives itself, by status.
+_ERROR_BY_STATUS: dict[int, type[DomainError]] = {
+    400: ValidationFailed,
+    404: NotFound,
+    413: PayloadTooLarge,
+    414: ValidationFailed,
+    431: ValidationFailed,
+    501: NotImplementedYet,
+}
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form-urlencoded")
 
 
@@ -38,6 +71,65 @@ class Answer:
     @classmethod
     def json(cls, status: int, payload: Any) -> Answer:
         return cls(status, {"content-type": "application/json"}, json.dumps(payload).encode())
+
+    @classmethod
+    def error(cls, status: int, message: str) -> Answer:
+        """An answer of the gateway's own, in the contract's error shape."""
+        code = _ERROR_BY_STATUS.get(status, DomainError).code
+        return cls.json(status, {"error": {"code": code, "message": message}})
+
+
+class CorsPolicy:
+    """A CorsConfiguration applied as API Gateway applies it."""
+
+    def __init__(self, config: Cors) -> None:
+        self.config = config
+
+    @staticmethod
+    def is_preflight(method: str, headers: Any) -> bool:
+        return method == "OPTIONS" and bool(
+            headers.get("origin") and headers.get("access-control-request-method")
+        )
+
+    def allowed_origin(self, origin: str | None) -> str | None:
+        """The Access-Control-Allow-Origin for this Origin, None when it is not allowed."""
+        if not origin:
+            return None
+        if origin in self.config.allow_origins:
+            return origin
+        if "*" in self.config.allow_origins:
+            # Credentials need the origin itself; SAM refuses `*` with AllowCredentials.
+            return origin if self.config.allow_credentials else "*"
+        return None
+
+    def preflight(self, origin: str | None) -> Answer:
+        answer = Answer(204)
+        allowed = self.allowed_origin(origin)
+        if allowed is None:
+            return answer
+        config = self.config
+        answer.headers["access-control-allow-origin"] = allowed
+        if config.allow_methods:
+            answer.headers["access-control-allow-methods"] = ",".join(config.allow_methods)
+        if config.allow_headers:
+            answer.headers["access-control-allow-headers"] = ",".join(config.allow_headers)
+        if config.max_age is not None:
+            answer.headers["access-control-max-age"] = str(config.max_age)
+        if config.allow_credentials:
+            answer.headers["access-control-allow-credentials"] = "true"
+        return answer
+
+    def applied(self, origin: str | None, answer: Answer) -> Answer:
+        # API Gateway ignores the integration's CORS headers when CORS is configured.
+        headers = {k: v for k, v in answer.headers.items() if not k.startswith("access-control-")}
+        allowed = self.allowed_origin(origin)
+        if allowed is not None:
+            headers["access-control-allow-origin"] = allowed
+            if self.config.expose_headers:
+                headers["access-control-expose-headers"] = ",".join(self.config.expose_headers)
+            if self.config.allow_credentials:
+                headers["access-control-allow-credentials"] = "true"
+        return Answer(answer.status, headers, answer.body, answer.cookies)
 
 
 # Extra local-only routes (OpenAPI document, docs page, schedules): (method, path) -> handler.
@@ -135,7 +227,11 @@ class Gateway(Served):
         *,
         port: int = 3000,
         local_routes: dict[tuple[str, str], LocalRoute] | None = None,
+        cors: Cors | None = None,
     ) -> None:
+        """`cors` defaults to the template's CorsConfiguration, with LOCAL_PARAMETERS."""
+        config = cors if cors is not None else load_cors(TEMPLATE, LOCAL_PARAMETERS)
+        self.cors = CorsPolicy(config) if config is not None else None
         self._routes = routes
         self._lambdas = lambdas
         self._authority = authority
@@ -155,7 +251,23 @@ class Gateway(Served):
             def _serve(self) -> None:
                 gateway._serve(self)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve  # noqa: N815
+            def __getattr__(self, name: str) -> Any:
+                # Every verb reaches the gateway (do_GET, do_FROB ...): for one it has no
+                # do_ method the stdlib would answer 501 with an HTML page.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
+
+            def send_error(
+                self, code: int, message: str | None = None, explain: str | None = None
+            ) -> None:
+                # The stdlib's own answers (a malformed request line, too many headers), in
+                # JSON. One to a request line it cannot read the version of goes out as
+                # HTTP/0.9 would: the body alone.
+                self.close_connection = True
+                answer = Answer.error(code, message or HTTPStatus(code).phrase)
+                answer.headers["connection"] = "close"
+                gateway._send(self, answer)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -163,16 +275,28 @@ class Gateway(Served):
         return _Server(address, Handler)
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        origin = request.headers.get("origin")
         try:
+            if self.cors is not None and self.cors.is_preflight(request.command, request.headers):
+                # Answered here, before routing and the authorizer; the body is not read.
+                request.close_connection = bool(request.headers.get("content-length"))
+                self._send(request, self.cors.preflight(origin))
+                return
             answer = self._handle(request)
         except Exception as exc:
             answer = Answer.json(
                 500, {"message": "Internal Server Error", "error": type(exc).__name__}
             )
+        if self.cors is not None:
+            answer = self.cors.applied(origin, answer)
+        self._send(request, answer)
+
+    def _send(self, request: BaseHTTPRequestHandler, answer: Answer) -> None:
         request.send_response(answer.status)
         headers = {"content-length": str(len(answer.body)), **answer.headers}
         headers["content-length"] = str(len(answer.body))
-        headers.setdefault("content-type", "application/json")
+        if answer.body or answer.status != HTTPStatus.NO_CONTENT:
+            headers.setdefault("content-type", "application/json")
         for key, value in headers.items():
             request.send_header(key, value)
         for cookie in answer.cookies:
@@ -192,9 +316,9 @@ class Gateway(Served):
         local = self._local_routes.get((method, parts.path))
         if local is not None:
             return local(body)
-        matched = match_route(self._routes, method, parts.path)
+        matched = match_route(self._routes, method, parts.path) if method in HTTP_METHODS else None
         if matched is None:
-            return Answer.json(404, {"message": "Not Found"})
+            return Answer.error(404, f"No route for {method} {parts.path}")
         route, path_parameters = matched
         headers: dict[str, str] = {}
         for key, value in request.headers.items():

@@ -1,10 +1,14 @@
 """SQS on 127.0.0.1, served by moto in-process, and the queue pair the stack uses.
 
 This is what moto.server.ThreadedMotoServer does, on the stack's one server lifecycle
-(infra.local._http.BackgroundServer), with two changes: connections close after
+(infra.local._http.BackgroundServer), with three changes: connections close after
 each answer (HTTP/1.0) and request threads are joined on stop, so a pooled boto3 connection
-cannot keep a server thread alive after stop(); and request lines go to debug logging
-instead of stderr.
+cannot keep a server thread alive after stop(); request lines go to debug logging
+instead of stderr; and GetQueueAttributes answers RedriveAllowPolicy, which moto keeps but
+leaves out.
+
+The queue pair gets the template's attributes: visibility timeout, redrive policy, retention
+periods and the dead-letter queue's redrive allow policy.
 
 moto keeps its state in process-wide backends: everything created through this endpoint is
 also what `moto.mock_aws` sees in the same process, and it is gone when the process exits.
@@ -20,6 +24,8 @@ from infra.local._http import BackgroundServer, Served
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
+
+    from infra.local.template import Queue
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +63,26 @@ def _make_server(address: tuple[str, int]) -> BaseWSGIServer:
         daemon_threads = False
         block_on_close = True
 
+    _answer_redrive_allow_policy()
     app = DomainDispatcherApplication(create_backend_app)
     host, port = address
     return Server(host, port, app, handler=Handler)
+
+
+def _answer_redrive_allow_policy() -> None:
+    """GetQueueAttributes answers a queue's RedriveAllowPolicy, as SQS does.
+
+    moto 5.2 keeps every attribute SetQueueAttributes is given (RedriveAllowPolicy included,
+    as `redrive_allow_policy`) but answers only the names in Queue.BASE_ATTRIBUTES; a queue
+    without one has None there, which GetQueueAttributes leaves out. It does not enforce the
+    policy. moto's backends are process-wide, so this holds for `mock_aws` in this process too.
+    """
+    from moto.sqs.models import Queue
+
+    if "RedriveAllowPolicy" in Queue.BASE_ATTRIBUTES:
+        return
+    Queue.redrive_allow_policy = None  # type: ignore[attr-defined]
+    Queue.BASE_ATTRIBUTES = [*Queue.BASE_ATTRIBUTES, "RedriveAllowPolicy"]
 
 
 def sqs_client(endpoint_url: str, region: str = "us-east-1") -> Any:
@@ -90,21 +113,60 @@ def ensure_queue_pair(
     visibility_timeout: int,
     max_receive_count: int,
     region: str = "us-east-1",
+    template_queue: Queue | None = None,
 ) -> QueueUrls:
-    """Creates (or updates) the dead-letter queue and the main queue redriving into it."""
+    """Creates (or updates) the dead-letter queue and the main queue redriving into it.
+
+    The other attributes the template gives the pair (retention periods, the dead-letter
+    queue's RedriveAllowPolicy) come from template_queue; without one, from the template's
+    queue named queue_name (local queues are named by logical id) when it redrives into
+    dlq_name. Source queues of a RedriveAllowPolicy are named by logical id too.
+    """
+    queue = template_queue or _template_queue(queue_name, dlq_name)
     sqs = sqs_client(endpoint_url, region)
+    # CreateQueue fails when an existing queue has other attributes; set them separately
+    # so a changed template setting is applied to a queue that already exists.
     dlq_url: str = sqs.create_queue(QueueName=dlq_name)["QueueUrl"]
-    dlq_arn: str = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    queue_url: str = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    dlq_arn = _arn_of(sqs, dlq_url)
+    dlq_attributes: dict[str, str] = {}
     attributes = {
         "VisibilityTimeout": str(visibility_timeout),
         "RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}
         ),
     }
-    # CreateQueue fails when an existing queue has other attributes; set them separately
-    # so a changed template setting is applied to a queue that already exists.
-    queue_url: str = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    if queue is not None:
+        if queue.retention_seconds is not None:
+            attributes["MessageRetentionPeriod"] = str(queue.retention_seconds)
+        if queue.dead_letter_retention_seconds is not None:
+            dlq_attributes["MessageRetentionPeriod"] = str(queue.dead_letter_retention_seconds)
+        allow = queue.dead_letter_redrive_allow
+        if allow is not None:
+            policy: dict[str, Any] = {"redrivePermission": allow.permission}
+            if allow.source_queues:
+                account_prefix = dlq_arn.rsplit(":", 1)[0]
+                policy["sourceQueueArns"] = [
+                    f"{account_prefix}:{source}" for source in allow.source_queues
+                ]
+            dlq_attributes["RedriveAllowPolicy"] = json.dumps(policy)
+    # The dead-letter queue first: SQS checks a redrive policy against its allow policy.
+    if dlq_attributes:
+        sqs.set_queue_attributes(QueueUrl=dlq_url, Attributes=dlq_attributes)
     sqs.set_queue_attributes(QueueUrl=queue_url, Attributes=attributes)
     return QueueUrls(queue_url=queue_url, dlq_url=dlq_url)
+
+
+def _arn_of(sqs: Any, queue_url: str) -> str:
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    return str(attributes["Attributes"]["QueueArn"])
+
+
+def _template_queue(queue_name: str, dlq_name: str) -> Queue | None:
+    from infra.local.template import load_stack
+    from infra.paths import TEMPLATE
+
+    for queue in load_stack(TEMPLATE).queues:
+        if queue.logical_id == queue_name and queue.dead_letter == dlq_name:
+            return queue
+    return None

@@ -1,4 +1,5 @@
-"""The parts of template.yaml the local stack runs: routes, functions, the queue, schedules.
+"""The parts of template.yaml the local stack runs: routes, functions, the queue, schedules, the
+HTTP API's CORS configuration.
 
 The template is read with a YAML loader that understands CloudFormation's short tags (`!Ref`,
 `!GetAtt`, `!Sub`, ...), turning them into the long form (`{"Ref": ...}`, `{"Fn::GetAtt": ...}`),
@@ -121,6 +122,14 @@ class Function:
 
 
 @dataclass(frozen=True, slots=True)
+class RedriveAllow:
+    """A dead-letter queue's RedriveAllowPolicy, its source queues named by logical id."""
+
+    permission: str  # allowAll, denyAll or byQueue
+    source_queues: tuple[str, ...] = ()  # with byQueue
+
+
+@dataclass(frozen=True, slots=True)
 class Queue:
     logical_id: str
     visibility_timeout: int  # seconds
@@ -130,6 +139,9 @@ class Queue:
     batch_size: int
     batching_window: int = 0  # MaximumBatchingWindowInSeconds of the consumer's event
     max_concurrency: int = 1  # ScalingConfig.MaximumConcurrency: concurrent consumer invocations
+    retention_seconds: int | None = None  # MessageRetentionPeriod, None for SQS's default
+    dead_letter_retention_seconds: int | None = None
+    dead_letter_redrive_allow: RedriveAllow | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +151,18 @@ class Schedule:
     expression: str  # "cron(0 8 * * ? *)" or "rate(15 minutes)"
     timezone: str | None
     input: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Cors:
+    """An HTTP API's CorsConfiguration, its values resolved."""
+
+    allow_origins: tuple[str, ...]
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +232,51 @@ def match_route(
         if best is None or rank > best[0]:
             best = (rank, route, params)
     return None if best is None else (best[1], best[2])
+
+
+def load_cors(path: Path, parameter_values: Mapping[str, str]) -> Cors | None:
+    """The CorsConfiguration of the template's HTTP API (or of Globals.HttpApi), if any.
+
+    `!Ref Parameter` values come from parameter_values, else from the parameter's default.
+    SAM's `CorsConfiguration: true` allows every origin, method and header.
+    """
+    template = load_template(path)
+    config: Any = ((template.get("Globals") or {}).get("HttpApi") or {}).get("CorsConfiguration")
+    apis = list(_resources_of(template["Resources"], "AWS::Serverless::HttpApi"))
+    if len(apis) > 1:
+        raise ValueError("the local gateway serves one HttpApi; the template declares several")
+    for _, properties in apis:
+        config = properties.get("CorsConfiguration", config)
+    if config is None or config is False:
+        return None
+    if config is True:
+        return Cors(allow_origins=("*",), allow_methods=("*",), allow_headers=("*",))
+    parameters: dict[str, Any] = template.get("Parameters") or {}
+
+    def resolved(value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {"Ref"}:
+            name = value["Ref"]
+            if name in parameter_values:
+                return parameter_values[name]
+            if "Default" not in (parameters.get(name) or {}):
+                raise ValueError(f"CorsConfiguration: give {name} a value to run locally with")
+            return parameters[name]["Default"]
+        return value
+
+    def strings(name: str) -> tuple[str, ...]:
+        value = resolved(config.get(name))
+        values = value if isinstance(value, list) else [] if value is None else [value]
+        return tuple(str(resolved(item)) for item in values)
+
+    max_age = config.get("MaxAge")
+    return Cors(
+        allow_origins=strings("AllowOrigins"),
+        allow_methods=strings("AllowMethods"),
+        allow_headers=strings("AllowHeaders"),
+        expose_headers=strings("ExposeHeaders"),
+        max_age=None if max_age is None else _integer(max_age, parameters, "CorsConfiguration"),
+        allow_credentials=str(resolved(config.get("AllowCredentials", False))).lower() == "true",
+    )
 
 
 # -- internals ---------------------------------------------------------------------------
@@ -346,6 +415,7 @@ def _queues_of(resources: Mapping[str, Any], parameters: Mapping[str, Any]) -> l
         if dead_letter is None:
             raise ValueError(f"{logical_id}: deadLetterTargetArn must be !GetAtt <Queue>.Arn")
         consumer, event = consumers.get(logical_id, (None, {}))
+        dead_letter_properties = (resources.get(dead_letter) or {}).get("Properties") or {}
         queues.append(
             Queue(
                 logical_id=logical_id,
@@ -368,9 +438,56 @@ def _queues_of(resources: Mapping[str, Any], parameters: Mapping[str, Any]) -> l
                     parameters,
                     logical_id,
                 ),
+                retention_seconds=_retention_of(properties, parameters, logical_id),
+                dead_letter_retention_seconds=_retention_of(
+                    dead_letter_properties, parameters, dead_letter
+                ),
+                dead_letter_redrive_allow=_redrive_allow_of(
+                    dead_letter, dead_letter_properties, resources
+                ),
             )
         )
     return queues
+
+
+def _retention_of(
+    properties: Mapping[str, Any], parameters: Mapping[str, Any], where: str
+) -> int | None:
+    value = properties.get("MessageRetentionPeriod")
+    return None if value is None else _integer(value, parameters, where)
+
+
+def _redrive_allow_of(
+    logical_id: str, properties: Mapping[str, Any], resources: Mapping[str, Any]
+) -> RedriveAllow | None:
+    policy = properties.get("RedriveAllowPolicy")
+    if not policy:
+        return None
+    if isinstance(policy, str):
+        policy = json.loads(policy)
+    permission = str(policy.get("redrivePermission", "allowAll"))
+    sources = tuple(
+        _queue_of_arn(arn, resources, logical_id) for arn in policy.get("sourceQueueArns") or []
+    )
+    return RedriveAllow(permission=permission, source_queues=sources)
+
+
+def _queue_of_arn(arn: Any, resources: Mapping[str, Any], where: str) -> str:
+    """The queue a source ARN names: `!GetAtt Queue.Arn`, or an ARN written with `!Sub` whose
+    last part is a queue's QueueName as the template writes it (a fixed name, used to avoid a
+    circular reference)."""
+    logical_id = _logical_id_of_arn(arn)
+    if logical_id is not None:
+        return logical_id
+    written = arn.get("Fn::Sub") if isinstance(arn, dict) else arn
+    if isinstance(written, str):
+        for candidate, properties in _resources_of(resources, "AWS::SQS::Queue"):
+            queue_name = properties.get("QueueName")
+            if isinstance(queue_name, dict):
+                queue_name = queue_name.get("Fn::Sub")
+            if isinstance(queue_name, str) and written.endswith(f":{queue_name}"):
+                return candidate
+    raise ValueError(f"{where}: no queue of the template matches source queue ARN {arn!r}")
 
 
 def _logical_id_of_arn(value: Any) -> str | None:

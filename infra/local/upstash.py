@@ -6,13 +6,20 @@ The protocol, as upstash-redis and upstash-ratelimit use it:
 - POST /pipeline and POST /multi-exec take an array of arrays and answer an array of
   {"result"} / {"error"} objects; /multi-exec runs them as one MULTI/EXEC;
 - Authorization: Bearer <token> (or ?_token=), else 401 {"error": "Unauthorized"};
+- JSON numbers, booleans and null in a command are sent as their JSON text ("1.5", "true",
+  "null"), numbers exactly as written;
+- every request gets an answer: a failure the REST layer did not expect is a 500
+  {"error": "..."}, never a dropped connection;
 - with Upstash-Encoding: base64, every string in a result is base64 (recursively), except
   the simple string "OK"; integers and null stay raw.
 
 Redis 7 and fakeredis reject the `#!lua flags=...` shebang upstash-ratelimit puts on its
 scripts, so EVAL and SCRIPT LOAD run the script with that line blanked, and EVALSHA of the
 original script's SHA1 (what SCRIPT LOAD answers, as on Upstash) runs the stored one.
-EVAL_RO and EVALSHA_RO, which fakeredis lacks, run as EVAL and EVALSHA.
+EVAL_RO and EVALSHA_RO, which fakeredis lacks, run the script as a function registered with
+the `no-writes` flag (FUNCTION LOAD, then FCALL_RO), so a write in it fails with Redis's own
+"Write commands are not allowed from read-only scripts" and changes nothing; EVALSHA_RO needs
+the script to have been sent before (EVAL, EVAL_RO or SCRIPT LOAD), else NOSCRIPT.
 """
 
 from __future__ import annotations
@@ -20,7 +27,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
+import logging
 import threading
+from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -29,6 +39,8 @@ from redis.connection import Connection
 from redis.exceptions import ResponseError
 
 from infra.local._http import JsonRequestHandler, LocalHttpService
+
+logger = logging.getLogger(__name__)
 
 Command = list[str]
 
@@ -53,6 +65,8 @@ class LocalUpstash(LocalHttpService):
         self._redis = fakeredis.FakeRedis(server=fakeredis.FakeServer(), protocol=2)
         # SHA1 of a script as sent (shebang included) -> SHA1 of what fakeredis runs.
         self._script_shas: dict[str, str] = {}
+        # SHA1 of a script as sent -> what fakeredis runs, for EVALSHA_RO.
+        self._scripts: dict[str, str] = {}
         self._shas_lock = threading.Lock()
 
     def handler_class(self) -> type[JsonRequestHandler]:
@@ -110,10 +124,18 @@ class LocalUpstash(LocalHttpService):
         if name in _CONNECTION_STATE_COMMANDS:
             # Each request borrows a pooled connection: state left on it would leak.
             raise CommandError(f"ERR Command is not available over REST: '{command[0]}'")
-        if name in ("EVAL", "EVAL_RO") and len(command) > 1:
+        if name == "EVAL" and len(command) > 1:
             return ["EVAL", self._runnable(command[1]), *command[2:]]
-        if name in ("EVALSHA", "EVALSHA_RO") and len(command) > 1:
+        if name == "EVALSHA" and len(command) > 1:
             return ["EVALSHA", self._sha(command[1]), *command[2:]]
+        if name == "EVAL_RO" and len(command) > 1:
+            return ["FCALL_RO", self._read_only(self._runnable(command[1])), *command[2:]]
+        if name == "EVALSHA_RO" and len(command) > 1:
+            with self._shas_lock:
+                script = self._scripts.get(command[1].lower())
+            if script is None:
+                raise CommandError("NOSCRIPT No matching script. Please use EVAL.")
+            return ["FCALL_RO", self._read_only(script), *command[2:]]
         if name == "SCRIPT" and len(command) > 1:
             sub = command[1].upper()
             if sub == "LOAD" and len(command) == 3:
@@ -125,16 +147,31 @@ class LocalUpstash(LocalHttpService):
             if sub == "FLUSH":
                 with self._shas_lock:
                     self._script_shas.clear()
+                    self._scripts.clear()
         return command
 
     def _runnable(self, script: str) -> str:
-        if not script.startswith("#!lua"):
-            return script
-        # Blank the shebang rather than drop it, so line numbers in Lua errors still match.
-        runnable = "\n" + script.split("\n", 1)[1] if "\n" in script else ""
+        runnable = script
+        if script.startswith("#!lua"):
+            # Blank the shebang rather than drop it, so line numbers in Lua errors still match.
+            runnable = "\n" + script.split("\n", 1)[1] if "\n" in script else ""
         with self._shas_lock:
-            self._script_shas[_sha1(script)] = _sha1(runnable)
+            if runnable != script:
+                self._script_shas[_sha1(script)] = _sha1(runnable)
+            self._scripts[_sha1(script)] = runnable
         return runnable
+
+    def _read_only(self, runnable: str) -> str:
+        """Registers the script as a read-only function and answers its name."""
+        name = f"ro_{_sha1(runnable)}"
+        # The body starts on the function's line, one line below where the script had it.
+        library = (
+            f"#!lua name={name}\n"
+            f"redis.register_function{{function_name='{name}', flags={{'no-writes'}}, "
+            f"callback=function(KEYS, ARGV) {runnable}\nend}}"
+        )
+        self._redis.execute_command("FUNCTION", "LOAD", "REPLACE", library)
+        return name
 
     def _sha(self, sha: str) -> str:
         with self._shas_lock:
@@ -152,9 +189,13 @@ class _PooledConnection:
         self._conn = self._pool.get_connection()
         return self._conn
 
-    def __exit__(self, *exc: object) -> None:
-        if self._conn is not None:
-            self._pool.release(self._conn)
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if self._conn is None:
+            return
+        if exc_type is not None and not issubclass(exc_type, ResponseError | CommandError):
+            # Failed mid-command: a reply may be left unread on it.
+            self._conn.disconnect()
+        self._pool.release(self._conn)
 
 
 def _raw(conn: Connection, *args: str) -> Any:
@@ -186,35 +227,70 @@ def _to_json(value: Any, base64_strings: bool) -> Any:
     return value
 
 
+def _parse_json(body: bytes) -> Any:
+    """The decoded body, numbers kept as the text they were written as; ValueError if not JSON."""
+    return json.loads(body or b"null", parse_int=str, parse_float=str)
+
+
+_JSON_CONSTANTS: dict[Any, str] = {True: "true", False: "false", None: "null"}
+
+
 def _as_command(value: Any) -> Command:
-    if not isinstance(value, list) or not all(
-        isinstance(arg, str | int | float) and not isinstance(arg, bool) for arg in value
-    ):
+    if not isinstance(value, list):
         raise CommandError("ERR failed to parse command")
-    return [str(arg) for arg in value]
+    command: Command = []
+    for arg in value:
+        if isinstance(arg, bool) or arg is None:
+            command.append(_JSON_CONSTANTS[arg])
+        elif isinstance(arg, str | int | float):
+            command.append(str(arg))
+        else:
+            raise CommandError("ERR failed to parse command")
+    return command
 
 
 class _UpstashHandler(JsonRequestHandler):
     service: ClassVar[LocalUpstash]
 
+    _answered = False
+
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's dispatch name
+        self._answering(self._get)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._answering(self._post)
+
+    def _answering(self, serve: Callable[[], None]) -> None:
+        try:
+            serve()
+        except Exception as exc:
+            if self._answered:
+                raise  # the answer was on its way: the client is gone
+            logger.exception("upstash stand-in failed on %s %s", self.command, self.path)
+            self._answer(500, {"error": f"ERR internal error: {type(exc).__name__}"})
+
+    def _get(self) -> None:
         if not self._authorized():
             return
         parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
         self._single(parts)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def _post(self) -> None:
         if not self._authorized():
             return
         path = urlsplit(self.path).path.rstrip("/")
         if path not in ("", "/pipeline", "/multi-exec"):
             # Path style, the raw body (if any) being the last argument, as Upstash accepts.
             parts = [unquote(p) for p in path.split("/") if p]
-            body = self.read_body()
+            try:
+                body = self.read_body()
+            except ValueError:  # a Content-Length that is not a number
+                self._answer(400, {"error": "ERR failed to parse command"})
+                return
             self._single([*parts, body.decode("utf-8", "replace")] if body else parts)
             return
         try:
-            commands = self.read_json()
+            commands = _parse_json(self.read_body())
         except ValueError:
             self._answer(400, {"error": "ERR failed to parse command"})
             return
@@ -246,6 +322,7 @@ class _UpstashHandler(JsonRequestHandler):
         self._answer(200, outcomes)
 
     def _answer(self, status: int, payload: Any) -> None:
+        self._answered = True
         encoded = (self.headers.get("Upstash-Encoding") or "").lower() == "base64"
         if isinstance(payload, dict) and "result" in payload:
             payload = {"result": _to_json(payload["result"], encoded)}
@@ -262,5 +339,6 @@ class _UpstashHandler(JsonRequestHandler):
             token = (parse_qs(urlsplit(self.path).query).get("_token") or [""])[0]
         if token and hmac.compare_digest(token.encode(), self.service.token.encode()):
             return True
+        self._answered = True
         self.send_json(401, {"error": "Unauthorized"})
         return False

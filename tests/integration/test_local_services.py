@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -171,6 +172,39 @@ def test_sqs_moves_a_message_to_the_dlq_after_max_receive_count(sqs: LocalSqs) -
     assert [m["Body"] for m in dead] == ['{"kind": "booking_created"}']
 
 
+def test_the_dead_letter_queue_has_the_template_attributes(sqs: LocalSqs) -> None:
+    # The template's queue pair, by its logical ids (the local stack's queue names).
+    urls = ensure_queue_pair(
+        sqs.endpoint_url,
+        queue_name="NotificationsQueue",
+        dlq_name="NotificationsDeadLetterQueue",
+        visibility_timeout=182,
+        max_receive_count=8,
+    )
+    client = sqs_client(sqs.endpoint_url)
+    queue = client.get_queue_attributes(QueueUrl=urls.queue_url, AttributeNames=["All"])
+    dead = client.get_queue_attributes(QueueUrl=urls.dlq_url, AttributeNames=["All"])
+    # template.yaml: 14 days in the dead-letter queue, 4 in the queue; only the queue may
+    # redrive into it.
+    assert dead["Attributes"]["MessageRetentionPeriod"] == "1209600"
+    assert queue["Attributes"]["MessageRetentionPeriod"] == "345600"
+    assert json.loads(dead["Attributes"]["RedriveAllowPolicy"]) == {
+        "redrivePermission": "byQueue",
+        "sourceQueueArns": [queue["Attributes"]["QueueArn"]],
+    }
+
+
+def test_the_stack_creates_its_dead_letter_queue_as_the_template_does(stack: LocalStack) -> None:
+    client = stack.sqs_client()
+    dead = client.get_queue_attributes(QueueUrl=stack.dead_letter_url, AttributeNames=["All"])
+    queue = client.get_queue_attributes(QueueUrl=stack.queue_url, AttributeNames=["QueueArn"])
+    assert dead["Attributes"]["MessageRetentionPeriod"] == "1209600"
+    assert json.loads(dead["Attributes"]["RedriveAllowPolicy"]) == {
+        "redrivePermission": "byQueue",
+        "sourceQueueArns": [queue["Attributes"]["QueueArn"]],
+    }
+
+
 # -- Upstash -------------------------------------------------------------------------------
 
 
@@ -272,6 +306,94 @@ def test_upstash_backs_the_sliding_window_rate_limiter(redis: Redis) -> None:
     assert [a.remaining for a in answers] == [4, 3, 2, 1, 0, 0]
     assert answers[-1].reset > time.time()
     assert limiter.limit("198.51.100.1").allowed  # limits are per identifier
+
+
+def test_upstash_answers_every_request_even_when_it_fails(
+    upstash: LocalUpstash, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    # A nested array is a bad command: 400, never a dropped connection.
+    nested = requests.post(upstash.url, json=["SET", "k", ["v"]], headers=auth, timeout=5)
+    assert (nested.status_code, nested.json()) == (400, {"error": "ERR failed to parse command"})
+    garbled = requests.post(
+        upstash.url,
+        data=b'["GET"',
+        headers={**auth, "Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert garbled.status_code == 400
+    assert "error" in garbled.json()
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("store unavailable")
+
+    for name in ("execute", "pipeline", "multi_exec"):
+        monkeypatch.setattr(upstash, name, broken)
+    batch = [["GET", "k"]]
+    for path, body in (("", ["GET", "k"]), ("/pipeline", batch), ("/multi-exec", batch)):
+        answer = requests.post(f"{upstash.url}{path}", json=body, headers=auth, timeout=5)
+        assert answer.status_code == 500, path
+        assert isinstance(answer.json()["error"], str), path
+    answer = requests.get(f"{upstash.url}/get/k", headers=auth, timeout=5)
+    assert answer.status_code == 500
+    # requests would correct a bad Content-Length: send it by hand.
+    conn = http.client.HTTPConnection("127.0.0.1", urlsplit(upstash.url).port, timeout=5)
+    try:
+        conn.putrequest("POST", "/")
+        conn.putheader("Authorization", f"Bearer {TOKEN}")
+        conn.putheader("Content-Length", "many")
+        conn.endheaders(b"[]")
+        bad_length = conn.getresponse()
+        assert bad_length.status == 400
+        assert "error" in json.loads(bad_length.read())
+    finally:
+        conn.close()
+
+
+def test_upstash_turns_json_scalars_into_their_string_forms(
+    upstash: LocalUpstash, redis: Redis
+) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    for value, stored in (
+        (1.5, "1.5"),
+        (10, "10"),
+        (True, "true"),
+        (False, "false"),
+        (None, "null"),
+    ):
+        answer = requests.post(upstash.url, json=["SET", "k", value], headers=auth, timeout=5)
+        assert answer.json() == {"result": "OK"}, value
+        assert redis.get("k") == stored
+    counted = requests.post(upstash.url, json=["INCRBY", "n", 5], headers=auth, timeout=5)
+    assert counted.json() == {"result": 5}
+    batch = requests.post(
+        f"{upstash.url}/pipeline",
+        json=[["EXPIRE", "n", 60], ["TTL", "n"]],
+        headers=auth,
+        timeout=5,
+    )
+    assert batch.json() == [{"result": 1}, {"result": 60}]
+
+
+def test_upstash_read_only_scripts_refuse_to_write(redis: Redis) -> None:
+    redis.set("k", "v")
+    writes = "return redis.call('SET', KEYS[1], 'changed')"
+    reads = "return redis.call('GET', KEYS[1])"
+    with pytest.raises(UpstashError, match="Write commands are not allowed from read-only scripts"):
+        redis.eval_ro(writes, ["k"])
+    assert redis.get("k") == "v"
+    assert redis.eval_ro(reads, ["k"]) == "v"
+    write_sha = redis.script_load(writes)
+    with pytest.raises(UpstashError, match="Write commands are not allowed from read-only scripts"):
+        redis.evalsha_ro(write_sha, ["k"])
+    assert redis.get("k") == "v"
+    assert redis.evalsha_ro(redis.script_load(reads), ["k"]) == "v"
+    shebang = "#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1])"
+    assert redis.evalsha_ro(redis.script_load(shebang), ["k"]) == "v"
+    assert redis.eval_ro(shebang, ["k"]) == "v"
+    # A write from EVAL (not read-only) still goes through.
+    assert redis.evalsha(write_sha, ["k"]) == "OK"
+    assert redis.get("k") == "changed"
 
 
 # -- WhatsApp and email providers ----------------------------------------------------------
