@@ -117,6 +117,8 @@ OPERATIONS: dict[str, Operation] = {
         description=(
             "Slots computed on the server from the weekly availability in the professional's own"
             " time zone, minus booked appointments and the past, for `days` days from `date`."
+            " `bookableUntil` is the last local date a client may book (today in the"
+            " professional's zone plus their booking horizon); days after it have no slots."
         ),
         query=FreeSlotsQuery,
         response=FreeSlots,
@@ -131,7 +133,8 @@ OPERATIONS: dict[str, Operation] = {
             " 250 ms after the request. With a professional who takes payment at booking, the"
             " booking is `pending_payment` and holds its slot until `paymentExpiresAt`; paying"
             " at `checkoutUrl` makes it a booking (503 when payments are unavailable, with"
-            " nothing written)."
+            " nothing written). A start after `bookableUntil` is 409 `SLOT_UNAVAILABLE` whose"
+            " message names that date."
         ),
         body=BookingRequest,
         response=BookingCreated,
@@ -319,7 +322,8 @@ OPERATIONS: dict[str, Operation] = {
         summary="Open Stripe's billing portal",
         description=(
             "Invoices, payment method, plan changes and cancellation. 409 before the first"
-            " checkout (no Stripe customer yet)."
+            " checkout (no Stripe customer yet), and when Stripe no longer knows the stored"
+            " customer."
         ),
         response=PortalOpened,
         errors=(NotFound, InvalidTransition, RateLimited, ServiceUnavailable),

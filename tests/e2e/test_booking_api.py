@@ -378,6 +378,35 @@ def test_times_that_are_not_real_slots_are_409_unavailable(
     assert appointments_of(db, pro) == []
 
 
+def test_the_booking_horizon_is_visible_and_a_start_beyond_it_names_the_last_date(
+    api: str, db: pg8000.native.Connection, make_professional: MakeProfessional
+) -> None:
+    pro = make_professional(windows=tuple((d, "00:00", "23:50") for d in range(7)), horizon_days=5)
+    today = datetime.now(pro.zone).date()
+    answer = requests.get(
+        f"{api}/api/booking",
+        params={"slug": pro.slug, "date": today.isoformat(), "days": "7"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    listing = answer.json()
+    until = FreeSlots.model_validate(listing).bookable_until
+    assert until == today + timedelta(days=5)
+    by_date = {day["date"]: day["slots"] for day in listing["days"]}
+    assert by_date[until.isoformat()]
+    assert by_date[(until + timedelta(days=1)).isoformat()] == []
+
+    last_slot = datetime.fromisoformat(by_date[until.isoformat()][-1]["startsAt"])
+    assert book(api, booking_body(pro, last_slot)).status_code == 201
+    error = assert_error(
+        book(api, booking_body(pro, last_slot + timedelta(days=1))),
+        409,
+        "SLOT_UNAVAILABLE",
+    )
+    assert error["message"] == f"Bookings with this professional are open until {until}"
+    assert len(appointments_of(db, pro)) == 1
+
+
 def test_a_slot_in_another_offset_that_is_the_same_instant_is_accepted(
     api: str, make_professional: MakeProfessional
 ) -> None:

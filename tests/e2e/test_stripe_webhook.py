@@ -181,6 +181,28 @@ def test_a_subscriber_changes_plans_in_the_portal_not_in_checkout(
     assert sent.params["return_url"].endswith("/billing")
 
 
+def test_a_customer_stripe_no_longer_knows_is_a_clear_409_in_the_contracts_shape(
+    api: str, stack: LocalStack, db: pg8000.native.Connection, pro: Professional
+) -> None:
+    # A customer id the stand-in never created: Stripe answers resource_missing for it.
+    db.run("UPDATE professionals SET stripe_customer_id = 'cus_gone' WHERE id = :id", id=pro.id)
+    portal = requests.post(
+        f"{api}/api/stripe/portal", headers=bearer(stack, pro.user_id), timeout=30
+    )
+    assert portal.status_code == 409, portal.text
+    assert portal.json() == {
+        "error": {
+            "code": "INVALID_TRANSITION",
+            "message": "There is no billing account to manage: choose a plan first",
+        }
+    }
+    (sent,) = [r for r in stack.stripe.requests("/v1/billing_portal/sessions")
+               if r.params["customer"] == "cus_gone"]  # fmt: skip
+    assert sent.path == "/v1/billing_portal/sessions"
+    # Nothing was changed on the professional by a refused portal.
+    assert billing(db, pro)["stripe_customer_id"] == "cus_gone"
+
+
 def test_a_subscriber_who_cancelled_can_subscribe_again_at_once(
     api: str, stack: LocalStack, db: pg8000.native.Connection, pro: Professional
 ) -> None:

@@ -522,3 +522,61 @@ def test_free_slots_keep_to_a_weekend_schedule(world: World) -> None:
         ["10:00", "10:50"],
         [],
     ]
+
+
+# -- the booking horizon --------------------------------------------------------------------------
+
+LAST_BOOKABLE = date(2030, 4, 30)  # today in São Paulo (2030-03-01) + the 60-day horizon
+
+
+def test_free_slots_name_the_last_bookable_date_and_it_is_the_engines(
+    world: World, ana: ProfessionalRow
+) -> None:
+    from agenda.contract import FreeSlots
+
+    query = FreeSlotsRequest(slug="dr-ana", first_day=LAST_BOOKABLE, days=2)
+    listing = free_slots(world.uow, query, now=NOW)
+    assert listing["bookableUntil"] == "2030-04-30"
+    assert FreeSlots.model_validate(listing).bookable_until == LAST_BOOKABLE
+    last, after = listing["days"]
+    assert last["slots"]  # a Tuesday
+    assert after["slots"] == []  # a Wednesday
+    # Late in the evening the professional's today is still the same date, UTC's is not.
+    late = datetime(2030, 3, 2, 2, 30, tzinfo=UTC)  # 23:30 on 1 March in São Paulo
+    assert free_slots(world.uow, query, now=late)["bookableUntil"] == "2030-04-30"
+
+
+def test_a_booking_beyond_the_horizon_names_the_last_bookable_date(
+    world: World, ana: ProfessionalRow
+) -> None:
+    assert world.book(request(at(LAST_BOOKABLE, "09:00")))["status"] == "pending_confirmation"
+    beyond = at(LAST_BOOKABLE + timedelta(days=1), "09:00")
+    with pytest.raises(SlotUnavailable) as refused:
+        world.book(request(beyond, clientPhone="+5511988880001", clientEmail=None))
+    assert refused.value.message == "Bookings with this professional are open until 2030-04-30"
+
+
+# -- what a refusal says ------------------------------------------------------------------------
+
+
+def test_the_booking_checks_refusals_are_plain_sentences(
+    world: World, ana: ProfessionalRow
+) -> None:
+    with pytest.raises(SlotUnavailable) as not_a_slot:
+        world.book(request(at(MONDAY, "12:00")))
+    assert not_a_slot.value.message == (
+        "The professional is not available at that time: please choose one of the free times"
+    )
+    with pytest.raises(SlotUnavailable) as past:
+        world.book(request(at(date(2030, 2, 25), "09:00")))
+    assert past.value.message == "That time is in the past: please choose another one"
+    world.book(request(at(MONDAY, "09:00")))
+    with pytest.raises(SlotTaken) as taken:
+        world.book(request(at(MONDAY, "09:00"), clientPhone="+5511988880002", clientEmail=None))
+    assert taken.value.message == "Someone has just booked that time: please choose another one"
+    with pytest.raises(NotFound) as unknown:
+        world.book(request(at(MONDAY, "09:50"), slug="dr-nobody"))
+    assert unknown.value.message == "We could not find this professional"
+    with pytest.raises(NotFound) as unknown_page:
+        free_slots(world.uow, FreeSlotsRequest("dr-nobody", MONDAY, 1), now=NOW)
+    assert unknown_page.value.message == unknown.value.message

@@ -424,3 +424,177 @@ def test_the_documented_contract_names_the_same_statuses_and_actions() -> None:
     assert changed_by == list(get_args(ChangedBy))
     # A booking whose payment Stripe reported, or whose hold ran out, was changed by "system".
     assert set(changed_by) == {"professional", "client", "guest", "system"}
+
+
+# -- what a refusal says ------------------------------------------------------------------------
+
+WORDING = [
+    (
+        "cancelled",
+        "none",
+        "cancel",
+        "professional",
+        BEFORE,
+        "This appointment was already cancelled",
+    ),
+    (
+        "confirmed",
+        "none",
+        "confirm",
+        "professional",
+        BEFORE,
+        "This appointment was already confirmed",
+    ),
+    ("rejected", "none", "reject", "professional", BEFORE, "This appointment was already declined"),
+    (
+        "completed",
+        "none",
+        "complete",
+        "professional",
+        STARTED,
+        "This appointment was already marked as completed",
+    ),
+    (
+        "no_show",
+        "none",
+        "no_show",
+        "professional",
+        STARTED,
+        "This appointment was already marked as a no-show",
+    ),
+    (
+        "rejected",
+        "none",
+        "cancel",
+        "professional",
+        BEFORE,
+        "This appointment was declined, so it can no longer be cancelled",
+    ),
+    (
+        "cancelled",
+        "none",
+        "reschedule",
+        "client",
+        BEFORE,
+        "This appointment was cancelled, so it can no longer be rescheduled",
+    ),
+    (
+        "completed",
+        "none",
+        "reschedule",
+        "professional",
+        STARTED,
+        "This appointment was completed, so it can no longer be rescheduled",
+    ),
+    (
+        "confirmed",
+        "none",
+        "reject",
+        "professional",
+        BEFORE,
+        "This appointment is already confirmed, so it can no longer be declined",
+    ),
+    (
+        "pending_confirmation",
+        "none",
+        "complete",
+        "professional",
+        STARTED,
+        "This appointment is still awaiting confirmation, so it cannot be marked as completed",
+    ),
+    (
+        "pending_payment",
+        "none",
+        "no_show",
+        "professional",
+        STARTED,
+        "This appointment is still awaiting payment, so it cannot be marked as a no-show",
+    ),
+    (
+        "confirmed",
+        "none",
+        "complete",
+        "professional",
+        BEFORE,
+        "This session has not started yet, so it cannot be marked as completed",
+    ),
+    ("confirmed", "paid", "paid", "professional", BEFORE, "This appointment was already paid"),
+    (
+        "confirmed",
+        "refunded",
+        "paid",
+        "professional",
+        BEFORE,
+        "This appointment's payment was refunded, so it cannot be marked as paid",
+    ),
+    (
+        "confirmed",
+        "none",
+        "confirm",
+        "client",
+        BEFORE,
+        "Only the professional can confirm an appointment",
+    ),
+    (
+        "confirmed",
+        "none",
+        "no_show",
+        "client",
+        BEFORE,
+        "Only the professional can mark an appointment as a no-show",
+    ),
+]
+
+
+@pytest.mark.parametrize(("status", "payment", "action", "role", "now", "message"), WORDING)
+def test_a_refusal_says_what_happened_in_plain_words(
+    status: str, payment: str, action: str, role: str, now: datetime, message: str
+) -> None:
+    with pytest.raises(DomainError) as refused:
+        decide(
+            appointment(status, payment),
+            action,
+            role=role,  # type: ignore[arg-type]
+            policy=POLICY,
+            now=now,
+            new_range=NEW_RANGE,
+        )
+    assert refused.value.message == message
+
+
+def test_an_unknown_action_and_the_same_time_again_are_plain_sentences() -> None:
+    with pytest.raises(ValidationFailed) as unknown:
+        decide(appointment("confirmed"), "archive", role="professional", policy=POLICY, now=BEFORE)
+    assert unknown.value.message == "That is not something that can be done to an appointment"
+    with pytest.raises(ValidationFailed) as same:
+        decide(
+            appointment("confirmed"),
+            "reschedule",
+            role="professional",
+            policy=POLICY,
+            now=BEFORE,
+            new_range=(STARTS, ENDS),
+        )
+    assert same.value.message == "The appointment is already at that time: choose another one"
+
+
+@pytest.mark.parametrize("moment", [BEFORE, STARTED])
+@pytest.mark.parametrize("role", ["professional", "client"])
+def test_no_refusal_names_a_status_the_way_the_code_spells_it(role: str, moment: datetime) -> None:
+    for status in STATUSES:
+        for payment in PAYMENT_STATUSES:
+            for action in ACTIONS:
+                try:
+                    decide(
+                        appointment(status, payment),
+                        action,
+                        role=role,  # type: ignore[arg-type]
+                        policy=POLICY,
+                        now=moment,
+                        new_range=NEW_RANGE,
+                    )
+                except DomainError as refused:
+                    text = refused.message
+                    assert "_" not in text, text
+                    assert not text.startswith("An appointment "), text
+                    assert text[0].isupper(), text

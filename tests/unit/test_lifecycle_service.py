@@ -548,3 +548,44 @@ def test_the_dashboard_pages_through_a_view_in_order(world: World) -> None:
 def test_only_a_professional_has_a_dashboard(world: World) -> None:
     with pytest.raises(Forbidden):
         list_appointments(world.deps, {}, user_id=CLIENT_USER)
+
+
+def test_a_reschedule_beyond_the_horizon_names_the_last_bookable_date(world: World) -> None:
+    appointment = world.appointment(world.guest_client, at(MONDAY, "09:00"))
+    before = world.state.copy()
+    beyond = at(date(2030, 5, 1), "09:00")  # today (2030-03-01) + 60 days is 2030-04-30
+    with pytest.raises(SlotUnavailable) as refused:
+        world.change(appointment, PRO_USER, action="reschedule", startsAt=beyond.isoformat())
+    assert refused.value.message == "Bookings with this professional are open until 2030-04-30"
+    token = world.token(appointment)
+    with pytest.raises(SlotUnavailable) as as_guest:
+        guest.reschedule(
+            world.deps, str(appointment), {"token": token, "startsAt": beyond.isoformat()}
+        )
+    assert as_guest.value.message == refused.value.message
+    assert world.state == before
+
+
+def test_the_guest_services_refusals_are_plain_sentences(world: World) -> None:
+    appointment = world.appointment(world.guest_client, at(MONDAY, "09:00"))
+    token = world.token(appointment)
+    guest.cancel(world.deps, str(appointment), {"token": token})
+    with pytest.raises(InvalidTransition) as again:
+        guest.cancel(world.deps, str(appointment), {"token": token})
+    assert again.value.message == "This appointment was already cancelled"
+    with pytest.raises(InvalidTransition) as moved:
+        guest.reschedule(
+            world.deps,
+            str(appointment),
+            {"token": token, "startsAt": at(TUESDAY, "09:00").isoformat()},
+        )
+    assert (
+        moved.value.message == "This appointment was cancelled, so it can no longer be rescheduled"
+    )
+    del world.state.appointments[appointment]
+    with pytest.raises(NotFound) as gone:
+        guest.view(world.deps, str(appointment), token)
+    assert gone.value.message == "We could not find this appointment"
+    with pytest.raises(NotFound) as not_yours:
+        world.change(uuid4(), PRO_USER, action="cancel")
+    assert not_yours.value.message == gone.value.message

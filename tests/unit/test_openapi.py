@@ -144,6 +144,14 @@ def test_free_slots_query_parameters_come_from_the_model(document: dict[str, Any
     }
 
 
+def test_free_slots_answer_the_last_bookable_date(document: dict[str, Any]) -> None:
+    schema = document["components"]["schemas"]["FreeSlots"]
+    assert "bookableUntil" in schema["required"]
+    until = schema["properties"]["bookableUntil"]
+    assert (until["type"], until["format"]) == ("string", "date")
+    assert "horizon" in until["description"]
+
+
 def test_path_parameters_follow_the_path(document: dict[str, Any]) -> None:
     for path, method, operation in operations(document):
         names = re.findall(r"\{([^}]+)\}", path)

@@ -23,6 +23,7 @@ from agenda.domain.slots import (
     WeeklyWindow,
     find_slot,
     generate_slots,
+    last_bookable_date,
     period_of,
 )
 
@@ -830,3 +831,25 @@ def test_the_booking_check_agrees_with_the_listing(scenario: Scenario, data: st.
 def test_a_longer_listing_agrees_day_by_day(scenario: Scenario) -> None:
     for day in scenario.generate():
         assert scenario.generate(first_day=day.date, days=1) == [day]
+
+
+def test_the_last_bookable_date_is_today_in_the_zone_plus_the_horizon() -> None:
+    # 23:30 on 2 May in São Paulo is already 3 May in UTC: the professional's date counts.
+    late = datetime(2026, 5, 3, 2, 30, tzinfo=UTC)
+    assert last_bookable_date(DR_ANA, late) == date(2026, 5, 2) + timedelta(days=60)
+    assert last_bookable_date(dr_ana(horizon_days=0), late) == date(2026, 5, 2)
+
+
+@PROPERTY_SETTINGS
+@given(scenarios())
+def test_nothing_is_offered_after_the_last_bookable_date(scenario: Scenario) -> None:
+    last = last_bookable_date(scenario.rules, scenario.now)
+    listed = scenario.generate(first_day=last - timedelta(days=2), days=5)
+    assert all(not day.slots for day in listed if day.date > last)
+    # The last date itself is open: a professional available all day would be offered it.
+    open_all_day = replace(scenario.rules, windows=every_day(time(0), time(23, 59)), overrides={},
+                           blocked=(), min_notice_minutes=0, buffer_before_minutes=0,
+                           buffer_after_minutes=0, session_minutes=15, step_minutes=15)  # fmt: skip
+    if last > scenario.now.astimezone(scenario.rules.timezone).date():
+        (day,) = generate_slots(open_all_day, first_day=last, days=1, busy=(), now=scenario.now)
+        assert day.slots

@@ -177,6 +177,14 @@ class FreeSlots(Model):
     slug: str
     timezone: str
     session_duration: int
+    bookable_until: Annotated[
+        date,
+        Field(
+            description="the last local date a client may book (YYYY-MM-DD): today in the"
+            " professional's zone plus their booking horizon; a later start is 409"
+            " SLOT_UNAVAILABLE naming this date"
+        ),
+    ]
     days: list[DayOut]
 
 

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from agenda.domain.errors import ServiceUnavailable
+from agenda.domain.errors import InvalidTransition, ServiceUnavailable
 from agenda.domain.money import minor_units
 from agenda.observability import count, logger
 
@@ -122,9 +122,22 @@ class StripeApi:
         return CheckoutSession(str(session.id), str(session.url))
 
     def portal(self, customer: str) -> str:
+        import stripe
+
         params = {"customer": customer, "return_url": f"{self.settings.app_base_url}/billing"}
-        with self._call("billing_portal.sessions.create"):
-            session = self.client().v1.billing_portal.sessions.create(params=params)
+        try:
+            with self._call("billing_portal.sessions.create"):
+                session = self.client().v1.billing_portal.sessions.create(params=params)
+        except stripe.InvalidRequestError as exc:
+            # The stored customer was deleted in Stripe (or belongs to another account): there
+            # is nothing to manage until a new checkout makes a customer again.
+            if exc.code != "resource_missing" or exc.param != "customer":
+                raise
+            count("StripePortalCustomerMissing")
+            logger.warning("billing portal for a customer stripe does not know")
+            raise InvalidTransition(
+                "There is no billing account to manage: choose a plan first"
+            ) from exc
         return str(session.url)
 
     def subscription(self, subscription_id: str) -> dict[str, Any]:

@@ -76,24 +76,33 @@ CALENDAR_STATUS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-_VERBS = {
+# How the refusals name an action and a status, in words a client reads.
+_DONE = {
     "confirm": "confirmed",
-    "reject": "rejected",
+    "reject": "declined",
     "cancel": "cancelled",
     "paid": "marked as paid",
     "complete": "marked as completed",
     "no_show": "marked as a no-show",
     "reschedule": "rescheduled",
 }
-_STATUS_WORDS = {
-    "pending_payment": "awaiting payment",
-    "pending_confirmation": "awaiting confirmation",
-    "confirmed": "confirmed",
-    "rejected": "rejected",
-    "cancelled": "cancelled",
-    "completed": "completed",
-    "no_show": "marked as a no-show",
+_ONLY_THE_PROFESSIONAL = {
+    "confirm": "confirm an appointment",
+    "reject": "decline an appointment",
+    "paid": "mark an appointment as paid",
+    "complete": "mark an appointment as completed",
+    "no_show": "mark an appointment as a no-show",
 }
+_IS = {
+    "pending_payment": "is still awaiting payment",
+    "pending_confirmation": "is still awaiting confirmation",
+    "confirmed": "is already confirmed",
+    "rejected": "was declined",
+    "cancelled": "was cancelled",
+    "completed": "was completed",
+    "no_show": "was marked as a no-show",
+}
+_PAYMENT_WAS = {"paid": "was already paid", "refunded": "was refunded"}
 _HOUR = timedelta(hours=1)
 
 
@@ -171,24 +180,28 @@ def permit(
     1 to 4 of the module). A reschedule is checked here before its target slot is looked at."""
     if action not in ACTIONS:
         raise ValidationFailed(
-            "Unknown action", fields={"action": f"must be one of: {', '.join(ACTIONS)}"}
+            "That is not something that can be done to an appointment",
+            fields={"action": f"must be one of: {', '.join(ACTIONS)}"},
         )
     if role == "client" and action not in CLIENT_ACTIONS:
-        raise Forbidden(f"Only the professional can have an appointment {_VERBS[action]}")
+        raise Forbidden(f"Only the professional can {_ONLY_THE_PROFESSIONAL[action]}")
     status = appointment.status
     target = TRANSITIONS[action].get(status)
     if target is None:
-        raise InvalidTransition(
-            f"An appointment {_STATUS_WORDS[status]} cannot be {_VERBS[action]}"
-        )
+        raise InvalidTransition(_refusal(action, status))
     payment = appointment.payment_status
     if action == "paid":
+        if payment == "paid":
+            raise InvalidTransition("This appointment was already paid")
         if payment not in UNPAID:
-            raise InvalidTransition(f"This appointment's payment is already {payment}")
+            raise InvalidTransition(
+                f"This appointment's payment {_PAYMENT_WAS[payment]}, so it cannot be"
+                " marked as paid"
+            )
         payment = "paid"
     if action in ("complete", "no_show") and _utc(now) < _utc(appointment.starts_at):
         raise InvalidTransition(
-            f"An appointment can be {_VERBS[action]} only once its session has started"
+            f"This session has not started yet, so it cannot be {_DONE[action]}"
         )
     if role == "client" and not policy.client_may(action, appointment.starts_at, now):
         raise Forbidden(_policy_message(action, policy))
@@ -217,7 +230,7 @@ def decide(
         starts_at, ends_at = new_range
         if _utc(starts_at) == _utc(appointment.starts_at):
             raise ValidationFailed(
-                "The appointment is already at that time",
+                "The appointment is already at that time: choose another one",
                 fields={"startsAt": "must differ from the appointment's current time"},
             )
     after = Appointment(status, payment, starts_at, ends_at, appointment.sequence)
@@ -225,6 +238,15 @@ def decide(
     if change.moved or CALENDAR_STATUS[appointment.status] != CALENDAR_STATUS[status]:
         change = replace(change, after=replace(after, sequence=appointment.sequence + 1))
     return change
+
+
+def _refusal(action: str, status: str) -> str:
+    """Why the status refuses the action: already done, over, or not there yet."""
+    if status in TRANSITIONS[action].values():
+        return f"This appointment was already {_DONE[action]}"
+    if status in PENDING:
+        return f"This appointment {_IS[status]}, so it cannot be {_DONE[action]}"
+    return f"This appointment {_IS[status]}, so it can no longer be {_DONE[action]}"
 
 
 def _policy_message(action: str, policy: Policy) -> str:

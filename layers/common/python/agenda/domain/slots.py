@@ -63,6 +63,7 @@ __all__ = [
     "default_step",
     "find_slot",
     "generate_slots",
+    "last_bookable_date",
     "period_of",
 ]
 
@@ -223,6 +224,12 @@ class Day:
     slots: tuple[Slot, ...]
 
 
+def last_bookable_date(rules: Rules, now: datetime) -> date:
+    """The last local date a client may book: today in the professional's zone plus the horizon.
+    The engine lists and accepts nothing after it."""
+    return now.astimezone(rules.timezone).date() + timedelta(days=rules.horizon_days)
+
+
 def generate_slots(
     rules: Rules, *, first_day: date, days: int, busy: Sequence[Busy], now: datetime
 ) -> list[Day]:
@@ -260,7 +267,7 @@ class _Engine:
         today = now.astimezone(rules.timezone).date()
         self._rules = rules
         self._first_allowed = today
-        self._last_allowed = today + timedelta(days=rules.horizon_days)
+        self._last_allowed = last_bookable_date(rules, now)
         # A slot starts after now, and no sooner than the notice allows.
         self._earliest = now_since_epoch + max(_US, _MINUTE * rules.min_notice_minutes)
         self._busy = _BusyIndex(busy)

@@ -185,7 +185,7 @@ def parse_appointment_id(raw: str) -> UUID:
         return UUID(raw)
     except ValueError as exc:
         # An id that cannot exist gets the answer of one that is not yours.
-        raise NotFound("No such appointment") from exc
+        raise NotFound("We could not find this appointment") from exc
 
 
 def apply_change(
@@ -205,7 +205,7 @@ def apply_change(
     def work(stores: ChangeStores) -> tuple[AppointmentRecord, AppointmentRecord]:
         record = lock(stores)
         if record is None:
-            raise NotFound("No such appointment")
+            raise NotFound("We could not find this appointment")
         role = record.role
         professional = record.professional
         move: _Move | None = None

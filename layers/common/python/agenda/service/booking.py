@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from agenda.domain.errors import NotFound, SlotTaken, SlotUnavailable
-from agenda.domain.slots import generate_slots
+from agenda.domain.slots import generate_slots, last_bookable_date
 from agenda.observability import count, logger
 from agenda.service.records import ScheduleRange
 from agenda.service.schedule import MARGIN, bookable_slot, range_around
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from agenda.service.records import PaymentHold, ProfessionalSchedule
 
 _STRIPE_MARGIN = timedelta(minutes=1)
+UNKNOWN_PROFESSIONAL = "We could not find this professional"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ def free_slots(
     )
     schedule = uow.read(lambda stores: stores.professionals.schedule(query.slug, within))
     if schedule is None:
-        raise NotFound("No professional with that address")
+        raise NotFound(UNKNOWN_PROFESSIONAL)
     days = generate_slots(
         schedule.rules, first_day=query.first_day, days=query.days, busy=schedule.busy, now=now
     )
@@ -65,6 +66,7 @@ def free_slots(
         "slug": schedule.slug,
         "timezone": schedule.timezone,
         "sessionDuration": schedule.session_duration,
+        "bookableUntil": last_bookable_date(schedule.rules, now).isoformat(),
         "days": [
             {
                 "date": day.date.isoformat(),
@@ -93,7 +95,7 @@ def booking_slot(
     within = range_around(starts_at)
     schedule = uow.read(lambda stores: stores.professionals.schedule(slug, within))
     if schedule is None:
-        raise NotFound("No professional with that address")
+        raise NotFound(UNKNOWN_PROFESSIONAL)
     try:
         slot = bookable_slot(schedule.rules, starts_at, busy=schedule.busy, now=now)
     except SlotTaken:

@@ -101,7 +101,7 @@ def _load(deps: AppointmentsDependencies, target: UUID) -> AppointmentRecord:
     record = deps.uow.read(lambda stores: stores.appointments.for_guest(target))
     if record is None:
         # A valid token for an appointment that is gone (its professional left).
-        raise NotFound("No such appointment")
+        raise NotFound("We could not find this appointment")
     return record
 
 

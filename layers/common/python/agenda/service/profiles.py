@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def public_profile(uow: UnitOfWork[ProfileStores], slug: str) -> dict[str, Any]:
     profile = uow.read(lambda stores: stores.professionals.public_profile(slug))
     if profile is None:
-        raise NotFound("No professional with that address")
+        raise NotFound("We could not find this professional")
     return {
         "slug": profile.slug,
         "name": profile.name,

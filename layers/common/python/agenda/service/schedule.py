@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from agenda.domain.errors import SlotTaken, SlotUnavailable
-from agenda.domain.slots import Busy, Rules, Slot, find_slot
+from agenda.domain.slots import Busy, Rules, Slot, find_slot, last_bookable_date
 from agenda.service.records import ScheduleRange
 
 # A check reads the schedule a day around the requested start on each side, which covers every
@@ -35,9 +35,19 @@ def bookable_slot(
     """
     if find_slot(rules, starts_at, busy=(), now=now) is None:
         if starts_at <= now:
-            raise SlotUnavailable("That time is in the past, please choose another one")
-        raise SlotUnavailable("That time is not one of this professional's available slots")
+            raise SlotUnavailable("That time is in the past: please choose another one")
+        last = last_bookable_date(rules, now)
+        if starts_at.astimezone(rules.timezone).date() > last:
+            raise SlotUnavailable(beyond_horizon(last))
+        raise SlotUnavailable(
+            "The professional is not available at that time: please choose one of the free times"
+        )
     slot = find_slot(rules, starts_at, busy=busy, now=now)
     if slot is None:
-        raise SlotTaken("This time was just taken, please choose another one")
+        raise SlotTaken("Someone has just booked that time: please choose another one")
     return slot
+
+
+def beyond_horizon(last: date) -> str:
+    """The refusal of a start after the last bookable date, naming that date."""
+    return f"Bookings with this professional are open until {last.isoformat()}"
