@@ -618,36 +618,12 @@ class FakeStores:
 
     def __init__(self, tx: _Transaction) -> None:
         self._tx = tx
-        self._outbox = FakeOutbox(tx)
-        self._professionals = FakeProfessionals(tx)
-        self._bookings = FakeBookings(tx, self._outbox)
-        self._appointments = FakeAppointments(tx)
-        self._payments = FakePayments(tx)
-        self._billing = FakeBilling(tx)
-
-    @property
-    def professionals(self) -> FakeProfessionals:
-        return self._professionals
-
-    @property
-    def bookings(self) -> FakeBookings:
-        return self._bookings
-
-    @property
-    def appointments(self) -> FakeAppointments:
-        return self._appointments
-
-    @property
-    def payments(self) -> FakePayments:
-        return self._payments
-
-    @property
-    def billing(self) -> FakeBilling:
-        return self._billing
-
-    @property
-    def outbox(self) -> FakeOutbox:
-        return self._outbox
+        self.outbox = FakeOutbox(tx)
+        self.professionals = FakeProfessionals(tx)
+        self.bookings = FakeBookings(tx, self.outbox)
+        self.appointments = FakeAppointments(tx)
+        self.payments = FakePayments(tx)
+        self.billing = FakeBilling(tx)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -325,39 +325,25 @@ def test_a_hold_released_and_paid_after_its_time_was_taken_is_refunded(world: Wo
     assert world.sent_since(before) == set()
 
 
-def test_a_hold_a_person_rejected_and_paid_later_is_refunded_and_stays_rejected(
-    world: World,
+@pytest.mark.parametrize(("action", "status"), [("reject", "rejected"), ("cancel", "cancelled")])
+def test_a_hold_a_person_ended_and_paid_later_is_refunded_and_stays_ended(
+    world: World, action: str, status: str
 ) -> None:
     held = world.hold(at(MONDAY, "16:00"))
     change_as_user(
         AppointmentsDependencies(uow=world.uow, links=LINKS, clock=world.clock),
         str(held.id),
-        {"action": "reject"},
+        {"action": action},
         user_id=PRO_USER,
     )
     assert world.settle(held) == "refunded"
     late = world.row(held)
-    assert (late.facts.status, late.facts.payment_status) == ("rejected", "refunded")
+    assert (late.facts.status, late.facts.payment_status) == (status, "refunded")
+    assert late.status_changed_by == f"professional:{PRO_USER}"
     assert len(world.stripe.called("refund")) == 1
     # The same refund, should Stripe report the payment again.
     assert world.settle(held, event="evt_2") == "already_refunded"
     assert len(world.stripe.called("refund")) == 1
-
-
-def test_a_hold_a_person_cancelled_and_paid_later_is_refunded_not_reinstated(
-    world: World,
-) -> None:
-    held = world.hold(at(MONDAY, "16:00"))
-    change_as_user(
-        AppointmentsDependencies(uow=world.uow, links=LINKS, clock=world.clock),
-        str(held.id),
-        {"action": "cancel"},
-        user_id=PRO_USER,
-    )
-    assert world.settle(held) == "refunded"
-    late = world.row(held)
-    assert (late.facts.status, late.facts.payment_status) == ("cancelled", "refunded")
-    assert late.status_changed_by == f"professional:{PRO_USER}"
 
 
 def test_a_refund_stripe_cannot_make_rolls_the_payment_back_for_stripe_to_retry(
