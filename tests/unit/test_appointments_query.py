@@ -9,7 +9,7 @@ import pytest
 
 from agenda.contract import AppointmentsQuery
 from agenda.domain.errors import ValidationFailed
-from agenda.domain.queries import parse_list_query
+from agenda.domain.queries import parse_free_slots_query, parse_list_query
 from agenda.pagination import encode_cursor
 
 pytestmark = pytest.mark.unit
@@ -52,6 +52,7 @@ def test_everything_given() -> None:
         ({"from": "2030-1-1"}, {"from"}),
         ({"to": "31/01/2030"}, {"to"}),
         ({"from": "2030-02-30"}, {"from"}),
+        ({"from": "2030-W02-1"}, {"from"}),  # an ISO week date, ten characters long too
         ({"from": "2030-02-01", "to": "2030-01-31"}, {"to"}),
         ({"limit": "0"}, {"limit"}),
         ({"limit": "101"}, {"limit"}),
@@ -65,6 +66,27 @@ def test_bad_queries_name_every_bad_field(params: dict[str, str], fields: set[st
     with pytest.raises(ValidationFailed) as refused:
         parse_list_query(params)
     assert set(refused.value.fields) == fields
+
+
+@pytest.mark.parametrize("name", ["from", "to"])
+def test_an_empty_date_is_refused_like_a_malformed_one(name: str) -> None:
+    """`to=` is not an absent `to`: a client that sends the name means a date, and gets a 400."""
+    with pytest.raises(ValidationFailed) as empty:
+        parse_list_query({name: ""})
+    with pytest.raises(ValidationFailed) as malformed:
+        parse_list_query({name: "2030-1-1"})
+    assert empty.value.fields == malformed.value.fields == {name: "must be a date as YYYY-MM-DD"}
+
+
+def test_an_empty_slot_date_is_refused_like_a_malformed_one() -> None:
+    with pytest.raises(ValidationFailed) as empty:
+        parse_free_slots_query({"slug": "dr-ana", "date": ""})
+    with pytest.raises(ValidationFailed) as malformed:
+        parse_free_slots_query({"slug": "dr-ana", "date": "2030-1-7"})
+    assert empty.value.fields == malformed.value.fields == {"date": "must be a date as YYYY-MM-DD"}
+    with pytest.raises(ValidationFailed) as absent:
+        parse_free_slots_query({"slug": "dr-ana"})
+    assert absent.value.fields == {"date": "is required, as YYYY-MM-DD"}
 
 
 def test_the_parser_and_the_documented_model_agree_on_names_and_defaults() -> None:

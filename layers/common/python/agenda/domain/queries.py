@@ -28,6 +28,7 @@ DEFAULT_DAYS = 1
 DEFAULT_VIEW: View = "upcoming"
 
 _SLUG = re.compile(SLUG_PATTERN)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +50,12 @@ def parse_free_slots_query(params: Mapping[str, str] | None) -> FreeSlotsRequest
     elif len(slug) > SLUG_MAX_LENGTH or not _SLUG.match(slug):
         fields["slug"] = "must be lowercase letters, digits and single hyphens"
     first_day = None
-    raw_date = params.get("date", "")
-    if not raw_date:
+    raw_date = params.get("date")
+    if raw_date is None:
         fields["date"] = "is required, as YYYY-MM-DD"
     else:
-        try:
-            first_day = date.fromisoformat(raw_date) if len(raw_date) == 10 else None
-        except ValueError:
-            first_day = None
+        # An empty `date=` names the parameter: it is a malformed date, not a missing one.
+        first_day = _iso_date(raw_date)
         if first_day is None:
             fields["date"] = "must be a date as YYYY-MM-DD"
     days = DEFAULT_DAYS
@@ -117,13 +116,21 @@ def _view(raw: str, fields: dict[str, str]) -> View:
 
 
 def _query_date(params: Mapping[str, str], name: str, fields: dict[str, str]) -> date | None:
+    """An optional date: absent is None; present, even empty (`to=`), it must be a date."""
     raw = params.get(name)
-    if not raw:
+    if raw is None:
+        return None
+    parsed = _iso_date(raw)
+    if parsed is None:
+        fields[name] = "must be a date as YYYY-MM-DD"
+    return parsed
+
+
+def _iso_date(raw: str) -> date | None:
+    """YYYY-MM-DD exactly (fromisoformat alone would take 20300107 and 2030-W02-1)."""
+    if not _ISO_DATE.fullmatch(raw):
         return None
     try:
-        if len(raw) == 10:
-            return date.fromisoformat(raw)
+        return date.fromisoformat(raw)
     except ValueError:
-        pass
-    fields[name] = "must be a date as YYYY-MM-DD"
-    return None
+        return None
