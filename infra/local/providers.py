@@ -13,13 +13,15 @@ Routes, with the providers' request and error shapes:
   POST /_control/instances {"name": "state"}, POST /_control/reset.
 
 A request that fails (validation or an injected fault) is not recorded as delivered. The
-JSON-lines log, when given, is history: reset() leaves it alone.
+JSON-lines log, when given, is history: reset() leaves it alone, and a stand-in starting on
+an existing log shows what it holds (the page and /messages survive a restart of the stack).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import random
 import re
 import secrets
@@ -55,8 +57,36 @@ class DeliveredMessage:
     html: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        names = {"provider_id": "providerId", "received_at": "receivedAt"}
-        return {names.get(k, k): v for k, v in asdict(self).items()}
+        return {_JSON_NAMES.get(k, k): v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, payload: dict[str, Any]) -> DeliveredMessage:
+        names = {v: k for k, v in _JSON_NAMES.items()}
+        return cls(**{names.get(k, k): v for k, v in payload.items()})
+
+
+_JSON_NAMES = {"provider_id": "providerId", "received_at": "receivedAt"}
+
+
+def _read_log(path: Path | None) -> list[DeliveredMessage]:
+    """The messages a log holds; a line that is not a message (a write cut short by a killed
+    process) is skipped."""
+    if path is None or not path.exists():
+        return []
+    with path.open("rb+") as log:
+        size = log.seek(0, os.SEEK_END)
+        if size:
+            log.seek(size - 1)
+            if log.read(1) != b"\n":
+                log.write(b"\n")  # the next message starts a line of its own
+    found = []
+    with path.open(encoding="utf-8") as log:
+        for line in log:
+            try:
+                found.append(DeliveredMessage.from_json(json.loads(line)))
+            except (TypeError, ValueError):
+                continue
+    return found
 
 
 @dataclass(frozen=True)
@@ -119,7 +149,7 @@ class LocalProviders(LocalHttpService):
         self.resend_api_key = resend_api_key
         self._seed = seed
         self._state_lock = threading.Lock()
-        self._messages: list[DeliveredMessage] = []
+        self._messages: list[DeliveredMessage] = _read_log(log_path)
         self._faults = Faults()
         self._instances: dict[str, str] = {}
         self._email_ids: dict[str, str] = {}  # Idempotency-Key -> the email id first answered

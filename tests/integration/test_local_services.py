@@ -451,6 +451,26 @@ def test_providers_record_what_was_sent(providers: LocalProviders, tmp_path: Pat
     assert [entry["providerId"] for entry in logged] == [message_id, email_id]
 
 
+def test_the_messages_page_is_rebuilt_from_its_log_at_start(tmp_path: Path) -> None:
+    log = tmp_path / "outbox.jsonl"
+    with LocalProviders(log_path=log, evolution_api_key=EVOLUTION_KEY) as first:
+        message_id = send_whatsapp(first, "5511988887777", "Sua sessão foi confirmada").json()
+        email_id = send_email(first, "ana@example.test", text="Booked").json()["id"]
+    # A write cut short by a killed process is skipped, not fatal.
+    with log.open("a", encoding="utf-8") as cut:
+        cut.write('{"channel": "wha')
+
+    with LocalProviders(log_path=log, evolution_api_key=EVOLUTION_KEY) as restarted:
+        listed = requests.get(f"{restarted.url}/messages", timeout=5).json()
+        assert [m["providerId"] for m in listed] == [message_id["key"]["id"], email_id]
+        assert listed[0]["text"] == "Sua sessão foi confirmada"
+        page = requests.get(restarted.url, timeout=5).text
+        assert email_id in page
+        assert "Sua sessão foi confirmada" in page
+        later = send_email(restarted, "bia@example.test", text="Again").json()["id"]
+    assert json.loads(log.read_text().splitlines()[-1])["providerId"] == later
+
+
 def test_providers_validate_like_the_real_apis(providers: LocalProviders) -> None:
     assert send_email(providers, "ana@example.test").status_code == 422  # no html or text
     missing_to = send_email(providers, "", text="hi")

@@ -784,3 +784,208 @@ def test_form_bodies_decode_into_nested_params() -> None:
         decode_form("a[b]=2&a=1")
     with pytest.raises(ValueError, match="Invalid parameter name"):
         decode_form("a[]b=1")
+
+
+# -- refunds tell the webhook: charge.refunded ---------------------------------------------
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("timed out")
+        time.sleep(0.02)
+
+
+def paid_intent(local_stripe: LocalStripe, client: stripe.StripeClient) -> str:
+    session = payment_checkout(client)
+    local_stripe.pay_checkout(session.id, deliver=False)
+    intent_id = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    assert isinstance(intent_id, str)
+    return intent_id
+
+
+def test_a_refund_through_the_api_sends_charge_refunded_with_the_charge(
+    local_stripe: LocalStripe, client: stripe.StripeClient, receiver: Receiver
+) -> None:
+    intent_id = paid_intent(local_stripe, client)
+    refund = client.v1.refunds.create(
+        params={"payment_intent": intent_id, "amount": 2000},
+        options={"idempotency_key": "refund-event-1"},
+    )
+    wait_for(lambda: len(receiver.events()) == 1)
+    [event] = receiver.events()
+    assert receiver.deliveries[0].verified
+    assert event["type"] == "charge.refunded"
+    charge = event["data"]["object"]
+    assert charge["id"].startswith("ch_")
+    assert charge["id"] == refund.charge == local_stripe.object(intent_id)["latest_charge"]
+    assert charge["object"] == "charge"
+    assert (charge["amount"], charge["amount_refunded"], charge["refunded"]) == (12000, 2000, False)
+    assert (charge["currency"], charge["payment_intent"]) == ("brl", intent_id)
+    assert charge["metadata"] == {"appointment_id": "appt-7"}
+    assert charge["refunds"]["object"] == "list"
+    assert [r["id"] for r in charge["refunds"]["data"]] == [refund.id]
+    assert charge["refunds"]["data"][0]["object"] == "refund"
+
+    # A replayed request is the same refund: no second event.
+    client.v1.refunds.create(
+        params={"payment_intent": intent_id, "amount": 2000},
+        options={"idempotency_key": "refund-event-1"},
+    )
+    rest = client.v1.refunds.create(params={"payment_intent": intent_id})
+    wait_for(lambda: len(receiver.events()) == 2)
+    last = receiver.events()[1]["data"]["object"]
+    assert (last["amount_refunded"], last["refunded"]) == (12000, True)
+    assert [r["id"] for r in last["refunds"]["data"]] == [rest.id, refund.id]
+
+    # The charge reads back as the event showed it.
+    fetched = client.v1.charges.retrieve(charge["id"])
+    assert (fetched.amount_refunded, fetched.refunded) == (12000, True)
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.charges.retrieve("ch_nobody")
+    # A refused refund sends nothing.
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.refunds.create(params={"payment_intent": intent_id})
+    time.sleep(0.2)
+    assert len(receiver.events()) == 2
+
+
+def test_a_dashboard_refund_sends_charge_refunded_through_the_control_endpoint(
+    local_stripe: LocalStripe, client: stripe.StripeClient, receiver: Receiver
+) -> None:
+    intent_id = paid_intent(local_stripe, client)
+    [partial] = local_stripe.refund_payment(intent_id, 5000)
+    assert partial["type"] == "charge.refunded"
+    assert partial["data"]["object"]["amount_refunded"] == 5000
+    assert partial["data"]["object"]["refunded"] is False
+    assert receiver.events() == [partial]
+
+    answer = requests.post(
+        f"{local_stripe.url}/_control/refund_payment",
+        json={"payment_intent": intent_id},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    [full] = answer.json()["events"]
+    charge = full["data"]["object"]
+    assert (charge["amount_refunded"], charge["refunded"]) == (12000, True)
+    assert charge["metadata"] == {"appointment_id": "appt-7"}
+    assert [r["amount"] for r in charge["refunds"]["data"]] == [7000, 5000]
+    assert receiver.events() == [partial, full]
+    assert all(d.verified for d in receiver.deliveries)
+    assert local_stripe.object(intent_id)["amount_refunded"] == 12000
+
+    refused = requests.post(
+        f"{local_stripe.url}/_control/refund_payment",
+        json={"payment_intent": intent_id, "amount": 1},
+        timeout=10,
+    )
+    assert refused.status_code == 400
+    unknown = requests.post(
+        f"{local_stripe.url}/_control/refund_payment",
+        json={"payment_intent": "pi_nobody"},
+        timeout=10,
+    )
+    assert unknown.status_code == 400
+
+
+# -- time: sessions expire at expires_at -----------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_open_sessions_expire_by_themselves_at_expires_at() -> None:
+    clock = Clock()
+    listening = Receiver(WEBHOOK_SECRET)
+    listening.thread.start()
+    stand_in = LocalStripe(
+        api_key=API_KEY,
+        webhook_secret=WEBHOOK_SECRET,
+        prices=PRICES,
+        clock=clock,
+        expiry_interval=0.05,
+    )
+    try:
+        with stand_in:
+            stand_in.webhook_url = f"{listening.url}/api/stripe/webhook"
+            client = stripe.StripeClient(API_KEY, base_addresses={"api": stand_in.url})
+            soon = payment_checkout(client, expires_at=int(clock.now) + 30 * 60)
+            later = payment_checkout(client)  # 24 hours, Stripe's default
+            paid = payment_checkout(client, expires_at=int(clock.now) + 30 * 60)
+            stand_in.pay_checkout(paid.id, deliver=False)
+            time.sleep(0.3)
+            assert listening.events() == []
+
+            clock.now += 30 * 60 + 1
+            wait_for(lambda: len(listening.events()) == 1)
+            [event] = listening.events()
+            assert listening.deliveries[0].verified
+            assert event["type"] == "checkout.session.expired"
+            assert event["data"]["object"]["id"] == soon.id
+            assert event["data"]["object"]["status"] == "expired"
+            assert client.v1.checkout.sessions.retrieve(soon.id).status == "expired"
+            assert client.v1.checkout.sessions.retrieve(later.id).status == "open"
+            assert client.v1.checkout.sessions.retrieve(paid.id).status == "complete"
+            # Created by the same clock: a session's lifetime is measured on it.
+            assert later.expires_at == later.created + 24 * 60 * 60
+
+            clock.now += 24 * 60 * 60
+            wait_for(lambda: len(listening.events()) == 2)
+            assert listening.events()[1]["data"]["object"]["id"] == later.id
+            time.sleep(0.2)
+            assert len(listening.events()) == 2  # each session expires once
+    finally:
+        listening.server.shutdown()
+        listening.server.server_close()
+        listening.thread.join()
+
+
+# -- restarts --------------------------------------------------------------------------------
+
+
+def test_objects_survive_a_restart(tmp_path: Any) -> None:
+    state = tmp_path / "stripe.json"
+
+    def stand_in() -> LocalStripe:
+        return LocalStripe(
+            api_key=API_KEY, webhook_secret=WEBHOOK_SECRET, prices=PRICES, state_path=state
+        )
+
+    with stand_in() as first:
+        client = stripe.StripeClient(API_KEY, base_addresses={"api": first.url})
+        customer = new_customer(client)
+        session = subscription_checkout(client, customer)
+        open_session = payment_checkout(client)
+        first.pay_checkout(session.id, deliver=False)
+        subscription = client.v1.checkout.sessions.retrieve(session.id).subscription
+        created = client.v1.customers.create(
+            params={"email": "again@example.test"}, options={"idempotency_key": "cus-once"}
+        )
+    assert state.exists()
+    assert oct(state.stat().st_mode & 0o777) == "0o600"
+    assert not list(tmp_path.glob(".*.tmp"))
+
+    with stand_in() as second:
+        client = stripe.StripeClient(API_KEY, base_addresses={"api": second.url})
+        assert client.v1.customers.retrieve(customer).email == "pro@example.test"
+        assert isinstance(subscription, str)
+        assert client.v1.subscriptions.retrieve(subscription).status == "active"
+        # An idempotency key used before the restart replays its answer.
+        replayed = client.v1.customers.create(
+            params={"email": "again@example.test"}, options={"idempotency_key": "cus-once"}
+        )
+        assert replayed.id == created.id
+        # The pay page of a session opened before the restart still works, line items too.
+        status, _, page = browse(f"{second.url}/pay/{open_session.id}")
+        assert status == 200
+        assert "Sessão &lt;b&gt;avulsa&lt;/b&gt;" in page
+        status, headers, _ = browse(f"{second.url}/pay/{open_session.id}", {})
+        assert status == 303
+        assert headers["Location"].startswith("http://127.0.0.1:9/paid?session=")

@@ -10,7 +10,7 @@ What it speaks, with Stripe's shapes (JSON objects with `id` and `object`; error
   POST /v1/checkout/sessions/{id}/expire;
 - POST /v1/billing_portal/sessions;
 - GET /v1/subscriptions/{id}, GET /v1/invoices/{id}, GET /v1/payment_intents/{id};
-- POST /v1/refunds, GET /v1/refunds/{id};
+- POST /v1/refunds, GET /v1/refunds/{id}, GET /v1/charges/{id} (a charge with its refunds);
 - `expand[]` on every answer (ids of stored objects, and a session's `line_items`);
 - Idempotency-Key on POST: the first successful answer is replayed byte for byte (with
   `Idempotent-Replayed: true`), the same key with other params or on another endpoint is an
@@ -19,11 +19,17 @@ What it speaks, with Stripe's shapes (JSON objects with `id` and `object`; error
   retry with the same key runs the request.
 
 What a customer or Stripe itself does happens through the simulation methods (pay_checkout,
-fail_invoice, ...), which also build the events Stripe would send and POST them, signed, to
-`webhook_url`. Requests to the API never send events. For a developer clicking through the
-local stack: GET /pay/{session} (Checkout), GET /portal/{session} (billing portal) and
-GET /invoice/{id} (hosted invoice) are plain pages. POST /_control/reset and
-POST /_control/fail_next {"count", "status"} do over HTTP what reset() and fail_next() do.
+fail_invoice, refund_payment, ...), which also build the events Stripe would send and POST
+them, signed, to `webhook_url`. Requests to the API send no events, except what Stripe sends
+for them too: a refund's charge.refunded, delivered after the answer. Open Checkout Sessions
+expire by themselves at `expires_at` (checkout.session.expired), by the stand-in's `clock`.
+For a developer clicking through the local stack: GET /pay/{session} (Checkout),
+GET /portal/{session} (billing portal) and GET /invoice/{id} (hosted invoice) are plain
+pages. POST /_control/reset, POST /_control/fail_next {"count", "status"},
+POST /_control/refund_payment {"payment_intent", "amount"?} (a refund made in the dashboard)
+and POST /_control/expire_due do over HTTP what the methods of those names do.
+
+With a `state_path` the objects survive a restart (state.py).
 
 One module per job: `objects.py` (prices, errors in Stripe's shape, object shapes, param
 readers), `state.py` (the stored objects and their state machine), `api.py` (routing, auth,

@@ -35,7 +35,6 @@ from infra.local.stripe.objects import (
     _metadata,
     _missing,
     _no_such,
-    _now,
     _required_string,
     _Saved,
     _string,
@@ -71,6 +70,7 @@ class StripeApi(StripeState):
             ),
             ("POST", re.compile(r"/v1/refunds"), self._create_refund),
             ("GET", re.compile(r"/v1/refunds/([^/]+)"), functools.partial(retrieve, "refund")),
+            ("GET", re.compile(r"/v1/charges/([^/]+)"), functools.partial(retrieve, "charge")),
         ]
 
     # -- test and control surface ----------------------------------------------------------
@@ -89,6 +89,8 @@ class StripeApi(StripeState):
             self._requests.clear()
             self._saved.clear()
             self._faults.clear()
+            self._api_events.clear()
+            self._save_locked()
 
     def fail_next(self, count: int = 1, *, status: int = 500) -> None:
         """The next `count` API requests answer `status` in Stripe's error shape and change
@@ -112,6 +114,34 @@ class StripeApi(StripeState):
         idempotency_key: str | None,
         stripe_version: str | None,
     ) -> _Answer:
+        """The answer to an API request; the events it caused are sent after it, as Stripe
+        sends them, by the stand-in's delivery thread."""
+        with self._lock:
+            answer = self._answer_locked(
+                method,
+                target,
+                body,
+                authorization=authorization,
+                idempotency_key=idempotency_key,
+                stripe_version=stripe_version,
+            )
+            events, self._api_events = self._api_events, []
+            if method == "POST" and 200 <= answer.status < 300:
+                self._save_locked()
+        for event in events:
+            self._later.put(event)
+        return answer
+
+    def _answer_locked(
+        self,
+        method: str,
+        target: str,
+        body: bytes,
+        *,
+        authorization: str | None,
+        idempotency_key: str | None,
+        stripe_version: str | None,
+    ) -> _Answer:
         url = urlsplit(target)
         decode_error = None
         try:
@@ -123,30 +153,30 @@ class StripeApi(StripeState):
             headers["Stripe-Version"] = stripe_version
         if method == "POST" and idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
-        with self._lock:
-            self._requests.append(
-                ReceivedRequest(
-                    method, url.path, copy.deepcopy(params), idempotency_key, stripe_version
-                )
+        self._requests.append(
+            ReceivedRequest(
+                method, url.path, copy.deepcopy(params), idempotency_key, stripe_version
             )
-            if self._faults:
-                return _error_answer(_fault(self._faults.popleft()), headers)
-            try:
-                self._authenticate(authorization)
-                if decode_error is not None:
-                    raise _ApiError(400, decode_error)
-            except _ApiError as exc:
-                return _error_answer(exc, headers)
-            saved = self._saved.get(idempotency_key or "") if method == "POST" else None
-            if saved is not None:
-                return self._replay(saved, method, url.path, params, headers)
-            try:
-                answer = self._dispatch(method, url.path, params, headers)
-            except _ApiError as exc:
-                return _error_answer(exc, headers)
-            if method == "POST" and idempotency_key:
-                self._saved[idempotency_key] = _Saved(method, url.path, params, answer)
-            return answer
+        )
+        if self._faults:
+            return _error_answer(_fault(self._faults.popleft()), headers)
+        try:
+            self._authenticate(authorization)
+            if decode_error is not None:
+                raise _ApiError(400, decode_error)
+        except _ApiError as exc:
+            return _error_answer(exc, headers)
+        saved = self._saved.get(idempotency_key or "") if method == "POST" else None
+        if saved is not None:
+            return self._replay(saved, method, url.path, params, headers)
+        try:
+            answer = self._dispatch(method, url.path, params, headers)
+        except _ApiError as exc:
+            self._api_events.clear()
+            return _error_answer(exc, headers)
+        if method == "POST" and idempotency_key:
+            self._saved[idempotency_key] = _Saved(method, url.path, params, answer)
+        return answer
 
     # -- API plumbing ----------------------------------------------------------------------
 
@@ -308,7 +338,7 @@ class StripeApi(StripeState):
             plan.payment_intent_metadata = _metadata(
                 data.get("metadata"), "payment_intent_data[metadata]"
             )
-        now = _now()
+        now = self._now()
         expires_at = _integer(params, "expires_at")
         if expires_at is None:
             expires_at = now + _CHECKOUT_MAX_LIFETIME
@@ -433,7 +463,7 @@ class StripeApi(StripeState):
                 "You may only specify one of these parameters: subscription_data[trial_end], "
                 "subscription_data[trial_period_days].",
             )
-        if trial_end is not None and trial_end < _now() + _TRIAL_MIN_NOTICE:
+        if trial_end is not None and trial_end < self._now() + _TRIAL_MIN_NOTICE:
             raise _invalid(
                 "subscription_data[trial_end]",
                 "subscription_data[trial_end] must be at least 48 hours in the future.",
@@ -465,7 +495,7 @@ class StripeApi(StripeState):
             "id": portal_id,
             "object": "billing_portal.session",
             "configuration": "bpc_local",
-            "created": _now(),
+            "created": self._now(),
             "customer": customer["id"],
             "flow": None,
             "livemode": False,
@@ -525,18 +555,10 @@ class StripeApi(StripeState):
         reason = _string(params, "reason")
         if reason is not None and reason not in _REFUND_REASONS:
             raise _invalid("reason", f"Invalid reason: must be one of {sorted(_REFUND_REASONS)}")
-        refund: dict[str, Any] = {
-            "id": _id("re_"),
-            "object": "refund",
-            "amount": amount,
-            "charge": intent["latest_charge"],
-            "created": _now(),
-            "currency": intent["currency"],
-            "metadata": _metadata(params.get("metadata"), "metadata"),
-            "payment_intent": intent_id,
-            "reason": reason,
-            "status": "succeeded",
-        }
-        intent["amount_refunded"] += amount
-        self._objects[refund["id"]] = refund
+        refund, events = self._refund(
+            intent, amount, reason=reason, metadata=_metadata(params.get("metadata"), "metadata")
+        )
+        # Stripe tells the account's webhook endpoints too (a refund made by the product
+        # and one made in the dashboard look the same to the product's handler).
+        self._api_events += events
         return refund

@@ -275,9 +275,9 @@ def _succeed(intent: dict[str, Any]) -> None:
     intent.update(amount_received=intent["amount"], latest_charge=_id("ch_"), status="succeeded")
 
 
-def _mark_paid(invoice: dict[str, Any]) -> None:
+def _mark_paid(invoice: dict[str, Any], now: int) -> None:
     invoice.update(amount_paid=invoice["amount_due"], amount_remaining=0, status="paid")
-    invoice["status_transitions"]["paid_at"] = _now()
+    invoice["status_transitions"]["paid_at"] = now
 
 
 def _add_interval(timestamp: int, interval: str) -> int:

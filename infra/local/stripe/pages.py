@@ -63,9 +63,24 @@ class StripeHandler(JsonRequestHandler):
                 self.service.fail_next(
                     int(body.get("count", 1)), status=int(body.get("status", 500))
                 )
+            elif action == "refund_payment":
+                amount = body.get("amount")
+                events = self.service.refund_payment(
+                    str(body["payment_intent"]),
+                    None if amount is None else int(amount),
+                    deliver=bool(body.get("deliver", True)),
+                )
+                self.send_json(200, {"ok": True, "events": events})
+                return
+            elif action == "expire_due":
+                self.send_json(200, {"ok": True, "events": self.service.expire_due()})
+                return
             else:
                 self.send_json(404, {"error": "Not Found"})
                 return
+        except KeyError as exc:
+            self.send_json(400, {"error": f"missing or unknown: {exc.args[0]}"})
+            return
         except (TypeError, ValueError) as exc:
             self.send_json(400, {"error": str(exc)})
             return

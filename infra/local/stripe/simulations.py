@@ -1,10 +1,18 @@
-"""What a customer or Stripe itself does, as methods: pay, fail, expire, renew, cancel. Each
-builds the events Stripe would send and delivers them, signed, to `webhook_url`."""
+"""What a customer or Stripe itself does, as methods: pay, fail, expire, renew, cancel,
+refund (from the dashboard). Each builds the events Stripe would send and delivers them,
+signed, to `webhook_url`.
+
+Two threads run while the stand-in serves: one expires open Checkout Sessions whose
+`expires_at` has passed (by `clock`), every `expiry_interval` seconds, sending
+checkout.session.expired as Stripe does; one delivers the events API requests caused (a
+refund's charge.refunded) after their answers.
+"""
 
 from __future__ import annotations
 
 import copy
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +20,6 @@ from infra.local.stripe.api import StripeApi
 from infra.local.stripe.objects import (
     SUBSCRIPTION_STATUSES,
     _mark_paid,
-    _now,
 )
 from infra.local.stripe.webhooks import new_event, post_event
 
@@ -20,7 +27,72 @@ logger = logging.getLogger(__name__)
 
 
 class StripeSimulations(StripeApi):
+    _threads: list[threading.Thread]
+
+    # -- the stand-in's own threads --------------------------------------------------------
+
+    def start(self) -> None:
+        super().start()
+        if getattr(self, "_threads", None):
+            return
+        self._stop_timer = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._expire_on_time, name="stripe-expiry", daemon=True),
+            threading.Thread(target=self._deliver_later, name="stripe-events", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        threads = getattr(self, "_threads", [])
+        if threads:
+            self._stop_timer.set()
+            self._later.put(None)
+            for thread in threads:
+                thread.join(timeout=10)
+            self._threads = []
+        super().stop()
+
+    def _expire_on_time(self) -> None:
+        while not self._stop_timer.wait(self.expiry_interval):
+            try:
+                self.expire_due()
+            except Exception:  # the next tick tries again
+                logger.warning("expiring checkout sessions failed", exc_info=True)
+
+    def _deliver_later(self) -> None:
+        while (event := self._later.get()) is not None:
+            self._send([event], True)
+
     # -- simulation ------------------------------------------------------------------------
+
+    def expire_due(self, *, deliver: bool = True) -> list[dict[str, Any]]:
+        """Expires every open Checkout Session whose expires_at has passed, as Stripe does on
+        its own: checkout.session.expired for each (the timer calls this)."""
+        with self._lock:
+            now = self._now()
+            events = []
+            for found in self._objects.values():
+                if (
+                    found["object"] == "checkout.session"
+                    and found["status"] == "open"
+                    and found["expires_at"] <= now
+                ):
+                    events += self._expire(found)
+        return self._send(events, deliver)
+
+    def refund_payment(
+        self, payment_intent: str, amount: int | None = None, *, deliver: bool = True
+    ) -> list[dict[str, Any]]:
+        """A refund made in Stripe's dashboard: `amount` (all that is left by default) of a
+        succeeded payment goes back; charge.refunded, whose object is the charge with its
+        refunds and the payment intent's metadata."""
+        with self._lock:
+            intent = self._stored("payment_intent", payment_intent)
+            if intent["status"] != "succeeded":
+                raise ValueError(f"payment intent {payment_intent} has no successful charge")
+            _, events = self._refund(intent, amount)
+        return self._send(events, deliver)
 
     def pay_checkout(
         self, session_id: str, *, deliver: bool = True, async_payment: bool = False
@@ -104,7 +176,7 @@ class StripeSimulations(StripeApi):
                         subscription["current_period_end"] if scheduled else None
                     )
                     # Stripe dates the request, not the end of the period.
-                    subscription["canceled_at"] = _now() if scheduled else None
+                    subscription["canceled_at"] = self._now() if scheduled else None
             events = self._updated(before, subscription)
         return self._send(events, deliver)
 
@@ -128,7 +200,7 @@ class StripeSimulations(StripeApi):
             if invoice is None:
                 invoice = self._renew(subscription, paid=paid)
             elif paid:
-                _mark_paid(invoice)
+                _mark_paid(invoice, self._now())
             else:
                 invoice["attempt_count"] += 1
             subscription["status"] = "active" if paid else "past_due"
@@ -166,8 +238,12 @@ class StripeSimulations(StripeApi):
         return None
 
     def _send(self, events: list[dict[str, Any]], deliver: bool) -> list[dict[str, Any]]:
-        """Delivers in order (outside the lock: a receiver may call the API back). A failed
-        delivery is logged; Stripe would retry it later, the caller can with deliver()."""
+        """Saves the state the simulation changed, then delivers in order (outside the lock:
+        a receiver may call the API back). A failed delivery is logged; Stripe would retry it
+        later, the caller can with deliver()."""
+        if events:
+            with self._lock:
+                self._save_locked()
         if deliver and self.webhook_url is not None:
             for event in events:
                 try:

@@ -1,15 +1,30 @@
 """The objects a local Stripe account holds and how they change: customers, Checkout
-Sessions and what paying them creates (subscriptions, invoices, payment intents), renewals,
-failures and cancellations. Every change returns the events Stripe would send; callers hold
-the lock."""
+Sessions and what paying them creates (subscriptions, invoices, payment intents, charges),
+renewals, failures, refunds and cancellations. Every change returns the events Stripe would
+send; callers hold the lock.
+
+With a `state_path`, the objects (with what Checkout Sessions will create when paid, and the
+answers kept for idempotency keys) are written there after every change, atomically (a new
+file renamed over the old), and read back at start: a restarted stand-in still knows its
+customers, sessions and subscriptions, and its pay pages still work.
+
+Time is `clock()` (time.time by default): a test moves it instead of waiting.
+"""
 
 from __future__ import annotations
 
+import base64
 import copy
+import dataclasses
+import json
+import os
+import queue
 import secrets
 import threading
+import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from infra.local._http import LocalHttpService
@@ -17,11 +32,11 @@ from infra.local.stripe.objects import (
     Price,
     ReceivedRequest,
     _add_interval,
+    _Answer,
     _CheckoutPlan,
     _id,
     _list,
     _mark_paid,
-    _now,
     _price_object,
     _Saved,
     _succeed,
@@ -37,8 +52,16 @@ class StripeState(LocalHttpService):
         webhook_secret: str,
         prices: Mapping[str, Price],
         port: int = 0,
+        state_path: Path | None = None,
+        clock: Callable[[], float] = time.time,
+        expiry_interval: float = 1.0,
     ) -> None:
+        """`expiry_interval`: how often, in seconds, open Checkout Sessions past their
+        expires_at are expired."""
         super().__init__(port)
+        self.state_path = state_path
+        self.clock = clock
+        self.expiry_interval = expiry_interval
         if not api_key:
             raise ValueError("api_key must not be empty")
         self.api_key = api_key
@@ -60,6 +83,60 @@ class StripeState(LocalHttpService):
         self._requests: list[ReceivedRequest] = []
         self._saved: dict[str, _Saved] = {}  # Idempotency-Key -> first answer
         self._faults: deque[int] = deque()
+        # Events an API request caused (a refund's charge.refunded), sent after its answer.
+        self._api_events: list[dict[str, Any]] = []
+        self._later: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        if state_path is not None:
+            self._load(state_path)
+
+    def _now(self) -> int:
+        return int(self.clock())
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def _load(self, path: Path) -> None:
+        try:
+            stored = json.loads(path.read_text())
+        except FileNotFoundError:
+            return
+        self._objects = stored["objects"]
+        self._plans = {k: _CheckoutPlan(**v) for k, v in stored["plans"].items()}
+        self._saved = {
+            key: _Saved(
+                saved["method"],
+                saved["path"],
+                saved["params"],
+                _Answer(saved["status"], base64.b64decode(saved["body"]), dict(saved["headers"])),
+            )
+            for key, saved in stored["saved"].items()
+        }
+
+    def _save_locked(self) -> None:
+        """Writes the objects to state_path (callers hold the lock): a new file, renamed over
+        the old one, so a stand-in killed midway leaves the previous state whole."""
+        if self.state_path is None:
+            return
+        stored = {
+            "objects": self._objects,
+            "plans": {k: dataclasses.asdict(v) for k, v in self._plans.items()},
+            "saved": {
+                key: {
+                    "method": saved.method,
+                    "path": saved.path,
+                    "params": saved.params,
+                    "status": saved.answer.status,
+                    "body": base64.b64encode(saved.answer.body).decode(),
+                    "headers": saved.answer.headers,
+                }
+                for key, saved in self._saved.items()
+            },
+        }
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = self.state_path.with_name(f".{self.state_path.name}.tmp")
+        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(stored, handle)
+        fresh.replace(self.state_path)
 
     def object(self, object_id: str) -> dict[str, Any]:
         """A copy of a stored object (customer, session, subscription, invoice, payment intent,
@@ -103,7 +180,7 @@ class StripeState(LocalHttpService):
             "id": _id("cus_"),
             "object": "customer",
             "balance": 0,
-            "created": _now(),
+            "created": self._now(),
             "currency": None,
             "default_source": None,
             "delinquent": False,
@@ -123,7 +200,7 @@ class StripeState(LocalHttpService):
 
     def _start_subscription(self, session: dict[str, Any]) -> list[dict[str, Any]]:
         plan = self._plans[session["id"]]
-        now = _now()
+        now = self._now()
         customer_id = (
             session["customer"]
             or self._new_customer(email=session["customer_email"], name=None, metadata={})["id"]
@@ -200,7 +277,7 @@ class StripeState(LocalHttpService):
             "amount_received": 0,
             # Not on Stripe's PaymentIntent (its charge has it); kept here for assertions.
             "amount_refunded": 0,
-            "created": _now(),
+            "created": self._now(),
             "currency": session["currency"],
             "customer": session["customer"],
             "description": None,
@@ -210,9 +287,9 @@ class StripeState(LocalHttpService):
             "payment_method_types": list(session["payment_method_types"]),
             "status": "processing",
         }
-        if not async_payment:
-            _succeed(intent)
         self._objects[intent["id"]] = intent
+        if not async_payment:
+            self._succeed_payment(intent)
         session.update(
             customer_details=self._customer_details(session, session["customer"]),
             payment_intent=intent["id"],
@@ -222,9 +299,87 @@ class StripeState(LocalHttpService):
         return [new_event("checkout.session.completed", session)]
 
     def _settle_async_payment(self, session: dict[str, Any]) -> list[dict[str, Any]]:
-        _succeed(self._objects[session["payment_intent"]])
+        self._succeed_payment(self._objects[session["payment_intent"]])
         session["payment_status"] = "paid"
         return [new_event("checkout.session.async_payment_succeeded", session)]
+
+    def _succeed_payment(self, intent: dict[str, Any]) -> None:
+        _succeed(intent)
+        self._charge_of(intent)
+
+    def _charge_of(self, intent: dict[str, Any]) -> dict[str, Any]:
+        """The charge of a succeeded payment intent (made here when a state file from before
+        charges were kept has none)."""
+        charge_id = intent["latest_charge"]
+        found = self._objects.get(charge_id)
+        if found is not None:
+            return found
+        charge: dict[str, Any] = {
+            "id": charge_id,
+            "object": "charge",
+            "amount": intent["amount"],
+            "amount_captured": intent["amount_received"],
+            "amount_refunded": 0,
+            "balance_transaction": None,
+            "captured": True,
+            "created": self._now(),
+            "currency": intent["currency"],
+            "customer": intent["customer"],
+            "description": intent["description"],
+            "livemode": False,
+            "metadata": dict(intent["metadata"]),
+            "paid": True,
+            "payment_intent": intent["id"],
+            "payment_method_types": list(intent["payment_method_types"]),
+            "refunded": False,
+            # Stripe lists refunds on a charge only when expanded (API 2022-11-15 on); a
+            # webhook endpoint can ask for them (expand data.object.refunds) and the product's
+            # handler reads them, so this stand-in always includes them.
+            "refunds": _list([], f"/v1/charges/{charge_id}/refunds"),
+            "status": "succeeded",
+        }
+        self._objects[charge_id] = charge
+        return charge
+
+    def _refund(
+        self,
+        intent: dict[str, Any],
+        amount: int | None,
+        *,
+        reason: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Refunds `amount` (all that is left by default) of a succeeded payment: the refund
+        and charge.refunded, whose object is the charge with its refunds. ValueError when
+        nothing (or less than `amount`) is left to refund."""
+        remaining = intent["amount_received"] - intent["amount_refunded"]
+        if amount is None:
+            amount = remaining
+        if not 0 < amount <= remaining:
+            raise ValueError(
+                f"cannot refund {amount} of {intent['id']}: {remaining} left to refund"
+            )
+        charge = self._charge_of(intent)
+        refund: dict[str, Any] = {
+            "id": _id("re_"),
+            "object": "refund",
+            "amount": amount,
+            "charge": charge["id"],
+            "created": self._now(),
+            "currency": intent["currency"],
+            "metadata": dict(metadata or {}),
+            "payment_intent": intent["id"],
+            "reason": reason,
+            "status": "succeeded",
+        }
+        self._objects[refund["id"]] = refund
+        intent["amount_refunded"] += amount
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
+        refunds = charge["refunds"]
+        refunds["data"].insert(0, copy.deepcopy(refund))  # newest first, as Stripe lists
+        refunds["total_count"] = len(refunds["data"])
+        return refund, [new_event("charge.refunded", charge)]
 
     def _expire(self, session: dict[str, Any]) -> list[dict[str, Any]]:
         session.update(status="expired", url=None)
@@ -266,7 +421,7 @@ class StripeState(LocalHttpService):
     def _new_invoice(
         self, subscription: dict[str, Any], amount: int, billing_reason: str, *, paid: bool
     ) -> dict[str, Any]:
-        now = _now()
+        now = self._now()
         invoice_id = _id("in_")
         invoice: dict[str, Any] = {
             "id": invoice_id,
@@ -299,13 +454,13 @@ class StripeState(LocalHttpService):
             "subscription": subscription["id"],
         }
         if paid:
-            _mark_paid(invoice)
+            _mark_paid(invoice, self._now())
         self._objects[invoice_id] = invoice
         subscription["latest_invoice"] = invoice_id
         return invoice
 
     def _cancel_now(self, subscription: dict[str, Any]) -> list[dict[str, Any]]:
-        now = _now()
+        now = self._now()
         subscription.update(status="canceled", ended_at=now)
         subscription["canceled_at"] = subscription["canceled_at"] or now
         return [new_event("customer.subscription.deleted", subscription)]
