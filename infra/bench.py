@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import json
 import os
 import shutil
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from infra.local.sqs import sqs_client
@@ -78,11 +79,18 @@ sqs = boto3.client("sqs", region_name="us-east-1")
 
 @dataclass
 class Figures:
+    """The figures, printed to `out` as they come: the terminal, while everything else the
+    measured code prints (the handlers' EMF metric lines, one per booking) goes to a log."""
+
     rows: list[tuple[str, str, str]]
+    out: TextIO
+
+    def section(self, title: str) -> None:
+        print(f"\n{title}", file=self.out, flush=True)
 
     def add(self, name: str, value: str, note: str = "") -> None:
         self.rows.append((name, value, note))
-        print(f"  {name:<52} {value:>14}  {note}", flush=True)
+        print(f"  {name:<52} {value:>14}  {note}", file=self.out, flush=True)
 
 
 def http_event(
@@ -418,8 +426,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     rev: str = args.baseline_rev
     runs: int = max(1, args.cold_runs)
-    figures = Figures([])
-    with exported_tree(rev) as baseline, local_stack() as stack_env:
+    figures = Figures([], sys.stdout)
+    build = ROOT / "build"
+    build.mkdir(exist_ok=True)
+    handlers_log = build / "bench-output.log"
+    with (
+        handlers_log.open("w", encoding="utf-8") as measured_output,
+        contextlib.redirect_stdout(measured_output),
+        exported_tree(rev) as baseline,
+        local_stack() as stack_env,
+    ):
         env = {**os.environ, **stack_env, "POWERTOOLS_LOG_LEVEL": "ERROR"}
         env["POWERTOOLS_METRICS_DISABLED"] = "true"
         url = stack_env["DATABASE_URL"]
@@ -430,8 +446,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             query={"slug": "dr-ana", "date": (today + timedelta(days=1)).isoformat()},
         )
 
-        print(
-            "\ncold start (fresh interpreter: imports + first GET incl. DB connect), median of "
+        figures.section(
+            "cold start (fresh interpreter: imports + first GET incl. DB connect), median of "
             f"{runs}:"
         )
         if baseline is None:
@@ -477,7 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 3000
 
         ctx = Context()
-        print("\nwarm, in-process (one container, its connection reused):")
+        figures.section("warm, in-process (one container, its connection reused):")
         for _ in range(50):
             handler(get_event, ctx)
         get_samples = timed(lambda: handler(get_event, ctx), 1000)
@@ -554,7 +570,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures.add("bare INSERT round trip p50 (pg8000)", f"{insert_p50:.3f} ms")
         figures.add("POST p50 / bare INSERT p50", f"{post_p50 / insert_p50:.1f}x")
 
-        print("\nslot generation, 60-day horizon, 2,000 live appointments:")
+        figures.section("slot generation, 60-day horizon, 2,000 live appointments:")
         heavy = f"bench-{uuid.uuid4().hex[:8]}"
         pid = insert_professional(
             url, slug=heavy, session=30, windows="07:00-12:00,13:00-21:00", horizon=60
@@ -614,12 +630,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{percentile(full, 50):.2f} ms",
             "query + generation + JSON",
         )
-    out = ROOT / "build" / "bench.json"
-    out.parent.mkdir(exist_ok=True)
+    out = build / "bench.json"
     out.write_text(
         json.dumps([{"name": n, "value": v, "note": note} for n, v, note in figures.rows], indent=2)
     )
     print(f"\nfigures written to {out.relative_to(ROOT)}")
+    print(f"what the measured code printed (its metric lines): {handlers_log.relative_to(ROOT)}")
     return 0
 
 

@@ -4,8 +4,9 @@
     python -m infra.dlq redrive  [--limit 1000]
 
 Against AWS it uses the usual credentials and reads the queue URLs from the environment
-(NOTIFICATIONS_DLQ_URL and NOTIFICATIONS_QUEUE_URL: the stack's outputs); locally, start
-`make dev` with `--env-file .local/env.json` and pass `--env-file .local/env.json` here.
+(NOTIFICATIONS_DLQ_URL and NOTIFICATIONS_QUEUE_URL: the stack's outputs). With neither set,
+it reads the local stack's: the environment `make dev` writes to .local/env.json (another
+file with `--env-file`).
 
 `list` shows what each message is (key, template, channel, receive count, age), never the
 recipient. `redrive` moves messages back to the notifications queue one batch at a time:
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+
+from infra.local.defaults import ENV_FILE, read_env_file
 
 
 def sqs() -> Any:
@@ -109,20 +112,33 @@ def redrive(client: Any, dlq_url: str, queue_url: str, limit: int) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description="Inspect and redrive the dead-letter queue")
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.dlq", description="Inspect and redrive the dead-letter queue"
+    )
     parser.add_argument("command", choices=["list", "redrive"])
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--env-file", type=Path, help="JSON environment (from make dev)")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="at most this many (list 50, redrive 1000)"
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        help="JSON environment (default: the queue URLs from the environment, else "
+        ".local/env.json, which make dev writes)",
+    )
     args = parser.parse_args(argv)
-    if args.env_file:
-        os.environ.update(json.loads(args.env_file.read_text()))
+    named = ("NOTIFICATIONS_DLQ_URL", "NOTIFICATIONS_QUEUE_URL")
+    env_file: Path | None = args.env_file
+    if env_file is None and not all(os.environ.get(name) for name in named):
+        env_file = ENV_FILE
+    if env_file is not None:
+        if not env_file.exists():
+            parser.error(f"{env_file} does not exist: start make dev, or set {' and '.join(named)}")
+        os.environ.update(read_env_file(env_file))
     dlq_url = os.environ.get("NOTIFICATIONS_DLQ_URL", "")
     queue_url = os.environ.get("NOTIFICATIONS_QUEUE_URL", "")
     if not dlq_url or not queue_url:
-        print(
-            "set NOTIFICATIONS_DLQ_URL and NOTIFICATIONS_QUEUE_URL (or --env-file)", file=sys.stderr
-        )
-        return 2
+        parser.error(f"set {' and '.join(named)} (or --env-file)")
     client = sqs()
     if args.command == "list":
         for row in list_messages(client, dlq_url, args.limit or 50):

@@ -4,11 +4,12 @@ Each file runs in its own transaction together with its record in schema_migrati
 transaction-scoped advisory lock so two runners never interleave. A file whose checksum no
 longer matches what was applied is an error: applied migrations are never edited.
 
-Usage: python -m infra.migrate [DATABASE_URL]   (default: $DATABASE_URL)
+Usage: python -m infra.migrate [DATABASE_URL]   (default: $DATABASE_URL, else .local/env.json's)
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import sys
@@ -17,6 +18,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pg8000.native
+
+from infra.local.defaults import ENV_FILE, read_env_file
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant works; it only has to be the same for every runner.
@@ -91,15 +94,41 @@ def migrate(url: str, migrations: list[Migration] | None = None) -> list[str]:
         conn.close()
 
 
+def database_argument(parser: argparse.ArgumentParser) -> None:
+    """The DATABASE_URL argument of the tools that take one (migrate, seed)."""
+    parser.add_argument(
+        "database_url",
+        nargs="?",
+        default="",
+        metavar="DATABASE_URL",
+        help="postgresql://USER:PASSWORD@HOST:PORT/DB (default: $DATABASE_URL, else the local "
+        "stack's, from --env-file)",
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=ENV_FILE,
+        help="the environment make dev writes (default: .local/env.json)",
+    )
+
+
+def chosen_database_url(args: argparse.Namespace) -> str:
+    url: str = args.database_url or os.environ.get("DATABASE_URL", "")
+    return url or read_env_file(args.env_file).get("DATABASE_URL", "")
+
+
 def main(argv: list[str]) -> int:
-    url = argv[1] if len(argv) > 1 else os.environ.get("DATABASE_URL", "")
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.migrate", description="Apply the pending SQL migrations."
+    )
+    database_argument(parser)
+    url = chosen_database_url(parser.parse_args(argv))
     if not url:
-        print("usage: python -m infra.migrate DATABASE_URL (or set DATABASE_URL)", file=sys.stderr)
-        return 2
+        parser.error("no DATABASE_URL: pass one, set it, or start make dev")
     applied = migrate(url)
     print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv[1:]))

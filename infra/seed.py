@@ -3,12 +3,12 @@
 Idempotent: a database that already has the demo professionals is left as it is, so a
 developer's own bookings survive restarts.
 
-Usage: python -m infra.seed [DATABASE_URL]
+Usage: python -m infra.seed [DATABASE_URL] (default: $DATABASE_URL, else .local/env.json's)
 """
 
 from __future__ import annotations
 
-import os
+import argparse
 import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pg8000.native
 
-from infra.migrate import connect
+from infra.migrate import chosen_database_url, connect, database_argument
 
 MON_FRI = (1, 2, 3, 4, 5)
 
@@ -198,13 +198,16 @@ def seed(url: str) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    url = argv[1] if len(argv) > 1 else os.environ.get("DATABASE_URL", "")
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.seed", description="Insert the demo professionals (idempotent)."
+    )
+    database_argument(parser)
+    url = chosen_database_url(parser.parse_args(argv))
     if not url:
-        print("usage: python -m infra.seed DATABASE_URL (or set DATABASE_URL)", file=sys.stderr)
-        return 2
+        parser.error("no DATABASE_URL: pass one, set it, or start make dev")
     print(f"seeded: {', '.join(seed(url)) or 'nothing new'}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv[1:]))

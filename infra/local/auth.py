@@ -5,7 +5,11 @@ are RS256, like Supabase Auth or Cognito issue them; the gateway checks signatur
 issuer and audience exactly as API Gateway's JWT authorizer does, and hands the verified
 claims to the function in requestContext.authorizer.jwt.
 
-Mint a token for a user id:  python -m infra.local.auth --sub USER_ID [--hours 12]
+The issuer is the gateway's own URL (`http://127.0.0.1:PORT/local-auth`): the stack records
+it beside the key (`issuer`), so a token minted for a state folder, from the same key and
+issuer, is accepted by the stack running on that folder, whatever its port.
+
+Mint a token for a user id:  python -m infra.local.auth --sub USER_ID [--hours 12] [--state DIR]
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from infra.local.defaults import STATE_DIR
 
 LOCAL_ISSUER = "http://127.0.0.1:3000/local-auth"
 LOCAL_AUDIENCE = "agenda-local"
@@ -40,8 +46,18 @@ class DevAuthority:
     audience: str = LOCAL_AUDIENCE
 
     @classmethod
-    def load_or_create(cls, folder: Path) -> DevAuthority:
+    def load_or_create(cls, folder: Path, *, issuer: str | None = None) -> DevAuthority:
+        """The authority kept in `folder`, its key made on first use. With `issuer`, that
+        issuer is recorded in the folder (a stack starting on it); without, the recorded one
+        is used (a tool minting for it), else LOCAL_ISSUER."""
         folder.mkdir(parents=True, exist_ok=True)
+        issuer_path = folder / "issuer"
+        if issuer is None:
+            issuer = issuer_path.read_text().strip() if issuer_path.exists() else LOCAL_ISSUER
+        elif not issuer_path.exists() or issuer_path.read_text().strip() != issuer:
+            fresh = issuer_path.with_suffix(".tmp")
+            fresh.write_text(issuer + "\n")
+            fresh.replace(issuer_path)
         private_path = folder / "jwt-private.pem"
         if not private_path.exists():
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -60,7 +76,7 @@ class DevAuthority:
         public_pem = loaded.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        return cls(private_pem=private_pem, public_pem=public_pem)
+        return cls(private_pem=private_pem, public_pem=public_pem, issuer=issuer)
 
     def mint(self, subject: str, *, ttl_seconds: int = 3600, **claims: Any) -> str:
         now = int(time.time())
@@ -108,10 +124,19 @@ def api_gateway_claims(claims: dict[str, Any]) -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description="Mint a development JWT for the local gateway")
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.local.auth",
+        description="Mint a development JWT for the local gateway, signed with the state "
+        "folder's key for the issuer the stack on that folder checks",
+    )
     parser.add_argument("--sub", required=True, help="the user id (a professional's user_id)")
-    parser.add_argument("--hours", type=float, default=12)
-    parser.add_argument("--state", type=Path, default=Path(".local"), help="local state folder")
+    parser.add_argument("--hours", type=float, default=12, help="validity (default 12)")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=STATE_DIR,
+        help="the stack's state folder, as given to infra.local.dev (default: .local)",
+    )
     args = parser.parse_args(argv)
     authority = DevAuthority.load_or_create(args.state / "auth")
     print(authority.mint(args.sub, ttl_seconds=int(args.hours * 3600)))

@@ -117,18 +117,27 @@ def main(argv: list[str]) -> int:
     """Run the queue consumer alone, against a running local stack:
     python -m infra.local.consumer --env-file .local/env.json"""
     import argparse
-    import json
     import signal
     from pathlib import Path
 
+    from infra.local.defaults import ENV_FILE, read_env_file
     from infra.local.sqs import sqs_client, use_local_credentials
     from infra.local.template import load_stack
     from infra.paths import TEMPLATE
 
-    parser = argparse.ArgumentParser(description="Run the notifications consumer alone")
-    parser.add_argument("--env-file", type=Path, required=True)
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.local.consumer", description="Run the notifications consumer alone"
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=ENV_FILE,
+        help="the environment make dev writes (default: .local/env.json)",
+    )
     args = parser.parse_args(argv)
-    environment: dict[str, str] = json.loads(args.env_file.read_text())
+    environment = read_env_file(args.env_file)
+    if not environment:
+        parser.error(f"{args.env_file} does not exist: start make dev first")
     use_local_credentials(environment.get("AWS_REGION", "us-east-1"))
     stack = load_stack(TEMPLATE)
     queue = stack.queues[0]

@@ -14,17 +14,19 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from infra.local.defaults import STATE_DIR
 from infra.local.stack import LocalStack, StackOptions
-from infra.paths import ROOT
 
 DEFAULT_PG_PORT = 54329
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description="Run the booking stack locally")
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.local.dev", description="Run the booking stack locally"
+    )
     parser.add_argument("--port", type=int, default=3000, help="gateway port")
     parser.add_argument("--pg-port", type=int, default=DEFAULT_PG_PORT, help="Postgres TCP port")
-    parser.add_argument("--state", type=Path, default=ROOT / ".local", help="local state folder")
+    parser.add_argument("--state", type=Path, default=STATE_DIR, help="local state folder")
     parser.add_argument(
         "--env-file",
         type=Path,
@@ -44,6 +46,8 @@ def main(argv: list[str]) -> int:
             postgres_port=args.pg_port,
             response_floor_ms=args.floor_ms,
             run_consumer=not args.no_consumer,
+            # No front end runs locally: links and redirects point to the gateway, on --port.
+            app_base_url=None,
         )
     )
     stop = threading.Event()
@@ -81,7 +85,7 @@ def main(argv: list[str]) -> int:
 
   Try:   curl '{api}/api/booking?slug=dr-ana&date=YYYY-MM-DD&days=7'
          dra-carla takes payment at booking: open the answer's checkoutUrl to pay.
-  Token: .venv/bin/python -m infra.local.auth --sub demo-user-dr-ana
+  Token: .venv/bin/python -m infra.local.auth --sub demo-user-dr-ana --state {args.state}
   Jobs:  curl -X POST {api}/_local/schedules/NAME   ({schedules})
 
   Ctrl-C stops everything.

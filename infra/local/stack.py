@@ -5,20 +5,29 @@ dead-letter queue, the Upstash REST endpoint, the WhatsApp/email stand-in, the S
 (which sends its events to the gateway's webhook route), and the gateway with its Lambda
 containers, queue consumer and schedules. Everything listens on 127.0.0.1 and stops
 with stop(), in reverse order.
+
+Every URL the stack makes follows the gateway's port: the JWT issuer, the OpenAPI document's
+server, and (for `make dev`, whose front end is the gateway itself) APP_BASE_URL, so the links
+in messages and the Checkout and portal redirects. Ports asked for as 0 are remembered in
+STATE/ports.json and taken again on the next start when free, so a restarted stack answers
+the links it sent before (the Stripe stand-in's pay pages, the messages page, the API).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
 import secrets
+import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from agenda.observability import logger
+from infra.local._http import HOST
 from infra.local.auth import DevAuthority
 from infra.local.consumer import QueueConsumer
 from infra.local.gateway import Answer, Gateway, LocalRoute
@@ -27,7 +36,7 @@ from infra.local.postgres import LocalPostgres
 from infra.local.providers import LocalProviders
 from infra.local.sqs import LocalSqs, ensure_queue_pair, sqs_client, use_local_credentials
 from infra.local.stripe import LocalStripe, Price
-from infra.local.template import Schedule, Stack, load_stack
+from infra.local.template import Schedule, Stack, load_cors, load_stack
 from infra.local.upstash import LocalUpstash
 from infra.migrate import migrate
 from infra.paths import TEMPLATE
@@ -57,6 +66,43 @@ class StackOptions:
     # The consumer's retry delay base; the template's 30 s would make local retries crawl.
     retry_base_seconds: int = 2
     log_level: str = "INFO"
+    # The web app the guest links and the Stripe redirects point to (APP_BASE_URL, also the
+    # CORS origin). None: the gateway itself, on whatever port it has (`make dev`).
+    app_base_url: str | None = LOCAL_APP_URL
+
+
+# The stand-ins whose ports are remembered between starts (Postgres remembers its own).
+_REMEMBERED = ("gateway", "sqs", "upstash", "providers", "stripe")
+
+
+def _remembered_ports(state_dir: Path) -> dict[str, int]:
+    try:
+        stored = json.loads((state_dir / "ports.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(stored, dict):
+        return {}
+    return {k: v for k, v in stored.items() if k in _REMEMBERED and isinstance(v, int)}
+
+
+def _port_for(requested: int, remembered: int | None) -> int:
+    """The port to ask for: the one requested, else the one used last time when it is free
+    (0, any free port, when it is not)."""
+    if requested or remembered is None:
+        return requested
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, remembered))
+        except OSError:
+            return 0
+    return remembered
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
 
 
 def _local_secrets(state_dir: Path) -> dict[str, str]:
@@ -94,16 +140,25 @@ class LocalStack:
         state = options.state_dir
         state.mkdir(parents=True, exist_ok=True)
         self.keys = _local_secrets(state)
+        remembered = _remembered_ports(state)
+        self._gateway_port = _port_for(options.gateway_port, remembered.get("gateway"))
         self.postgres = LocalPostgres(state / "postgres", port=options.postgres_port)
-        self.sqs = LocalSqs()
-        self.upstash = LocalUpstash(token=self.keys["upstash"])
-        self.providers = LocalProviders(log_path=state / "messages.jsonl")
+        self.sqs = LocalSqs(port=_port_for(0, remembered.get("sqs")))
+        self.upstash = LocalUpstash(
+            token=self.keys["upstash"], port=_port_for(0, remembered.get("upstash"))
+        )
+        self.providers = LocalProviders(
+            port=_port_for(0, remembered.get("providers")), log_path=state / "messages.jsonl"
+        )
         self.stripe = LocalStripe(
             api_key=self.keys["stripe"],
             webhook_secret=self.keys["stripe_webhook"],
             prices=dict(LOCAL_PRICES.values()),
+            port=_port_for(0, remembered.get("stripe")),
+            state_path=state / "stripe.json",
         )
         self.authority = DevAuthority.load_or_create(state / "auth")
+        self._api_url = ""
         self.queue_url = ""
         self.dead_letter_url = ""
         self.lambdas: Lambdas | None = None
@@ -145,24 +200,64 @@ class LocalStack:
         # process's os.environ; the shared logger is this process's, so its level is set here.
         logger.setLevel(self.options.log_level)
         use_local_credentials(REGION)
-        self.lambdas = Lambdas(self.stack.functions, self.environment())
-        self.gateway = Gateway(
-            self.stack.routes,
-            self.lambdas,
-            self.authority,
-            port=self.options.gateway_port,
-            local_routes=self._local_routes(),
-        )
-        self.gateway.start()
-        self._started.append(self.gateway)
+        gateway, lambdas = self._start_gateway()
+        self._write_ports()
         # Stripe's events come back through the gateway, as Stripe's would through API Gateway.
-        self.stripe.webhook_url = f"{self.gateway.url}/api/stripe/webhook"
+        self.stripe.webhook_url = f"{gateway.url}/api/stripe/webhook"
         if queue.consumer is not None and self.options.run_consumer:
-            self.consumer = QueueConsumer(self.sqs_client(), queue, self.queue_url, self.lambdas)
+            self.consumer = QueueConsumer(self.sqs_client(), queue, self.queue_url, lambdas)
             self.consumer.start()
             self._started.append(self.consumer)
         if self.options.run_schedules:
             self._start_tickers()
+
+    def _start_gateway(self) -> tuple[Gateway, Lambdas]:
+        """The gateway on its port; the functions, the issuer and the CORS origin know that
+        port before it listens (they name it in links), so an auto-picked port taken
+        meanwhile is replaced and everything made again for the new one."""
+        for attempt in range(3):
+            port = self._gateway_port or _free_port()
+            self._api_url = f"http://{HOST}:{port}"
+            self.authority = DevAuthority.load_or_create(
+                self.options.state_dir / "auth", issuer=f"{self._api_url}/local-auth"
+            )
+            lambdas = Lambdas(self.stack.functions, self.environment())
+            gateway = Gateway(
+                self.stack.routes,
+                lambdas,
+                self.authority,
+                port=port,
+                local_routes=self._local_routes(),
+                cors=load_cors(TEMPLATE, {"CorsAllowedOrigin": self.app_base_url}),
+            )
+            try:
+                gateway.start()
+            except OSError:
+                if self._gateway_port or attempt == 2:
+                    raise
+                continue
+            self.gateway, self.lambdas = gateway, lambdas
+            self._started.append(gateway)
+            return gateway, lambdas
+        raise AssertionError("unreachable")
+
+    def _write_ports(self) -> None:
+        assert self.gateway is not None
+        urls = {
+            "gateway": self.gateway.url,
+            "sqs": self.sqs.endpoint_url,
+            "upstash": self.upstash.url,
+            "providers": self.providers.url,
+            "stripe": self.stripe.url,
+        }
+        ports = {name: int(url.rsplit(":", 1)[1]) for name, url in urls.items()}
+        fresh = self.options.state_dir / "ports.json.tmp"
+        fresh.write_text(json.dumps(ports))
+        fresh.replace(self.options.state_dir / "ports.json")
+
+    @property
+    def app_base_url(self) -> str:
+        return self.options.app_base_url or self._api_url
 
     def stop(self) -> None:
         self._ticker_stop.set()
@@ -213,7 +308,7 @@ class LocalStack:
             "EMAIL_FROM": "Agenda <no-reply@agenda.local>",
             "BOOKING_RESPONSE_FLOOR_MS": str(self.options.response_floor_ms),
             # The web app the guest links point to (the front end, not this API).
-            "APP_BASE_URL": LOCAL_APP_URL,
+            "APP_BASE_URL": self.app_base_url,
             "GUEST_LINK_SECRET": self.keys["guest_link"],
             "STRIPE_API_BASE": self.stripe.url,
             "STRIPE_SECRET_KEY": self.keys["stripe"],
@@ -227,7 +322,7 @@ class LocalStack:
     @property
     def api_url(self) -> str:
         assert self.gateway is not None
-        return self.gateway.url
+        return self._api_url
 
     # -- schedules ------------------------------------------------------------------------
 
@@ -262,15 +357,20 @@ class LocalStack:
     def _local_routes(self) -> dict[tuple[str, str], LocalRoute]:
         from infra.openapi import build_document, docs_page
 
-        document = json.dumps(build_document()).encode()
+        built = build_document()
+        # The document names the default gateway; this one serves on its own port.
+        named = [server["url"] for server in built["servers"]]
+        servers = [{"url": self._api_url, "description": "Local gateway (make dev)"}]
+        document = json.dumps({**built, "servers": servers}).encode()
+        page = docs_page("/openapi.json")
+        for url in named:
+            page = page.replace(f"<code>{html.escape(url)}</code>", f"<code>{self._api_url}</code>")
         routes: dict[tuple[str, str], LocalRoute] = {
             ("GET", "/openapi.json"): lambda _: Answer(
                 200, {"content-type": "application/json"}, document
             ),
             ("GET", "/docs"): lambda _: Answer(
-                200,
-                {"content-type": "text/html; charset=utf-8"},
-                docs_page("/openapi.json").encode(),
+                200, {"content-type": "text/html; charset=utf-8"}, page.encode()
             ),
             ("GET", "/.well-known/jwks.json"): lambda _: Answer.json(200, self.authority.jwks()),
             ("GET", "/_local/health"): lambda _: Answer.json(200, {"ok": True}),
