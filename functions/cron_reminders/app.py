@@ -1,6 +1,7 @@
 """Scheduled job: the 24-hour reminders and daily agendas (every morning) and the 1-hour
 reminders (every 15 minutes). The schedule's Input names the job: {"job": "reminders_24h"}
-or {"job": "reminders_1h"}."""
+or {"job": "reminders_1h"}. A run that finds another run of its job still going returns
+{"lease": "held", ...} having done nothing (docs/jobs.md)."""
 
 from __future__ import annotations
 
@@ -21,5 +22,13 @@ dependencies = Wiring("cron_reminders").reminders()
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    run = run_reminders(parse_job(event), dependencies, now=utc_now(), page_size=settings.page_size)
+    # The request id names the run's lease: Lambda's retry of this invocation carries the same
+    # one and takes the lease back rather than waiting for it to run out.
+    run = run_reminders(
+        parse_job(event),
+        dependencies,
+        now=utc_now(),
+        page_size=settings.page_size,
+        holder=context.aws_request_id,
+    )
     return run.as_dict()

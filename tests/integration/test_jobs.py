@@ -234,16 +234,21 @@ def test_a_run_that_died_half_way_is_simply_run_again(
         )
         for n in range(23)
     ]
+    # The lease's transaction, then two pages.
     crashing = ReminderDependencies(
-        PostgresUnitOfWork(CrashAfter(database, 2), SqsPublisher(QueueSettings.from_env())),  # type: ignore[arg-type]
+        PostgresUnitOfWork(CrashAfter(database, 3), SqsPublisher(QueueSettings.from_env())),  # type: ignore[arg-type]
         deps.links,
     )
     with pytest.raises(RuntimeError):
-        run_reminders("reminders_24h", crashing, now=now, page_size=5)
+        run_reminders("reminders_24h", crashing, now=now, page_size=5, holder="request-1")
     ids = [a["id"] for a in booked]
     assert sum(1 for n in queued(db, "reminder_24h", ids).values() if n) == 10  # two pages
 
-    rerun = run_reminders("reminders_24h", deps, now=now, page_size=5)
+    # The dead run could not release its lease: another run waits for it to run out ...
+    assert run_reminders("reminders_24h", deps, now=now).lease == "held"
+    # ... while Lambda's retry of the same invocation (its request id) takes it back.
+    rerun = run_reminders("reminders_24h", deps, now=now, page_size=5, holder="request-1")
+    assert rerun.lease == "taken"
     assert rerun.appointments == 13  # only what the first run did not reach
     assert queued(db, "reminder_24h", ids) == Counter({str(i): 2 for i in ids})
 

@@ -1,5 +1,8 @@
-"""SQL of the daily jobs: reminder and agenda pages, the WhatsApp instances in use, the checks'
-record and the failed deliveries of the last day. Every value goes as a parameter.
+"""SQL of the daily jobs: their leases, reminder and agenda pages, the WhatsApp instances in use,
+the checks' record and the failed deliveries of the last day. Every value goes as a parameter.
+
+A lease is a row of job_leases: one statement takes it when it is free, ran out, or is the
+holder's own already; the database's clock decides, so containers' clocks never matter.
 
 The reminder pages walk appointments_confirmed_starts_idx (starts_at WHERE status =
 'confirmed') by keyset, (starts_at, id) after the last row of the previous page, within the
@@ -108,6 +111,28 @@ SELECT count(*) AS failed FROM notification_deliveries
 WHERE status IN ('failed', 'undeliverable', 'unknown') AND updated_at >= :since
 """
 
+# Concurrent takers of a missing row: one inserts, the others wait on its key and then see the
+# committed row in the conflict arm, whose WHERE turns them away (no row returned).
+TAKE_LEASE_SQL = """
+INSERT INTO job_leases AS l (job, holder, leased_until)
+VALUES (:job, :holder, now() + CAST(:seconds AS integer) * interval '1 second')
+ON CONFLICT (job) DO UPDATE SET holder = EXCLUDED.holder, leased_until = EXCLUDED.leased_until
+WHERE l.leased_until <= now() OR l.holder = EXCLUDED.holder
+RETURNING l.holder
+"""
+
+RENEW_LEASE_SQL = """
+UPDATE job_leases SET leased_until = now() + CAST(:seconds AS integer) * interval '1 second'
+WHERE job = :job AND holder = :holder
+RETURNING holder
+"""
+
+# The row stays, naming the last holder, free from now on.
+RELEASE_LEASE_SQL = """
+UPDATE job_leases SET leased_until = LEAST(leased_until, now())
+WHERE job = :job AND holder = :holder
+"""
+
 # Before the first page: no uuid sorts before this one.
 FIRST_ID = "00000000-0000-0000-0000-000000000000"
 
@@ -115,6 +140,15 @@ FIRST_ID = "00000000-0000-0000-0000-000000000000"
 class PostgresJobs:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
+
+    def take_lease(self, job: str, *, holder: str, seconds: int) -> bool:
+        return self._tx.one(TAKE_LEASE_SQL, job=job, holder=holder, seconds=seconds) is not None
+
+    def renew_lease(self, job: str, *, holder: str, seconds: int) -> bool:
+        return self._tx.one(RENEW_LEASE_SQL, job=job, holder=holder, seconds=seconds) is not None
+
+    def release_lease(self, job: str, *, holder: str) -> None:
+        self._tx.execute(RELEASE_LEASE_SQL, job=job, holder=holder)
 
     def active_zones(self) -> list[str]:
         return [row["timezone"] for row in self._tx.query(ACTIVE_ZONES_SQL)]

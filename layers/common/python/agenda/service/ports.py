@@ -214,6 +214,17 @@ class Inbox(Protocol):
 class Jobs(Protocol):
     """What the daily jobs read and record."""
 
+    def take_lease(self, job: str, *, holder: str, seconds: int) -> bool:
+        """Hold ``job``'s lease for ``seconds`` when it is free, has run out or is ``holder``'s
+        already; False when another holder has it."""
+        ...
+
+    def renew_lease(self, job: str, *, holder: str, seconds: int) -> bool:
+        """Extend ``holder``'s lease by ``seconds`` from now; False when it is not theirs."""
+        ...
+
+    def release_lease(self, job: str, *, holder: str) -> None: ...
+
     def active_zones(self) -> list[str]: ...
 
     def reminder_page(

@@ -6,6 +6,12 @@ handed to the queue, so a run that stops half way leaves its earlier pages done 
 run picks up the rest. Message keys make every message once-only: the query passes over rows
 whose messages are already in the outbox, and the outbox's unique key drops a message two
 overlapping runs both queue.
+
+One run of a job at a time: a run takes its job's lease before anything else and renews it
+while it works, so a retry or a run by hand never works beside a run that is still going (the
+keys make that harmless, not free: both would read the same pages). A run that finds the
+lease held does nothing and says so; it is not an error, since the run holding it does the
+work. The 24-hour and 1-hour jobs have a lease each and never wait for each other.
 """
 
 from __future__ import annotations
@@ -13,8 +19,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any, Literal
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agenda.domain.reminders import (
@@ -35,6 +41,12 @@ if TYPE_CHECKING:
     from agenda.service.ports import JobStores, UnitOfWork
 
 DEFAULT_PAGE_SIZE = 1000
+# Long enough for any page (a short transaction and a SendMessageBatch per 10 messages), short
+# enough that a run killed by its timeout blocks the next 1-hour run (15 minutes on) not at
+# all. A run renews it after a third of it has gone, between pages.
+LEASE_SECONDS = 300
+
+type Lease = Literal["taken", "held", "lost"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +63,15 @@ class ReminderRun:
     agendas: int = 0  # professionals sent their agenda by this run
     queued: int = 0  # outbox rows this run wrote (messages another run queued are not here)
     pages: int = 0
+    # taken: this run held the job's lease; held: another run has it, nothing was done; lost:
+    # another run took it over while this one stalled, which stopped between pages.
+    lease: Lease = "taken"
     skipped_zones: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "job": self.job,
+            "lease": self.lease,
             "appointments": self.appointments,
             "agendas": self.agendas,
             "queued": self.queued,
@@ -75,26 +91,75 @@ def _zones(names: list[str], run: ReminderRun) -> dict[str, ZoneInfo]:
     return zones
 
 
+class _JobLease:
+    """The run's hold on its job: renewed between pages once a third of it has gone."""
+
+    def __init__(self, job: Job, holder: str, seconds: int, deps: ReminderDependencies) -> None:
+        self.job = job
+        self.holder = holder
+        self.seconds = seconds
+        self._uow = deps.uow
+        self._renewed = time.monotonic()
+
+    def take(self) -> bool:
+        self._renewed = time.monotonic()
+        return self._uow.run(
+            lambda stores: stores.jobs.take_lease(
+                self.job, holder=self.holder, seconds=self.seconds
+            )
+        )
+
+    def keep(self) -> bool:
+        """False when another run has taken the lease over: stop."""
+        if time.monotonic() - self._renewed < self.seconds / 3:
+            return True
+        self._renewed = time.monotonic()
+        return self._uow.run(
+            lambda stores: stores.jobs.renew_lease(
+                self.job, holder=self.holder, seconds=self.seconds
+            )
+        )
+
+    def release(self) -> None:
+        try:
+            self._uow.run(lambda stores: stores.jobs.release_lease(self.job, holder=self.holder))
+        except Exception:
+            # It runs out by itself; whatever stopped the run goes on being raised.
+            logger.warning("reminder lease not released", extra={"job": self.job}, exc_info=True)
+
+
+class _LeaseLost(Exception):
+    pass
+
+
 def run_reminders(
     job: Job,
     deps: ReminderDependencies,
     *,
     now: datetime,
     page_size: int = DEFAULT_PAGE_SIZE,
+    holder: str | None = None,
+    lease_seconds: int = LEASE_SECONDS,
 ) -> ReminderRun:
     """Queue the reminders `job` covers at `now` (and, for the morning job, the agendas).
-    Safe to run again at any time: what an earlier run queued is not queued again."""
+    Safe to run again at any time: what an earlier run queued is not queued again. `holder`
+    names this run's lease (the Lambda request id, so a retry takes its own lease back)."""
     started = time.perf_counter()
     run = ReminderRun(job)
-    zones = _zones(deps.uow.read(lambda stores: stores.jobs.active_zones()), run)
-    if deps.links is not None:
-        deps.links.ready()  # the signing key, read before any transaction is open
-    spans = {name: reminder_window(job, now, zone) for name, zone in zones.items()}
-    if spans:
-        _remind(job, deps, spans, page_size, run)
-    if job == "reminders_24h" and zones:
-        days = {name: _today(now, zone) for name, zone in zones.items()}
-        _agendas(deps, days, page_size, run)
+    lease = _JobLease(job, holder or uuid4().hex, lease_seconds, deps)
+    if not lease.take():
+        run.lease = "held"
+        count("ReminderRunsSkipped", 1, job=job)
+        logger.warning("reminder run skipped: lease held", extra={"job": job})
+        return run
+    try:
+        _work(job, deps, now, page_size, lease, run)
+    except _LeaseLost:
+        run.lease = "lost"
+        count("ReminderRunsSkipped", 1, job=job)
+        logger.warning("reminder run stopped: lease taken over", extra=run.as_dict())
+    finally:
+        lease.release()
     if run.queued:
         count("RemindersQueued", run.queued)
     logger.info(
@@ -102,6 +167,25 @@ def run_reminders(
         extra={**run.as_dict(), "seconds": round(time.perf_counter() - started, 3)},
     )
     return run
+
+
+def _work(
+    job: Job,
+    deps: ReminderDependencies,
+    now: datetime,
+    page_size: int,
+    lease: _JobLease,
+    run: ReminderRun,
+) -> None:
+    zones = _zones(deps.uow.read(lambda stores: stores.jobs.active_zones()), run)
+    if deps.links is not None:
+        deps.links.ready()  # the signing key, read before any transaction is open
+    spans = {name: reminder_window(job, now, zone) for name, zone in zones.items()}
+    if spans:
+        _remind(job, deps, spans, page_size, lease, run)
+    if job == "reminders_24h" and zones:
+        days = {name: _today(now, zone) for name, zone in zones.items()}
+        _agendas(deps, days, page_size, lease, run)
 
 
 def _today(now: datetime, zone: ZoneInfo) -> tuple[date, Span]:
@@ -114,11 +198,14 @@ def _remind(
     deps: ReminderDependencies,
     spans: dict[str, Span],
     page_size: int,
+    lease: _JobLease,
     run: ReminderRun,
 ) -> None:
     template = TEMPLATE_OF_JOB[job]
     after: tuple[datetime, UUID | None] = (min(span.start for span in spans.values()), None)
     while True:
+        if not lease.keep():
+            raise _LeaseLost
 
         def page(
             stores: JobStores, after: tuple[datetime, UUID | None] = after
@@ -156,10 +243,13 @@ def _agendas(
     deps: ReminderDependencies,
     days: dict[str, tuple[date, Span]],
     page_size: int,
+    lease: _JobLease,
     run: ReminderRun,
 ) -> None:
     after: UUID | None = None
     while True:
+        if not lease.keep():
+            raise _LeaseLost
 
         def page(
             stores: JobStores, after_id: UUID | None = after
