@@ -167,6 +167,26 @@ def make_professional(db: pg8000.native.Connection) -> MakeProfessional:
     return make
 
 
+PayingProfessional = Callable[..., Professional]
+
+
+@pytest.fixture
+def paying(db: pg8000.native.Connection, make_professional: MakeProfessional) -> PayingProfessional:
+    """A professional who takes the session price (R$ 150) by card or Pix at booking, with
+    hour-long sessions (slots on the hour)."""
+
+    def make(**options: Any) -> Professional:
+        pro = make_professional(**{"session_duration": 60, **options})
+        db.run(
+            "UPDATE professionals SET payment_type = 'pix_or_card', payment_at_booking = true"
+            " WHERE id = :id",
+            id=pro.id,
+        )
+        return pro
+
+    return make
+
+
 def next_weekday(weekday: int, *, after_days: int = 2, zone: str = "America/Sao_Paulo") -> date:
     """The first date with this weekday (0 = Sunday, as stored) at least `after_days` ahead."""
     day = datetime.now(ZoneInfo(zone)).date() + timedelta(days=after_days)

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 from agenda.domain.billing import BillingState
 from agenda.domain.errors import RateLimited, ServiceUnavailable, SlotTaken
 from agenda.domain.lifecycle import Appointment, Policy
+from agenda.domain.notices import Notice
 from agenda.domain.parties import Party
 from agenda.domain.plans import Account
 from agenda.domain.slots import Busy, Rules, WeeklyWindow, default_step
@@ -50,6 +51,7 @@ from agenda.service.records import (
     AppointmentClient,
     AppointmentListing,
     AppointmentPage,
+    AppointmentPayment,
     AppointmentProfessional,
     AppointmentRecord,
     BillingAccount,
@@ -116,6 +118,7 @@ class ProfessionalRow:
     active: bool = True
     bio: str | None = None
     avatar_url: str | None = None
+    public_contact: str | None = None
 
     @property
     def id(self) -> UUID:
@@ -150,6 +153,9 @@ class AppointmentRow:
     amount_due: Decimal | None = None
     payment_expires_at: datetime | None = None
     paid_at: datetime | None = None
+    late_cancellation: bool = False
+    refund_id: str | None = None
+    refunded_amount: Decimal | None = None
 
     @property
     def blocked_during(self) -> Busy:
@@ -173,6 +179,7 @@ class NoticeRow:
     title: str
     body: str
     data: dict[str, Any]
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,12 +285,14 @@ class FakeState:
         billing: BillingState | None = None,
         stripe_customer_id: str | None = None,
         active: bool = True,
+        public_contact: str | None = None,
     ) -> ProfessionalRow:
         account = schedule.account
         row = ProfessionalRow(
             schedule=schedule,
             user_id=user_id,
             profession=profession,
+            public_contact=public_contact,
             policy=policy or Policy(),
             billing=billing
             or BillingState(
@@ -624,6 +633,7 @@ class FakeStores:
         self.appointments = FakeAppointments(tx)
         self.payments = FakePayments(tx)
         self.billing = FakeBilling(tx)
+        self.notices = FakeNotices(tx)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -881,6 +891,8 @@ def _appointment_record(state: FakeState, row: AppointmentRow, role: Role) -> Ap
             locale=schedule.locale,
             session_duration=schedule.session_duration,
             policy=professional.policy,
+            currency=schedule.currency,
+            public_contact=professional.public_contact,
         ),
         client=AppointmentClient(
             id=client.id,
@@ -888,6 +900,12 @@ def _appointment_record(state: FakeState, row: AppointmentRow, role: Role) -> Ap
             contact=Party(client.name, client.phone, client.email),
         ),
         role=role,
+        payment=(
+            AppointmentPayment(row.payment_intent_id, row.amount_due)
+            if row.payment_intent_id
+            else None
+        ),
+        checkout_session_id=row.checkout_session_id,
     )
 
 
@@ -965,6 +983,9 @@ class FakeAppointments:
             status_changed_by=change.actor_label if status_changed else row.status_changed_by,
             status_changed_at=now if status_changed else row.status_changed_at,
             updated_at=now,
+            late_cancellation=row.late_cancellation or change.change.late_cancellation,
+            refund_id=change.refund_id or row.refund_id,
+            refunded_amount=_given(change.refunded_amount, row.refunded_amount),
         )
         state.check_clear(written, TAKEN)
         state.appointments[row.id] = written
@@ -1044,7 +1065,7 @@ class FakeAppointments:
         return AppointmentPage(timezone=professional.schedule.timezone, items=tuple(items))
 
 
-def _given(value: int | None, default: int) -> int:
+def _given[T](value: T | None, default: T) -> T:
     return default if value is None else value
 
 
@@ -1078,7 +1099,22 @@ class FakePayments:
         self._tx = tx
 
     @_statement
+    def lock_by_payment(self, payment_intent: str) -> PaymentRecord | None:
+        found = next(
+            (
+                a.id
+                for a in self._tx.state.appointments.values()
+                if a.payment_intent_id == payment_intent
+            ),
+            None,
+        )
+        return self._record(found) if found is not None else None
+
+    @_statement
     def lock(self, appointment_id: UUID) -> PaymentRecord | None:
+        return self._record(appointment_id)
+
+    def _record(self, appointment_id: UUID) -> PaymentRecord | None:
         state = self._tx.state
         row = state.appointments.get(appointment_id)
         if row is None:
@@ -1100,6 +1136,8 @@ class FakePayments:
             auto_confirm=schedule.auto_confirm,
             currency=schedule.currency,
             client=Party(client.name, client.phone, client.email),
+            client_user_id=client.user_id,
+            refunded_amount=row.refunded_amount,
         )
 
     @_statement
@@ -1134,6 +1172,7 @@ class FakePayments:
             status_changed_by="system" if status_changed else row.status_changed_by,
             status_changed_at=now if status_changed else row.status_changed_at,
             updated_at=now,
+            refunded_amount=_given(payment.refunded_amount, row.refunded_amount),
         )
         state.check_clear(written, TAKEN_MEANWHILE)
         state.appointments[row.id] = written
@@ -1149,7 +1188,9 @@ class FakePayments:
         )
 
     @_statement
-    def mark_refunded(self, appointment_id: UUID, payment_intent: str) -> None:
+    def mark_refunded(
+        self, appointment_id: UUID, payment_intent: str, refund_id: str | None
+    ) -> None:
         state = self._tx.writable()
         row = state.appointments.get(appointment_id)
         if row is None:
@@ -1158,8 +1199,31 @@ class FakePayments:
             row,
             facts=replace(row.facts, payment_status="refunded"),
             payment_intent_id=payment_intent,
+            refund_id=refund_id,
+            refunded_amount=row.amount_due,
             updated_at=self._tx.clock(),
         )
+
+
+class FakeNotices:
+    def __init__(self, tx: _Transaction) -> None:
+        self._tx = tx
+
+    @_statement
+    def add(self, professional_id: UUID, notices: Sequence[Notice]) -> None:
+        if not notices:
+            return
+        state = self._tx.writable()
+        seen = {n.key for n in state.notifications if n.key is not None}
+        for notice in notices:
+            if notice.key is not None and notice.key in seen:
+                continue
+            data = {"appointmentId": str(notice.appointment_id)} if notice.appointment_id else {}
+            state.notifications.append(
+                NoticeRow(professional_id, notice.type, notice.title, notice.body, data, notice.key)
+            )
+            if notice.key is not None:
+                seen.add(notice.key)
 
 
 class FakeBilling:
@@ -1341,7 +1405,7 @@ class FakeStripe:
             return  # best effort: a session nobody holds the URL of also just runs out
         self.expired.append(session_id)
 
-    def refund(self, payment_intent: str, *, appointment_id: UUID) -> str:
+    def refund(self, payment_intent: str, *, appointment_id: UUID) -> str | None:
         self._call("refund", payment_intent=payment_intent, appointment_id=appointment_id)
         refund = self._once(f"refund-{appointment_id}", str, "re")
         self.refunds[payment_intent] = refund

@@ -291,7 +291,18 @@ def test_rejecting_and_cancelling_tell_the_other_side_with_the_reason(
     assert templates(queued(db, by_client)) == {
         ("cancelled_by_client", "professional", "whatsapp"),
         ("cancelled_by_client", "professional", "email"),
+        ("cancellation_confirmed", "client", "whatsapp"),
+        ("cancellation_confirmed", "client", "email"),
     }
+    # And in the app: the client's change is news to the professional.
+    assert [
+        r["type"]
+        for r in rows(
+            db,
+            "SELECT type FROM notifications WHERE data ->> 'appointmentId' = :id",
+            id=str(by_client),
+        )
+    ] == ["cancelled_by_client"]
     assert snapshot(db, by_client)["status_changed_by"] == "client:user-client-rc"
     assert changes(db, by_client)[0]["actor_role"] == "client"
 

@@ -82,6 +82,8 @@ def test_a_guest_cancels_within_the_policy_and_the_professional_is_told(
     assert templates(queued(db, appointment)) == {
         ("cancelled_by_client", "professional", "whatsapp"),
         ("cancelled_by_client", "professional", "email"),
+        ("cancellation_confirmed", "client", "whatsapp"),
+        ("cancellation_confirmed", "client", "email"),
     }
 
 
@@ -197,7 +199,8 @@ def test_a_token_reused_after_cancelling_can_look_but_not_act(
     assert error_code(moved, 409) == "INVALID_TRANSITION"
     assert snapshot(db, appointment) == after_cancel
     assert len(changes(db, appointment)) == 1
-    assert len(queued(db, appointment)) == 2  # the one cancellation, by WhatsApp and email
+    # The one cancellation, to each side by WhatsApp and email.
+    assert len(queued(db, appointment)) == 4
 
     view = guest_get(api, appointment, token).json()
     assert view["status"] == "cancelled"

@@ -3,7 +3,6 @@ in the Stripe stand-in, its events back through the webhook, the hold sweep on i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -16,29 +15,10 @@ import requests
 from agenda.contract import BookingCreated
 from infra.local.stack import LocalStack
 from tests.appointment_helpers import bearer, patch
-from tests.conftest import MakeProfessional, Professional, next_weekday, rows
+from tests.conftest import MakeProfessional, PayingProfessional, Professional, next_weekday, rows
 from tests.e2e.test_booking_api import appointments_of, assert_error, book, booking_body
 
 pytestmark = pytest.mark.e2e
-
-PayingProfessional = Callable[..., Professional]
-
-
-@pytest.fixture
-def paying(db: pg8000.native.Connection, make_professional: MakeProfessional) -> PayingProfessional:
-    """A professional who takes the session price (R$ 150) by card or Pix at booking, with
-    hour-long sessions (slots on the hour)."""
-
-    def make(**options: Any) -> Professional:
-        pro = make_professional(**{"session_duration": 60, **options})
-        db.run(
-            "UPDATE professionals SET payment_type = 'pix_or_card', payment_at_booking = true"
-            " WHERE id = :id",
-            id=pro.id,
-        )
-        return pro
-
-    return make
 
 
 def free_times(api: str, pro: Professional, day: Any) -> set[str]:

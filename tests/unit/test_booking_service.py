@@ -292,15 +292,36 @@ def fill_clients(state: FakeState, pro: ProfessionalRow, count: int) -> list[UUI
     ]
 
 
-def test_the_free_plan_refuses_an_eleventh_client_and_writes_nothing(
+def test_the_free_plan_refuses_an_eleventh_client_and_books_nothing(
     world: World, ana: ProfessionalRow
 ) -> None:
     fill_clients(world.state, ana, 10)
     before = world.state.copy()
-    with pytest.raises(PlanLimitReached):
+    with pytest.raises(PlanLimitReached) as refused:
         world.book(request(at(MONDAY, "09:00")))
-    assert world.state == before
-    assert world.uow.queue.sent == []
+    assert refused.value.limit == "clients"
+    assert world.state.clients == before.clients
+    assert world.state.appointments == before.appointments
+    assert world.state.changes == before.changes
+
+
+def test_a_refusal_by_the_plan_tells_the_professional_once_a_month(
+    world: World, ana: ProfessionalRow
+) -> None:
+    fill_clients(world.state, ana, 10)
+    for phone in ("+5511911112222", "+5511933334444"):
+        with pytest.raises(PlanLimitReached):
+            world.book(request(at(MONDAY, "09:00"), clientPhone=phone))
+    (notice,) = world.state.notifications
+    assert (notice.professional_id, notice.type) == (ana.id, "plan_limit_reached")
+    assert "limite de clientes" in notice.body
+    # WhatsApp and email to the professional, once: the second refusal's keys were queued.
+    assert world.uow.queue.templates() == {
+        ("plan_limit_reached", "professional", "whatsapp"),
+        ("plan_limit_reached", "professional", "email"),
+    }
+    assert len(world.uow.queue.sent) == 2
+    assert {m.payload["params"]["limit"] for m in world.uow.queue.sent} == {"clients"}
 
 
 def test_the_free_plan_lets_a_returning_client_book_matched_by_phone_or_email(

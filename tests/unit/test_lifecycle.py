@@ -310,9 +310,20 @@ def test_each_change_tells_the_right_people() -> None:
     assert sent("pending_payment", "paid") == [("booking_confirmed", "client", "whatsapp")]
     assert sent("pending_confirmation", "reject") == [("booking_rejected", "client", "whatsapp")]
     assert sent("confirmed", "cancel") == [("cancelled_by_professional", "client", "whatsapp")]
+    # A client who cancels is told it is done; the professional is told it happened.
     assert sent("confirmed", "cancel", role="client") == [
+        ("cancellation_confirmed", "client", "whatsapp"),
         ("cancelled_by_client", "professional", "whatsapp"),
         ("cancelled_by_client", "professional", "email"),
+    ]
+    # A booking still held for payment was never announced to the professional.
+    assert sent("pending_payment", "cancel", role="client") == [
+        ("cancellation_confirmed", "client", "whatsapp"),
+    ]
+    assert sent("confirmed", "reschedule", role="client") == [
+        ("rescheduled", "client", "whatsapp"),
+        ("rescheduled", "professional", "whatsapp"),
+        ("rescheduled", "professional", "email"),
     ]
     assert sent("confirmed", "reschedule") == [
         ("rescheduled", "client", "whatsapp"),

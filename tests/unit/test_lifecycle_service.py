@@ -189,13 +189,20 @@ def around(day: date) -> ScheduleRange:
     return ScheduleRange(day, day, start - timedelta(days=1), start + timedelta(days=2))
 
 
-def test_a_client_cancelling_in_time_tells_the_professional(world: World) -> None:
+def test_a_client_cancelling_in_time_tells_the_professional_and_confirms_it(
+    world: World,
+) -> None:
     appointment = world.appointment(world.registered_client, at(MONDAY, "09:00"))
     assert world.change(appointment, CLIENT_USER, action="cancel")["status"] == "cancelled"
     assert world.uow.queue.templates() == {
         ("cancelled_by_client", "professional", "whatsapp"),
         ("cancelled_by_client", "professional", "email"),
+        ("cancellation_confirmed", "client", "whatsapp"),
+        ("cancellation_confirmed", "client", "email"),
     }
+    (notice,) = world.state.notifications
+    assert (notice.professional_id, notice.type) == (world.pro.id, "cancelled_by_client")
+    assert notice.data == {"appointmentId": str(appointment)}
     row = world.state.appointments[appointment]
     assert row.status_changed_by == f"client:{CLIENT_USER}"
     assert world.state.changes_of(appointment)[0].actor_role == "client"
@@ -475,6 +482,8 @@ def test_a_guest_cancels_within_the_policy_and_the_link_can_still_look_but_not_a
     assert world.uow.queue.templates() == {
         ("cancelled_by_client", "professional", "whatsapp"),
         ("cancelled_by_client", "professional", "email"),
+        ("cancellation_confirmed", "client", "whatsapp"),
+        ("cancellation_confirmed", "client", "email"),
     }
     assert world.uow.queue.payloads[0]["params"]["reason"] == "Viagem"
     row = world.state.appointments[appointment]

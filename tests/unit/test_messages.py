@@ -36,11 +36,11 @@ from agenda.domain.messages import (
     Rendered,
     booking_messages,
     first_name,
-    in_app_booking_request,
     locale_for,
     render,
     when_pt,
 )
+from agenda.domain.messages.pt_br import in_app_booking_request
 
 pytestmark = pytest.mark.unit
 
@@ -124,6 +124,30 @@ CASES = (
         "client",
         reason="Imprevisto de saúde",
         bookingUrl=BOOK,
+        manageUrl=MANAGE,
+    ),
+    _appointment(
+        "cancellation_confirmed",
+        "cancellation_confirmed",
+        "client",
+        bookingUrl=BOOK,
+        manageUrl=MANAGE,
+        refund="refunded",
+    ),
+    _appointment("cancellation_confirmed_unpaid", "cancellation_confirmed", "client"),
+    _appointment(
+        "cancelled_by_professional_late",
+        "cancelled_by_professional",
+        "client",
+        reason="Cliente não compareceu ao combinado",
+        refund="kept",
+    ),
+    _appointment(
+        "payment_refunded",
+        "payment_refunded",
+        "client",
+        amount="150.00",
+        currency="BRL",
         manageUrl=MANAGE,
     ),
     _appointment(
@@ -312,12 +336,14 @@ CATALOGUE = {
     "booking_rejected": "client",
     "registration_invite": "client",
     "cancelled_by_client": "professional",
+    "cancellation_confirmed": "client",
     "cancelled_by_professional": "client",
     "rescheduled": "either",
     "reminder_24h": "client",
     "reminder_1h": "client",
     "daily_agenda": "professional",
     "payment_received": "client",
+    "payment_refunded": "client",
     "payment_pending": "client",
     "review_request": "client",
     "no_show": "client",
@@ -328,7 +354,7 @@ CATALOGUE = {
 }
 
 
-def test_the_catalogue_holds_the_nineteen_templates_for_their_audience() -> None:
+def test_the_catalogue_holds_the_twenty_one_templates_for_their_audience() -> None:
     assert {name: t.audience for name, t in TEMPLATES.items()} == CATALOGUE
     assert all(name == t.name for name, t in TEMPLATES.items())
     assert TEMPLATES["whatsapp_disconnected"].channels == ("email",)

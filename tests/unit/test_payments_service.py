@@ -322,7 +322,12 @@ def test_a_hold_released_and_paid_after_its_time_was_taken_is_refunded(world: Wo
     # The attempt to reinstate was undone; the other client's booking is untouched.
     assert [c.action for c in world.state.changes_of(held.id)] == ["expire"]
     assert world.row(taken).facts.status == "pending_payment"
-    assert world.sent_since(before) == set()
+    # The professional never heard of it; the client is told their money is back.
+    assert world.sent_since(before) == {
+        ("payment_refunded", "client", "whatsapp"),
+        ("payment_refunded", "client", "email"),
+    }
+    assert world.state.notifications == []
 
 
 @pytest.mark.parametrize(("action", "status"), [("reject", "rejected"), ("cancel", "cancelled")])
@@ -621,8 +626,10 @@ def test_a_subscription_event_applies_the_state_fetched_from_stripe_and_lifts_th
     )
     assert world.state.professionals[world.pro.id].stripe_customer_id == "cus_1"
     assert world.state.events["evt_sub"].outcome == "applied"
+    # The refusal told the professional of the cap; the subscription, of the new plan.
     assert {(p["template"], p["audience"]) for p in world.uow.queue.payloads} == {
-        ("plan_activated", "professional")
+        ("plan_limit_reached", "professional"),
+        ("plan_activated", "professional"),
     }
     assert create_booking(booking, body, source_ip="203.0.113.7")["status"] == (
         "pending_confirmation"

@@ -220,6 +220,13 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     fields: dict[str, str] | None = None
+    contact: Annotated[
+        str | None,
+        Field(
+            description="where a refusal asks to contact the professional: the link they "
+            "published for it (https, mailto: or tel:), when they did"
+        ),
+    ] = None
 
 
 class ErrorResponse(BaseModel):
@@ -266,6 +273,15 @@ class AppointmentChange(Model):
     reason: Annotated[
         str | None, Field(strict=True, max_length=500, description="told to the other side")
     ] = None
+    late_cancellation: Annotated[
+        bool,
+        Field(
+            strict=True,
+            description="the professional cancels and counts it as a late cancellation by "
+            "the client: a paid session is then not refunded (only with action cancel, only "
+            "by the professional)",
+        ),
+    ] = False
 
     @field_validator("starts_at", mode="before")
     @classmethod

@@ -62,10 +62,17 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
-def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    contact: str | None = None,
+) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
+    if contact:
+        error["contact"] = contact
     return {"error": error}
 
 
@@ -76,7 +83,8 @@ def error_response(error: DomainError) -> Response:
     headers: dict[str, str] = {}
     if isinstance(error, RateLimited | ServiceUnavailable):
         headers["Retry-After"] = str(error.retry_after_seconds)
-    return json_response(status, error_body(error.code, error.message, error.fields), headers)
+    body = error_body(error.code, error.message, error.fields, error.contact)
+    return json_response(status, body, headers)
 
 
 def install_error_handlers(app: APIGatewayHttpResolver) -> None:

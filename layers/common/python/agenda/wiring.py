@@ -126,7 +126,9 @@ class Wiring:
     def appointments(self) -> AppointmentsDependencies:
         from agenda.service.appointments import AppointmentsDependencies
 
-        return AppointmentsDependencies(uow=self.uow, links=self.links, clock=self.clock)
+        return AppointmentsDependencies(
+            uow=self.uow, links=self.links, clock=self.clock, stripe=self.stripe
+        )
 
     def availability(self) -> AvailabilityDependencies:
         from agenda.service.availability import AvailabilityDependencies

@@ -28,6 +28,7 @@ from agenda.service.records import (
     AppointmentClient,
     AppointmentListing,
     AppointmentPage,
+    AppointmentPayment,
     AppointmentProfessional,
     AppointmentRecord,
     ChangeWritten,
@@ -41,10 +42,11 @@ if TYPE_CHECKING:
 _APPOINTMENT_COLUMNS = """
 SELECT a.id, a.professional_id, a.client_id, a.status, a.payment_status, a.starts_at,
        a.ends_at, a.sequence, a.status_changed_by, a.status_changed_at, a.created_at,
-       a.updated_at,
+       a.updated_at, a.stripe_payment_intent_id, a.stripe_checkout_session_id, a.amount_due,
        p.user_id AS professional_user_id, p.slug, p.name AS professional_name, p.profession,
        p.phone AS professional_phone, p.email AS professional_email, p.timezone, p.locale,
        p.session_duration, p.cancellation_notice_hours, p.reschedule_notice_hours,
+       p.currency, p.public_contact,
        c.user_id AS client_user_id, c.name AS client_name, c.phone AS client_phone,
        c.email AS client_email,
        {role} AS role
@@ -79,6 +81,11 @@ WITH updated AS (
         buffer_before_minutes = COALESCE(CAST(:buffer_before AS integer), buffer_before_minutes),
         buffer_after_minutes = COALESCE(CAST(:buffer_after AS integer), buffer_after_minutes),
         sequence = :sequence,
+        late_cancellation = late_cancellation OR CAST(:late_cancellation AS boolean),
+        stripe_refund_id = COALESCE(CAST(:refund_id AS text), stripe_refund_id),
+        refunded_amount = COALESCE(CAST(:refunded_amount AS numeric), refunded_amount),
+        refunded_at = CASE WHEN CAST(:refund_id AS text) IS NOT NULL THEN now()
+                           ELSE refunded_at END,
         status_changed_by = CASE WHEN status <> CAST(:status AS text) THEN CAST(:actor AS text)
                                  ELSE status_changed_by END,
         status_changed_at = CASE WHEN status <> CAST(:status AS text) THEN now()
@@ -189,6 +196,8 @@ def appointment_record(row: Mapping[str, Any]) -> AppointmentRecord:
                 cancellation_notice_hours=row["cancellation_notice_hours"],
                 reschedule_notice_hours=row["reschedule_notice_hours"],
             ),
+            currency=row["currency"].strip(),
+            public_contact=row["public_contact"],
         ),
         client=AppointmentClient(
             id=row["client_id"],
@@ -196,6 +205,12 @@ def appointment_record(row: Mapping[str, Any]) -> AppointmentRecord:
             contact=party_of(row, "client"),
         ),
         role=row["role"],
+        payment=(
+            AppointmentPayment(row["stripe_payment_intent_id"], row["amount_due"])
+            if row["stripe_payment_intent_id"]
+            else None
+        ),
+        checkout_session_id=row["stripe_checkout_session_id"],
     )
 
 
@@ -266,6 +281,9 @@ class PostgresAppointments:
                 from_starts_at=was.starts_at,
                 from_ends_at=was.ends_at,
                 reason=change.reason,
+                late_cancellation=change.change.late_cancellation,
+                refund_id=change.refund_id,
+                refunded_amount=change.refunded_amount,
             )
         assert row is not None  # the row is locked by this transaction
         return ChangeWritten(

@@ -73,19 +73,23 @@ UPDATE processed_stripe_events SET outcome = :outcome WHERE event_id = :event_id
 
 # An appointment with everything its payment needs: who to tell, how the professional
 # confirms, what was charged.
-LOCK_PAYMENT_SQL = """
+_PAYMENT_SQL = """
 SELECT a.id, a.professional_id, a.status, a.payment_status, a.starts_at, a.ends_at,
        a.sequence, a.stripe_checkout_session_id, a.stripe_payment_intent_id, a.amount_due,
-       a.payment_expires_at, a.status_changed_by,
+       a.payment_expires_at, a.status_changed_by, a.refunded_amount,
        p.name AS professional_name, p.phone AS professional_phone,
        p.email AS professional_email, p.timezone, p.locale, p.auto_confirm, p.currency,
-       c.name AS client_name, c.phone AS client_phone, c.email AS client_email
+       c.name AS client_name, c.phone AS client_phone, c.email AS client_email,
+       c.user_id AS client_user_id
 FROM appointments a
 JOIN professionals p ON p.id = a.professional_id
 JOIN clients c ON c.id = a.client_id
-WHERE a.id = :appointment_id
-FOR UPDATE OF a
 """
+LOCK_PAYMENT_SQL = _PAYMENT_SQL + "WHERE a.id = :appointment_id\nFOR UPDATE OF a\n"
+# The appointment a Stripe payment paid (a refund names the payment, not the appointment).
+LOCK_PAYMENT_BY_INTENT_SQL = (
+    _PAYMENT_SQL + "WHERE a.stripe_payment_intent_id = :payment_intent\nFOR UPDATE OF a\n"
+)
 
 # Holds past their expiry (plus a margin for a payment Stripe is still reporting), oldest
 # first; rows another sweep or a webhook holds are skipped, not waited for.
@@ -109,6 +113,9 @@ WITH updated AS (
                                             stripe_payment_intent_id),
         paid_at = CASE WHEN CAST(:payment_status AS text) = 'paid' THEN COALESCE(paid_at, now())
                        ELSE paid_at END,
+        refunded_amount = COALESCE(CAST(:refunded_amount AS numeric), refunded_amount),
+        refunded_at = CASE WHEN CAST(:refunded_amount AS numeric) IS NOT NULL THEN now()
+                           ELSE refunded_at END,
         status_changed_by = CASE WHEN status <> CAST(:status AS text) THEN 'system'
                                  ELSE status_changed_by END,
         status_changed_at = CASE WHEN status <> CAST(:status AS text) THEN now()
@@ -133,6 +140,9 @@ MARK_REFUNDED_SQL = """
 UPDATE appointments
 SET payment_status = 'refunded',
     stripe_payment_intent_id = :payment_intent,
+    stripe_refund_id = CAST(:refund_id AS text),
+    refunded_amount = amount_due,
+    refunded_at = now(),
     updated_at = now()
 WHERE id = :appointment_id
 """
@@ -173,6 +183,8 @@ def payment_record(row: Mapping[str, Any]) -> PaymentRecord:
         auto_confirm=row["auto_confirm"],
         currency=row["currency"].strip(),
         client=party_of(row, "client"),
+        client_user_id=row["client_user_id"],
+        refunded_amount=row["refunded_amount"],
     )
 
 
@@ -239,6 +251,10 @@ class PostgresPayments:
         row = self._tx.one(LOCK_PAYMENT_SQL, appointment_id=appointment_id)
         return payment_record(row) if row is not None else None
 
+    def lock_by_payment(self, payment_intent: str) -> PaymentRecord | None:
+        row = self._tx.one(LOCK_PAYMENT_BY_INTENT_SQL, payment_intent=payment_intent)
+        return payment_record(row) if row is not None else None
+
     def expired_holds(self, *, before: datetime, limit: int) -> list[UUID]:
         return [row["id"] for row in self._tx.query(EXPIRED_HOLDS_SQL, before=before, limit=limit)]
 
@@ -257,10 +273,16 @@ class PostgresPayments:
                 from_status=before.facts.status,
                 from_payment_status=before.facts.payment_status,
                 reason=payment.reason,
+                refunded_amount=payment.refunded_amount,
             )
         assert written is not None  # the row is locked by this transaction
 
-    def mark_refunded(self, appointment_id: UUID, payment_intent: str) -> None:
+    def mark_refunded(
+        self, appointment_id: UUID, payment_intent: str, refund_id: str | None
+    ) -> None:
         self._tx.execute(
-            MARK_REFUNDED_SQL, appointment_id=appointment_id, payment_intent=payment_intent
+            MARK_REFUNDED_SQL,
+            appointment_id=appointment_id,
+            payment_intent=payment_intent,
+            refund_id=refund_id,
         )

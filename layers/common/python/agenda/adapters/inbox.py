@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -11,6 +12,7 @@ from agenda.service.records import InAppNotification
 
 if TYPE_CHECKING:
     from agenda.adapters.postgres import Transaction
+    from agenda.domain.notices import Notice
 
 # The rows a user may see: as a professional (their own page's notices) and as a registered
 # client (notices about their appointments). One person can be both.
@@ -91,3 +93,43 @@ class PostgresInbox:
     def mark_all(self, user_id: str) -> int:
         row = self._tx.one(MARK_ALL_SQL, user_id=user_id)
         return int(row["marked"]) if row else 0
+
+
+# Every notice of one call in one statement; one whose key was already written is dropped.
+ADD_NOTICES_SQL = """
+INSERT INTO notifications (professional_id, recipient, type, title, body, data, dedupe_key)
+SELECT :professional_id, 'professional', n.type, n.title, n.body,
+       CASE WHEN n.appointment_id IS NULL THEN '{}'::jsonb
+            ELSE jsonb_build_object('appointmentId', n.appointment_id) END,
+       n.key
+FROM jsonb_to_recordset(CAST(:notices AS jsonb))
+     AS n(type text, title text, body text, appointment_id uuid, key text)
+ON CONFLICT (dedupe_key) DO NOTHING
+"""
+
+
+class PostgresNotices:
+    """The professional's in-app notices, written in the transaction of what they tell of."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    def add(self, professional_id: UUID, notices: Sequence[Notice]) -> None:
+        if not notices:
+            return
+        self._tx.execute(
+            ADD_NOTICES_SQL,
+            professional_id=professional_id,
+            notices=json.dumps(
+                [
+                    {
+                        "type": n.type,
+                        "title": n.title,
+                        "body": n.body,
+                        "appointment_id": str(n.appointment_id) if n.appointment_id else None,
+                        "key": n.key,
+                    }
+                    for n in notices
+                ]
+            ),
+        )

@@ -202,13 +202,22 @@ class StripeApi:
                 extra={"session_id": session_id, "error_type": type(exc).__name__},
             )
 
-    def refund(self, payment_intent: str, *, appointment_id: UUID) -> str:
-        with self._call("refunds.create"):
-            refund = self.client().v1.refunds.create(
-                params={
-                    "payment_intent": payment_intent,
-                    "metadata": {"appointment_id": str(appointment_id)},
-                },
-                options={"idempotency_key": f"refund-{appointment_id}"},
-            )
+    def refund(self, payment_intent: str, *, appointment_id: UUID) -> str | None:
+        """The whole payment back; None when it was refunded already (in Stripe's dashboard:
+        its ``charge.refunded`` event records that refund)."""
+        import stripe
+
+        try:
+            with self._call("refunds.create"):
+                refund = self.client().v1.refunds.create(
+                    params={
+                        "payment_intent": payment_intent,
+                        "metadata": {"appointment_id": str(appointment_id)},
+                    },
+                    options={"idempotency_key": f"refund-{appointment_id}"},
+                )
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "charge_already_refunded":
+                return None
+            raise
         return str(refund.id)

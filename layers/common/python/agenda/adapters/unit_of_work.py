@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from agenda.adapters.appointments import PostgresAppointments
     from agenda.adapters.availability import PostgresAvailability
     from agenda.adapters.billing import PostgresBilling, PostgresPayments
-    from agenda.adapters.inbox import PostgresInbox
+    from agenda.adapters.inbox import PostgresInbox, PostgresNotices
     from agenda.adapters.jobs import PostgresJobs
     from agenda.adapters.outbox import PostgresOutbox
     from agenda.adapters.postgres import Database, Transaction
@@ -101,6 +101,12 @@ class PostgresStores:
         from agenda.adapters.inbox import PostgresInbox
 
         return PostgresInbox(self._tx)
+
+    @property
+    def notices(self) -> PostgresNotices:
+        from agenda.adapters.inbox import PostgresNotices
+
+        return PostgresNotices(self._tx)
 
     @property
     def jobs(self) -> PostgresJobs:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from agenda.domain.lifecycle import PENDING, Appointment, Change
 from agenda.domain.messages import Party, booking_messages, to_both_channels
+from agenda.domain.money import minor_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +32,51 @@ class MessageContext:
     manage_url: str | None = None  # the client's guest link
     register_url: str | None = None  # only for a client without an account
     booking_url: str | None = None  # the professional's public booking page
+    # What became of a paid session's money: "refunded", "kept" (a late cancellation), or
+    # None (nothing was paid online). With a refund, how much, in which currency.
+    refund: str | None = None
+    refunded_amount: Decimal | None = None
+    currency: str = "BRL"
 
 
 def messages_for(change: Change, context: MessageContext) -> list[dict[str, Any]]:
     """The envelopes a change queues: a confirmation (with the registration invite when the
-    client has no account), a rejection, a cancellation to the other side, a reschedule to both.
-    Payments, completions and no-shows tell nobody."""
+    client has no account), a rejection, a cancellation to the other side and its confirmation
+    to a client who cancelled (a booking still held for payment is not announced to the
+    professional, who never heard of it), a reschedule to both, and the client's refund
+    notice when money went back. Payments, completions and no-shows tell nobody."""
+    found = _change_messages(change, context)
+    if context.refund == "refunded" and context.refunded_amount is not None:
+        found += refund_messages(context, context.refunded_amount, change.before.starts_at)
+    return found
+
+
+def refund_messages(
+    context: MessageContext, amount: Decimal, starts_at: datetime
+) -> list[dict[str, Any]]:
+    """The client's notice of money given back. Its version is the amount refunded so far in
+    minor units, so the refund a change made and Stripe's report of it are one message."""
+    params: dict[str, Any] = {
+        "professionalName": context.professional.name,
+        "clientName": context.client.name,
+        "amount": f"{amount:.2f}",
+        "currency": context.currency,
+        "startsAt": _local_iso(starts_at, context.timezone),
+        "timezone": context.timezone,
+        "locale": context.locale,
+        **_present(manageUrl=context.manage_url),
+    }
+    return to_both_channels(
+        context.client,
+        audience="client",
+        template="payment_refunded",
+        subject_id=context.appointment_id,
+        version=minor_units(amount, context.currency),
+        params=params,
+    )
+
+
+def _change_messages(change: Change, context: MessageContext) -> list[dict[str, Any]]:
     before, after = change.before, change.after
     common: dict[str, Any] = {
         "professionalName": context.professional.name,
@@ -77,10 +118,14 @@ def messages_for(change: Change, context: MessageContext) -> list[dict[str, Any]
         params = {**to_client, **_present(bookingUrl=context.booking_url)}
         return envelopes(context.client, "client", "booking_rejected", params)
     if after.status == "cancelled":
+        rebook = {**to_client, **_present(bookingUrl=context.booking_url, refund=context.refund)}
         if change.role == "client":
-            return envelopes(context.professional, "professional", "cancelled_by_client", common)
-        params = {**to_client, **_present(bookingUrl=context.booking_url)}
-        return envelopes(context.client, "client", "cancelled_by_professional", params)
+            confirmation = envelopes(context.client, "client", "cancellation_confirmed", rebook)
+            if before.status == "pending_payment":
+                return confirmation
+            told = envelopes(context.professional, "professional", "cancelled_by_client", common)
+            return [*confirmation, *told]
+        return envelopes(context.client, "client", "cancelled_by_professional", rebook)
     return []
 
 
@@ -111,6 +156,7 @@ def paid_booking_messages(
         timezone=context.timezone,
         status=after.status,
         manage_url=context.manage_url,
+        register_url=context.register_url,
     )
     receipt = {
         "professionalName": context.professional.name,

@@ -8,10 +8,18 @@ class DomainError(Exception):
 
     code = "INTERNAL_ERROR"
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, str] | None = None,
+        contact: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        # Where a refusal says to contact the professional: the way they published (a link).
+        self.contact = contact
 
 
 class ValidationFailed(DomainError):
@@ -28,6 +36,10 @@ class Forbidden(DomainError):
 
 class PlanLimitReached(DomainError):
     code = "PLAN_LIMIT_REACHED"
+
+    def __init__(self, message: str, *, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit  # which cap refused: "clients" or "appointments"
 
 
 class NotFound(DomainError):

@@ -161,6 +161,8 @@ class Change:
     role: Actor
     before: Appointment
     after: Appointment
+    # The professional counted a cancellation as a late one by the client (DESIGN.md).
+    late_cancellation: bool = False
 
     @property
     def moved(self) -> bool:
@@ -216,13 +218,23 @@ def decide(
     policy: Policy,
     now: datetime,
     new_range: tuple[datetime, datetime] | None = None,
+    late_cancellation: bool = False,
 ) -> Change:
     """The change ``action`` makes, or the error that refuses it (see ``permit``).
 
     ``new_range`` is the slot a reschedule moves to; the caller has checked that it is a real
-    free slot of the professional (``agenda.domain.slots.find_slot``).
+    free slot of the professional (``agenda.domain.slots.find_slot``). ``late_cancellation``:
+    the professional cancels and counts it as a late cancellation by the client (only the
+    professional may say so, and only of a cancellation).
     """
+    if late_cancellation and action != "cancel":
+        raise ValidationFailed(
+            "Only a cancellation can be counted as late",
+            fields={"lateCancellation": "applies only to the cancel action"},
+        )
     status, payment = permit(appointment, action, role=role, policy=policy, now=now)
+    if late_cancellation and role != "professional":
+        raise Forbidden("Only the professional can count a cancellation as late")
     starts_at, ends_at = appointment.starts_at, appointment.ends_at
     if action == "reschedule":
         if new_range is None:
@@ -234,10 +246,20 @@ def decide(
                 fields={"startsAt": "must differ from the appointment's current time"},
             )
     after = Appointment(status, payment, starts_at, ends_at, appointment.sequence)
-    change = Change(action, role, appointment, after)
+    change = Change(action, role, appointment, after, late_cancellation)
     if change.moved or CALENDAR_STATUS[appointment.status] != CALENDAR_STATUS[status]:
         change = replace(change, after=replace(after, sequence=appointment.sequence + 1))
     return change
+
+
+def refund_due(change: Change) -> bool:
+    """Whether ending this appointment gives its payment back (DESIGN.md, late cancellation):
+    a paid appointment that is rejected, cancelled by its client in time, or cancelled by the
+    professional unless they count it as a late cancellation by the client. (A client's
+    cancellation after the notice is refused before it gets here.)"""
+    if change.before.payment_status != "paid" or change.after.status not in RELEASED:
+        return False
+    return not change.late_cancellation
 
 
 def _refusal(action: str, status: str) -> str:
@@ -303,6 +325,16 @@ def release_hold(appointment: Appointment, *, payment_status: str = "none") -> C
     if payment_status not in ("none", "failed"):
         raise ValueError("a released hold is unpaid or failed")
     return _system_change(appointment, "expire", "cancelled", payment_status)
+
+
+def refund_reported(appointment: Appointment, *, full: bool) -> Change | None:
+    """Stripe reported a refund of the appointment's payment that no change here made (one
+    made in Stripe's dashboard): the appointment keeps its status; a full refund makes its
+    payment refunded. Anything not paid answers None (the refund was ours, or is already
+    recorded)."""
+    if appointment.payment_status != "paid":
+        return None
+    return _system_change(appointment, "refund", appointment.status, "refunded" if full else "paid")
 
 
 def _system_change(

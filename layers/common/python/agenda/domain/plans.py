@@ -140,12 +140,16 @@ def check_booking_allowed(
     if existing_client:
         return
     if limits.max_clients is not None and clients >= limits.max_clients:
-        raise PlanLimitReached("This professional is not accepting new clients at the moment")
+        raise PlanLimitReached(
+            "This professional is not accepting new clients at the moment", limit="clients"
+        )
     if (
         limits.max_appointments_per_month is not None
         and appointments_this_month >= limits.max_appointments_per_month
     ):
-        raise PlanLimitReached("This professional has no more bookings available this month")
+        raise PlanLimitReached(
+            "This professional has no more bookings available this month", limit="appointments"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,14 @@
 
 A change runs in one short transaction: lock the appointment row (finding it only for its
 professional or its client), decide with the pure lifecycle rules, check a reschedule target
-against the slot engine, then write the new state, its audit record and its messages together.
+against the slot engine, give a paid session's money back when the change ends it, then write
+the new state, its audit record, the professional's in-app notice and the messages together.
 The messages go to the queue after the commit, as a booking's do.
+
+The refund is asked of Stripe inside the transaction, under the row's lock: if Stripe cannot
+answer, nothing changes and the caller is told to try again (503); if the commit fails after
+Stripe refunded, the retry's refund answers the same refund (its idempotency key is the
+appointment's), and Stripe's ``charge.refunded`` event records it even if nobody retries.
 
 The dashboard is the read path: it imports neither pydantic nor boto3.
 """
@@ -13,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -25,15 +32,16 @@ from agenda.domain.errors import (
     SlotUnavailable,
     ValidationFailed,
 )
-from agenda.domain.lifecycle import Role, decide, permit
+from agenda.domain.lifecycle import Role, decide, permit, refund_due
 from agenda.domain.queries import parse_list_query
 from agenda.observability import count, logger
 from agenda.pagination import encode_cursor
 from agenda.service.records import AppointmentListing, ClientListing
 
 if TYPE_CHECKING:
+    from agenda.domain.lifecycle import Change
     from agenda.service.links import GuestLinks
-    from agenda.service.ports import ChangeStores, Clock, UnitOfWork
+    from agenda.service.ports import ChangeStores, Clock, Stripe, UnitOfWork
     from agenda.service.records import AppointmentRecord
 
 
@@ -42,6 +50,9 @@ class AppointmentsDependencies:
     uow: UnitOfWork[ChangeStores]
     links: GuestLinks
     clock: Clock
+    # Refunds a paid session a change ends, and closes the checkout of a hold that is
+    # cancelled. None where no appointment is ever paid online.
+    stripe: Stripe | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +87,16 @@ class ChangeRequest:
     action: str
     starts_at: datetime | None
     reason: str | None
+    late_cancellation: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Refund:
+    """The money a change gave back, or None: what was paid stays paid (a late cancellation,
+    or a payment the professional took by hand and returns themselves)."""
+
+    refund_id: str | None  # None: Stripe had already refunded it (from its dashboard)
+    amount: Decimal | None
 
 
 # --- the dashboard ---------------------------------------------------------------------------
@@ -173,7 +194,7 @@ def change_as_user(
         )
     record = apply_change(
         deps,
-        ChangeRequest(request.action, request.starts_at, request.reason),
+        ChangeRequest(request.action, request.starts_at, request.reason, request.late_cancellation),
         requester=Requester(user_id),
         lock=lambda stores: stores.appointments.lock_for_user(target, user_id),
     )
@@ -197,6 +218,7 @@ def apply_change(
 ) -> AppointmentRecord:
     """Run one change in one transaction; return the appointment as it now is."""
     from agenda.domain.appointment_messages import MessageContext, messages_for
+    from agenda.domain.notices import change_notices
     from agenda.service.records import AppliedChange
 
     now = deps.clock()
@@ -212,17 +234,24 @@ def apply_change(
         if request.action == "reschedule":
             # Who may and whether the status allows it come first: the slot is looked at
             # only for someone entitled to move this appointment.
-            permit(record.facts, request.action, role=role, policy=professional.policy, now=now)
+            _permit(record, request.action, now)
             assert request.starts_at is not None
             move = _free_slot(stores, record, request.starts_at, now)
-        change = decide(
-            record.facts,
-            request.action,
-            role=role,
-            policy=professional.policy,
-            now=now,
-            new_range=(move.starts_at, move.ends_at) if move else None,
-        )
+        try:
+            change = decide(
+                record.facts,
+                request.action,
+                role=role,
+                policy=professional.policy,
+                now=now,
+                new_range=(move.starts_at, move.ends_at) if move else None,
+                late_cancellation=request.late_cancellation,
+            )
+        except Forbidden as refused:
+            raise _offering_contact(refused, record) from None
+        refund = _refund(deps, record, change)
+        if refund is not None:
+            change = replace(change, after=replace(change.after, payment_status="refunded"))
         ends_at = change.after.ends_at
         envelopes = messages_for(
             change,
@@ -240,6 +269,9 @@ def apply_change(
                     else deps.links.register_url(record.id, ends_at)
                 ),
                 booking_url=deps.links.booking_url(professional.slug),
+                refund=_refund_word(record, change, refund),
+                currency=professional.currency,
+                refunded_amount=refund.amount if refund else None,
             ),
         )
         written = stores.appointments.apply(
@@ -252,9 +284,21 @@ def apply_change(
                 reason=request.reason,
                 buffer_before_minutes=move.buffer_before_minutes if move else None,
                 buffer_after_minutes=move.buffer_after_minutes if move else None,
+                refund_id=refund.refund_id if refund else None,
+                refunded_amount=refund.amount if refund else None,
             ),
         )
         stores.outbox.add([(professional.id, envelope) for envelope in envelopes])
+        stores.notices.add(
+            professional.id,
+            change_notices(
+                change,
+                record.id,
+                record.client.contact.name,
+                professional.timezone,
+                refunded=refund is not None,
+            ),
+        )
         after = replace(
             record,
             facts=written.facts,
@@ -272,6 +316,8 @@ def apply_change(
     except DomainError as exc:
         count("AppointmentChangeRefused", action=request.action, code=exc.code)
         raise
+    if before.facts.status == "pending_payment" and after.facts.status == "cancelled":
+        _close_checkout(deps, before)
     actor_role = requester.audit_role(before.role)
     count("AppointmentChanged", action=request.action, actor=actor_role)
     logger.info(
@@ -287,6 +333,56 @@ def apply_change(
         },
     )
     return after
+
+
+def _permit(record: AppointmentRecord, action: str, now: datetime) -> None:
+    try:
+        permit(record.facts, action, role=record.role, policy=record.professional.policy, now=now)
+    except Forbidden as refused:
+        raise _offering_contact(refused, record) from None
+
+
+def _offering_contact(refused: Forbidden, record: AppointmentRecord) -> Forbidden:
+    """A client refused by the policy is told to contact the professional: with the way the
+    professional published for it, if they did (never their private phone or email)."""
+    if record.role == "client":
+        refused.contact = record.professional.public_contact
+    return refused
+
+
+def _refund(
+    deps: AppointmentsDependencies, record: AppointmentRecord, change: Change
+) -> _Refund | None:
+    """Give a paid session's money back when the change ends it (DESIGN.md, late
+    cancellation). Only what Stripe took can be given back here."""
+    if not refund_due(change) or record.payment is None:
+        return None
+    if deps.stripe is None:
+        raise RuntimeError("a session paid through Stripe is refunded through Stripe")
+    refund_id = deps.stripe.refund(record.payment.payment_intent_id, appointment_id=record.id)
+    count("AppointmentRefunded", action=change.action, actor=change.role)
+    logger.info(
+        "payment refunded",
+        extra={"appointment_id": str(record.id), "refund_id": refund_id, "action": change.action},
+    )
+    return _Refund(refund_id, record.payment.amount)
+
+
+def _refund_word(record: AppointmentRecord, change: Change, refund: _Refund | None) -> str | None:
+    """What the cancellation message says of the money: given back, kept (late), or nothing
+    (nothing was paid online)."""
+    if refund is not None:
+        return "refunded"
+    if change.late_cancellation and record.payment is not None:
+        return "kept"
+    return None
+
+
+def _close_checkout(deps: AppointmentsDependencies, record: AppointmentRecord) -> None:
+    """A hold its client cancelled: its Checkout Session can no longer be paid (best effort;
+    a payment that still arrives is refunded, agenda.service.payments)."""
+    if deps.stripe is not None and record.checkout_session_id is not None:
+        deps.stripe.expire_checkout(record.checkout_session_id)
 
 
 def _free_slot(

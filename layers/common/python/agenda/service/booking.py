@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from agenda.domain.errors import NotFound, SlotTaken, SlotUnavailable
+from agenda.domain.errors import NotFound, PlanLimitReached, SlotTaken, SlotUnavailable
 from agenda.domain.slots import generate_slots, last_bookable_date
 from agenda.observability import count, logger
 from agenda.service.records import ScheduleRange
@@ -121,6 +121,7 @@ def create_booking(
     # Imported here: pydantic and the message catalogue stay off the read path's cold start.
     from agenda.contract import BookingRequest, validate
     from agenda.domain import messages
+    from agenda.domain.messages.pt_br import in_app_booking_request
     from agenda.domain.plans import check_booking_allowed, effective_plan
     from agenda.service.records import BookingRecord, NewBooking
 
@@ -155,9 +156,7 @@ def create_booking(
         notice_title = notice_body = None
     else:
         status = "confirmed" if schedule.auto_confirm else "pending_confirmation"
-        notice = messages.in_app_booking_request(
-            request.client_name, slot.starts_at, schedule.timezone
-        )
+        notice = in_app_booking_request(request.client_name, slot.starts_at, schedule.timezone)
         notice_title, notice_body = notice.subject, notice.text
 
     def envelopes() -> list[dict[str, Any]]:
@@ -219,6 +218,8 @@ def create_booking(
             deps.stripe.expire_checkout(checkout.id)
         if isinstance(exc, SlotTaken):
             count("BookingConflict")
+        if isinstance(exc, PlanLimitReached):
+            _tell_plan_limit(deps, schedule, exc.limit, plan.plan, month_start)
         raise
     count("BookingCreated", status=record.status)
     logger.info(
@@ -237,6 +238,46 @@ def create_booking(
             "paymentExpiresAt": hold.expires_at.isoformat(),
         }
     return {"success": True, "status": record.status}
+
+
+def _tell_plan_limit(
+    deps: BookingDependencies,
+    schedule: ProfessionalSchedule,
+    limit: str,
+    plan: str,
+    month_start: datetime,
+) -> None:
+    """The plan's cap refused a client: the professional learns it in the app and by message,
+    once per limit and month however many clients are refused. The refusal is answered
+    whatever becomes of this."""
+    from agenda.domain.messages import to_both_channels
+    from agenda.domain.notices import plan_limit
+
+    month = month_start.date()
+    envelopes = to_both_channels(
+        schedule.contact,
+        audience="professional",
+        template="plan_limit_reached",
+        subject_id=schedule.id,
+        version=month.year * 100 + month.month,
+        params={
+            "professionalName": schedule.contact.name,
+            "limit": limit,
+            "planName": plan,
+            "locale": schedule.locale,
+        },
+    )
+    notice = plan_limit(schedule.id, limit, f"{month:%Y-%m}")
+
+    def write(stores: BookingStores) -> None:
+        stores.notices.add(schedule.id, [notice])
+        stores.outbox.add([(schedule.id, envelope) for envelope in envelopes])
+
+    try:
+        deps.uow.run(write)
+    except Exception:
+        logger.exception("plan limit notice not written", extra={"limit": limit})
+    count("BookingRefusedByPlan", limit=limit)
 
 
 def _open_checkout(

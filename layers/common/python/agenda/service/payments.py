@@ -12,7 +12,14 @@ payment, and frees its slot when the payment does not come.
   finding a hold past its expiry when those events never came): `release` cancels it.
 - Paid after release (the session was paid in its last second and the event came after the
   sweep): the booking comes back if its time is still free, else the payment is refunded. A
-  payment for a booking a person cancelled or rejected meanwhile is refunded too.
+  payment for a booking a person cancelled or rejected meanwhile is refunded too. The client is
+  told of the refund.
+- Refunded in Stripe's dashboard (charge.refunded for a payment no change here gave back):
+  `record_refund` records it on the appointment and in its audit trail, tells the client and
+  leaves the professional an in-app notice. A refund made here is already recorded.
+
+A booking that is paid is the professional's first word of it: its in-app notice is written
+with the payment, as a booking without payment writes it with the booking.
 """
 
 from __future__ import annotations
@@ -23,9 +30,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from agenda.domain.appointment_messages import MessageContext, paid_booking_messages
+from agenda.domain import notices
+from agenda.domain.appointment_messages import (
+    MessageContext,
+    paid_booking_messages,
+    refund_messages,
+)
 from agenda.domain.errors import SlotTaken
-from agenda.domain.lifecycle import reinstate_paid, release_hold, settle_payment
+from agenda.domain.lifecycle import refund_reported, reinstate_paid, release_hold, settle_payment
+from agenda.domain.money import decimal_places
 from agenda.observability import count, logger
 from agenda.service.records import PaymentChange
 
@@ -79,7 +92,7 @@ def settle(
     if change is not None:
         stores.payments.apply(record, PaymentChange(change, actor_id, payment_intent))
         if facts.status == "pending_payment":
-            _queue(stores, record, _paid_messages(deps, record, change.after))
+            _announce_paid(deps, stores, record, change.after)
         count("AppointmentPaid", status=change.after.status)
         return "paid"
     # Released by the sweep or Stripe's expiry before the payment was reported: bring the
@@ -97,7 +110,7 @@ def settle(
                         reason="paid after the hold was released",
                     ),
                 )
-            _queue(stores, record, _paid_messages(deps, record, change.after))
+            _announce_paid(deps, stores, record, change.after)
             count("AppointmentPaidLate", outcome="reinstated")
             return "reinstated"
         except SlotTaken:
@@ -107,7 +120,14 @@ def settle(
     # Refunded inside the transaction: if the commit fails, Stripe retries the event and the
     # refund's idempotency key makes the second call return the same refund.
     refund = deps.stripe.refund(payment_intent, appointment_id=appointment_id)
-    stores.payments.mark_refunded(appointment_id, payment_intent)
+    stores.payments.mark_refunded(appointment_id, payment_intent, refund)
+    if record.amount_due is not None:
+        # The professional never heard of this booking; the client learns their money is back.
+        _queue(
+            stores,
+            record,
+            refund_messages(_context(deps, record), record.amount_due, record.facts.starts_at),
+        )
     count("AppointmentPaidLate", outcome="refunded")
     logger.warning(
         "payment refunded: the booking was released and its time taken, or ended by a person",
@@ -165,25 +185,105 @@ def sweep_expired_holds(uow: UnitOfWork[PaymentStores], *, now: datetime) -> int
     return released
 
 
+def record_refund(
+    deps: PaymentDependencies,
+    stores: PaymentStores,
+    payment_intent: str,
+    *,
+    amount_refunded: int,
+    actor_id: str,
+) -> str:
+    """A refund Stripe reported (``amount_refunded``: the payment's total given back so far, in
+    minor units), in the caller's transaction; answers the outcome. One this product made, or
+    one already recorded, changes nothing."""
+    record = stores.payments.lock_by_payment(payment_intent)
+    if record is None:
+        return "appointment_not_found"
+    if record.amount_due is None:
+        return "not_paid_online"
+    refunded = Decimal(amount_refunded).scaleb(-decimal_places(record.currency))
+    if record.facts.payment_status == "refunded" or (
+        record.refunded_amount is not None and refunded <= record.refunded_amount
+    ):
+        return "already_refunded"
+    change = refund_reported(record.facts, full=refunded >= record.amount_due)
+    if change is None:
+        return "not_paid"
+    stores.payments.apply(
+        record,
+        PaymentChange(
+            change,
+            actor_id,
+            payment_intent,
+            reason="refunded in Stripe",
+            refunded_amount=refunded,
+        ),
+    )
+    context = _context(deps, record)
+    _queue(stores, record, refund_messages(context, refunded, record.facts.starts_at))
+    stores.notices.add(
+        record.professional_id,
+        [
+            notices.refund_in_stripe(
+                record.id,
+                record.client.name,
+                _money(refunded, record.currency, record.locale),
+                record.facts.starts_at,
+                record.timezone,
+            )
+        ],
+    )
+    count("AppointmentRefundedInStripe", full=str(change.after.payment_status == "refunded"))
+    return "refunded" if change.after.payment_status == "refunded" else "partially_refunded"
+
+
+def _money(amount: Decimal, currency: str, locale: str) -> str:
+    from agenda.domain.messages import locale_for
+
+    return locale_for(locale).money(amount, currency)
+
+
 def _queue(stores: PaymentStores, record: PaymentRecord, envelopes: list[dict[str, Any]]) -> None:
     stores.outbox.add([(record.professional_id, envelope) for envelope in envelopes])
 
 
-def _paid_messages(
-    deps: PaymentDependencies, record: PaymentRecord, after: Appointment
-) -> list[dict[str, Any]]:
-    context = MessageContext(
+def _context(
+    deps: PaymentDependencies, record: PaymentRecord, *, register: bool = False
+) -> MessageContext:
+    ends_at = record.facts.ends_at
+    return MessageContext(
         appointment_id=record.id,
         professional=record.professional,
         client=record.client,
         timezone=record.timezone,
         locale=record.locale,
-        manage_url=deps.links.manage_url(record.id, after.ends_at),
+        manage_url=deps.links.manage_url(record.id, ends_at),
+        register_url=(
+            deps.links.register_url(record.id, ends_at)
+            if register and record.client_user_id is None
+            else None
+        ),
+        currency=record.currency,
     )
-    return paid_booking_messages(
+
+
+def _announce_paid(
+    deps: PaymentDependencies, stores: PaymentStores, record: PaymentRecord, after: Appointment
+) -> None:
+    """The messages a booking held for payment waited for, and the professional's notice."""
+    envelopes = paid_booking_messages(
         after,
-        context,
+        _context(deps, record, register=True),
         amount=f"{record.amount_due or Decimal(0):.2f}",
         currency=record.currency,
         paid_at=deps.clock(),
+    )
+    _queue(stores, record, envelopes)
+    stores.notices.add(
+        record.professional_id,
+        [
+            notices.paid_booking(
+                record.id, record.client.name, after.starts_at, record.timezone, status=after.status
+            )
+        ],
     )

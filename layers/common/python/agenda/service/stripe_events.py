@@ -47,6 +47,7 @@ HANDLED = SUBSCRIPTION_EVENTS | {
     "checkout.session.expired",
     "invoice.paid",
     "invoice.payment_failed",
+    "charge.refunded",
 }
 
 
@@ -117,6 +118,8 @@ def _effect(
     if event_type.startswith("invoice."):
         invoice = _text(obj.get("id")) if event_type == "invoice.payment_failed" else None
         return _subscription_effect(deps, _invoice_subscription(obj), failed_invoice=invoice)
+    if event_type == "charge.refunded":
+        return _refund_effect(deps, obj, actor)
     # Checkout Sessions: a plan's subscription, or an appointment's payment.
     session_id = _text(obj.get("id"))
     if obj.get("mode") == "subscription":
@@ -170,6 +173,18 @@ def _subscription_effect(
         raise UnknownPrice(f"no plan is configured for price {snapshot.price_id}")
     return lambda stores: billing.apply_snapshot(
         deps.billing, stores, snapshot, failed_invoice=failed_invoice
+    )
+
+
+def _refund_effect(deps: WebhookDependencies, charge: Mapping[str, Any], actor: str) -> Effect:
+    """A charge refunded, in whole or in part: found by its payment (a subscription's charges
+    name no appointment's payment, and change nothing)."""
+    intent = _id_of(charge.get("payment_intent"))
+    refunded = charge.get("amount_refunded")
+    if intent is None or type(refunded) is not int or refunded < 0:
+        return _outcome("not_an_appointment")
+    return lambda stores: payments.record_refund(
+        deps.payments, stores, intent, amount_refunded=refunded, actor_id=actor
     )
 
 

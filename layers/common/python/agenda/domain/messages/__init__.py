@@ -40,7 +40,6 @@ from agenda.domain.messages.formatting import (
     when_pt,
 )
 from agenda.domain.messages.markup import Rendered
-from agenda.domain.messages.pt_br import in_app_booking_request
 from agenda.domain.messages.rendering import render
 from agenda.domain.parties import Party
 
@@ -62,7 +61,6 @@ __all__ = [
     "booking_messages",
     "envelope",
     "first_name",
-    "in_app_booking_request",
     "locale_for",
     "message_key",
     "render",

@@ -241,6 +241,9 @@ APPOINTMENTS = _Appointments()
 STATUS = Choice(("pending_confirmation", "confirmed"))
 PARTY = Choice(PARTIES)
 LIMIT = Choice(("clients", "appointments"))
+# What became of the payment of a cancelled session: given back, or kept because the
+# professional counted the cancellation late.
+REFUND = Choice(("refunded", "kept"))
 
 
 # --- the parameter models ------------------------------------------------------------------
@@ -346,11 +349,18 @@ TEMPLATES: Mapping[str, Template] = MappingProxyType(
                 {"professionalName": TEXT, "clientName": TEXT, "registerUrl": URL},
             ),
             _template("cancelled_by_client", "professional", _APPOINTMENT, {"reason": TEXT}),
+            # The client's own cancellation, confirmed to them.
+            _template(
+                "cancellation_confirmed",
+                "client",
+                _APPOINTMENT,
+                {"reason": TEXT, "bookingUrl": URL, "manageUrl": URL, "refund": REFUND},
+            ),
             _template(
                 "cancelled_by_professional",
                 "client",
                 _APPOINTMENT,
-                {"reason": TEXT, "bookingUrl": URL, "manageUrl": URL},
+                {"reason": TEXT, "bookingUrl": URL, "manageUrl": URL, "refund": REFUND},
             ),
             _template(
                 "rescheduled",
@@ -381,6 +391,17 @@ TEMPLATES: Mapping[str, Template] = MappingProxyType(
                     "currency": CURRENCY,
                 },
                 {"startsAt": MOMENT, "timezone": ZONE, "paidAt": MOMENT, "manageUrl": URL},
+            ),
+            _template(
+                "payment_refunded",
+                "client",
+                {
+                    "professionalName": TEXT,
+                    "clientName": TEXT,
+                    "amount": AMOUNT,
+                    "currency": CURRENCY,
+                },
+                {"startsAt": MOMENT, "timezone": ZONE, "manageUrl": URL},
             ),
             _template(
                 "payment_pending",

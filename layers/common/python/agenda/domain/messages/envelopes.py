@@ -96,9 +96,11 @@ def booking_messages(
     timezone: str,
     status: str,
     manage_url: str | None = None,
+    register_url: str | None = None,
 ) -> list[dict[str, Any]]:
     """What a new booking queues: the request to the professional, the receipt to the client
-    (with the link that lets a client without an account view, cancel or reschedule)."""
+    (with the link that lets a client without an account view, cancel or reschedule; a
+    confirmed booking also invites a client without an account to register)."""
     params = {
         "professionalName": professional.name,
         "clientName": client.name,
@@ -107,6 +109,9 @@ def booking_messages(
         "status": status,
     }
     client_template = "booking_confirmed" if status == "confirmed" else "booking_received"
+    to_client: dict[str, Any] = {**params, "manageUrl": manage_url} if manage_url else params
+    if register_url and status == "confirmed":
+        to_client = {**to_client, "registerUrl": register_url}
     return [
         *to_both_channels(
             professional,
@@ -122,6 +127,6 @@ def booking_messages(
             template=client_template,
             subject_id=appointment_id,
             version=0,
-            params={**params, "manageUrl": manage_url} if manage_url else params,
+            params=to_client,
         ),
     ]

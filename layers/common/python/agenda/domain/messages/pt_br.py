@@ -167,6 +167,42 @@ def _cancelled_by_client(p: Params) -> Message:
     )
 
 
+def _refund(p: Params) -> tuple[Block, ...]:
+    refund = p.maybe_choice("refund", ("refunded", "kept"))
+    if refund == "refunded":
+        return (para("O valor pago será devolvido na mesma forma de pagamento."),)
+    if refund == "kept":
+        return (
+            para(
+                "O cancelamento foi registrado como tardio, conforme a política de "
+                "cancelamento, e o valor pago não será devolvido."
+            ),
+        )
+    return ()
+
+
+_AS_ASKED = (" foi cancelado, como você pediu.",)
+
+
+def _cancellation_confirmed(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    return Message(
+        f"Cancelamento confirmado: seu horário com {pro}",
+        (
+            para(
+                _hello(client),
+                " Seu horário com ",
+                Bold(pro),
+                " de ",
+                Bold(p.when()),
+                " foi cancelado, como você pediu.",
+            ),
+            *_refund(p),
+            *_link(p, "bookingUrl", _REBOOK),
+        ),
+    )
+
+
 def _cancelled_by_professional(p: Params) -> Message:
     pro, client = p.text("professionalName"), p.text("clientName")
     return Message(
@@ -174,6 +210,7 @@ def _cancelled_by_professional(p: Params) -> Message:
         (
             para(_hello(client), " ", Bold(pro), " cancelou seu horário de ", Bold(p.when()), "."),
             *_reason(p),
+            *_refund(p),
             *_link(p, "bookingUrl", _REBOOK),
             *_link(p, "manageUrl", _DETAILS),
         ),
@@ -309,6 +346,29 @@ def _payment_received(p: Params) -> Message:
             para(_hello(client), " Seu pagamento para ", Bold(pro), " foi confirmado."),
             lines(*details),
             para("Guarde esta mensagem como comprovante."),
+            *_link(p, "manageUrl", _DETAILS),
+        ),
+    )
+
+
+_PAYMENT_TO = (" para ",)
+
+
+def _payment_refunded(p: Params) -> Message:
+    pro, client, amount = p.text("professionalName"), p.text("clientName"), p.money()
+    starts = p.maybe_moment("startsAt")
+    session: Line = (Bold(pro),)
+    if starts:
+        session += (" pelo atendimento de ", Bold(p.locale.dated_when(starts)))
+    session += (" foi devolvido.",)
+    return Message(
+        f"Pagamento devolvido: {amount}",
+        (
+            para(_hello(client), " Seu pagamento de ", Bold(amount), *_PAYMENT_TO, *session),
+            para(
+                "O valor volta pela mesma forma de pagamento; o prazo para aparecer depende "
+                "do seu banco ou cartão (em geral, até 10 dias úteis)."
+            ),
             *_link(p, "manageUrl", _DETAILS),
         ),
     )
@@ -464,12 +524,14 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         "booking_rejected": _booking_rejected,
         "registration_invite": _registration_invite,
         "cancelled_by_client": _cancelled_by_client,
+        "cancellation_confirmed": _cancellation_confirmed,
         "cancelled_by_professional": _cancelled_by_professional,
         "rescheduled": _rescheduled,
         "reminder_24h": _reminder_24h,
         "reminder_1h": _reminder_1h,
         "daily_agenda": _daily_agenda,
         "payment_received": _payment_received,
+        "payment_refunded": _payment_refunded,
         "payment_pending": _payment_pending,
         "review_request": _review_request,
         "no_show": _no_show,
@@ -486,4 +548,65 @@ def in_app_booking_request(client_name: str, starts_at: datetime, timezone: str)
     return Rendered(
         subject="Novo pedido de agendamento",
         text=f"{client_name} pediu um horário para {when_pt(starts_at, timezone)}.",
+    )
+
+
+# --- the professional's in-app notices (agenda.domain.notices) ------------------------------
+
+
+def in_app_cancelled_by_client(
+    client_name: str, starts_at: datetime, timezone: str, *, refunded: bool
+) -> Rendered:
+    refund = " O pagamento foi devolvido ao cliente." if refunded else ""
+    return Rendered(
+        subject="Agendamento cancelado pelo cliente",
+        text=(
+            f"{client_name} cancelou o horário de {when_pt(starts_at, timezone)}."
+            f" O horário voltou a ficar livre.{refund}"
+        ),
+    )
+
+
+def in_app_rescheduled_by_client(
+    client_name: str, previous: datetime, starts_at: datetime, timezone: str
+) -> Rendered:
+    return Rendered(
+        subject="Agendamento remarcado pelo cliente",
+        text=(
+            f"{client_name} remarcou o horário de {when_pt(previous, timezone)}"
+            f" para {when_pt(starts_at, timezone)}."
+        ),
+    )
+
+
+def in_app_booking_paid(
+    client_name: str, starts_at: datetime, timezone: str, *, confirmed: bool
+) -> Rendered:
+    then = "" if confirmed else " Confirme ou recuse o pedido."
+    return Rendered(
+        subject="Novo agendamento pago" if confirmed else "Novo pedido de agendamento pago",
+        text=f"{client_name} pagou e agendou {when_pt(starts_at, timezone)}.{then}",
+    )
+
+
+def in_app_payment_refunded(
+    client_name: str, amount: str, starts_at: datetime, timezone: str
+) -> Rendered:
+    return Rendered(
+        subject="Pagamento devolvido pelo Stripe",
+        text=(
+            f"Um reembolso de {amount} foi feito no Stripe para {client_name}"
+            f" (atendimento de {when_pt(starts_at, timezone)})."
+        ),
+    )
+
+
+def in_app_plan_limit(limit: str) -> Rendered:
+    what = "de clientes" if limit == "clients" else "mensal de agendamentos"
+    return Rendered(
+        subject="Um cliente não conseguiu agendar",
+        text=(
+            f"O limite {what} do seu plano recusou um agendamento."
+            " Mude de plano para voltar a receber novos clientes."
+        ),
     )

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
         AppointmentPage as AppointmentPage,
     )
     from agenda.service.records.appointments import (
+        AppointmentPayment as AppointmentPayment,
+    )
+    from agenda.service.records.appointments import (
         AppointmentProfessional as AppointmentProfessional,
     )
     from agenda.service.records.appointments import (
@@ -102,6 +105,7 @@ _MODULE_OF = {
     "AppointmentClient": "appointments",
     "AppointmentListing": "appointments",
     "AppointmentPage": "appointments",
+    "AppointmentPayment": "appointments",
     "AppointmentProfessional": "appointments",
     "AppointmentRecord": "appointments",
     "ChangeWritten": "appointments",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -24,6 +25,16 @@ class AppointmentProfessional:
     locale: str
     session_duration: int
     policy: Policy
+    currency: str = "BRL"
+    public_contact: str | None = None  # the way to reach them they chose to publish
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentPayment:
+    """What Stripe took for an appointment paid online, to give it back."""
+
+    payment_intent_id: str
+    amount: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +58,8 @@ class AppointmentRecord:
     professional: AppointmentProfessional
     client: AppointmentClient
     role: Role
+    payment: AppointmentPayment | None = None  # paid online through Stripe
+    checkout_session_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +74,8 @@ class AppliedChange:
     # The buffers a reschedule was checked with; None keeps the appointment's own.
     buffer_before_minutes: int | None = None
     buffer_after_minutes: int | None = None
+    refund_id: str | None = None  # the Stripe refund this change made
+    refunded_amount: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,8 @@ class PaymentRecord:
     auto_confirm: bool
     currency: str
     client: Party
+    client_user_id: str | None = None
+    refunded_amount: Decimal | None = None  # given back so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,7 @@ class PaymentChange:
     actor_id: str  # "stripe:<event id>" or "job:payment_holds"
     payment_intent: str | None = None
     reason: str | None = None
+    refunded_amount: Decimal | None = None  # a refund Stripe reported: the total given back
 
 
 @dataclass(frozen=True, slots=True)
