@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from agenda.domain.availability import Schedule
     from agenda.domain.billing import BillingState
     from agenda.domain.messages import Rendered
+    from agenda.domain.notices import Notice
     from agenda.domain.reminders import Agenda, Span, Upcoming
     from agenda.service.records import (
         AppliedChange,
@@ -155,6 +156,10 @@ class Appointments(Protocol):
 class Payments(Protocol):
     def lock(self, appointment_id: UUID) -> PaymentRecord | None: ...
 
+    def lock_by_payment(self, payment_intent: str) -> PaymentRecord | None:
+        """The appointment a Stripe payment paid, locked."""
+        ...
+
     def expired_holds(self, *, before: datetime, limit: int) -> list[UUID]:
         """Holds past their expiry, locked (others' locks are skipped)."""
         ...
@@ -164,7 +169,11 @@ class Payments(Protocol):
         was taken meanwhile."""
         ...
 
-    def mark_refunded(self, appointment_id: UUID, payment_intent: str) -> None: ...
+    def mark_refunded(
+        self, appointment_id: UUID, payment_intent: str, refund_id: str | None
+    ) -> None:
+        """A payment that came for a booking no longer held, given back whole."""
+        ...
 
 
 class Billing(Protocol):
@@ -209,6 +218,13 @@ class Inbox(Protocol):
     ) -> InAppNotification | None: ...
 
     def mark_all(self, user_id: str) -> int: ...
+
+
+class Notices(Protocol):
+    def add(self, professional_id: UUID, notices: Sequence[Notice]) -> None:
+        """Write the professional's in-app notices in this transaction (a notice whose key was
+        already written is dropped)."""
+        ...
 
 
 class Jobs(Protocol):
@@ -348,7 +364,10 @@ class Stripe(Protocol):
         """Best effort: never raises (an unexpired session simply expires on its own)."""
         ...
 
-    def refund(self, payment_intent: str, *, appointment_id: UUID) -> str: ...
+    def refund(self, payment_intent: str, *, appointment_id: UUID) -> str | None:
+        """Give the whole payment back; answers the refund's id, or None when it was refunded
+        already. Idempotent per appointment: a second call answers the first refund."""
+        ...
 
 
 # -- the stores each use case needs ---------------------------------------------------------------
@@ -359,7 +378,17 @@ class ProfileStores(Protocol):
     def professionals(self) -> Professionals: ...
 
 
-class BookingStores(Protocol):
+class NoticeStores(Protocol):
+    """What a refusal leaves behind: a notice, and a message to the professional."""
+
+    @property
+    def notices(self) -> Notices: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+class BookingStores(NoticeStores, Protocol):
     @property
     def professionals(self) -> Professionals: ...
 
@@ -367,20 +396,14 @@ class BookingStores(Protocol):
     def bookings(self) -> Bookings: ...
 
 
-class ChangeStores(Protocol):
+class ChangeStores(NoticeStores, Protocol):
     @property
     def appointments(self) -> Appointments: ...
 
-    @property
-    def outbox(self) -> Outbox: ...
 
-
-class PaymentStores(Protocol):
+class PaymentStores(NoticeStores, Protocol):
     @property
     def payments(self) -> Payments: ...
-
-    @property
-    def outbox(self) -> Outbox: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """Statements that may fail without ending the transaction: on an error what they did
