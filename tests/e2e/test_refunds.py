@@ -309,3 +309,22 @@ def test_a_refusal_after_the_notice_offers_only_the_contact_the_professional_pub
             "UPDATE professionals SET public_contact = 'javascript:alert(1)' WHERE id = :p",
             p=pro.id,
         )
+
+
+def test_a_refund_in_the_stand_ins_dashboard_reaches_the_appointment_through_the_webhook(
+    api: str, stack: LocalStack, db: pg8000.native.Connection, paying: PayingProfessional
+) -> None:
+    pro = paying(auto_confirm=True)
+    paid = paid_session(api, stack, db, pro, "11:00")
+    (event,) = stack.stripe.refund_payment(paid["stripe_payment_intent_id"], 6000)
+    assert event["type"] == "charge.refunded"
+    partly = the_appointment(db, pro)
+    assert (partly["payment_status"], partly["refunded_amount"]) == ("paid", Decimal("60.00"))
+    stack.stripe.refund_payment(paid["stripe_payment_intent_id"])
+    whole = the_appointment(db, pro)
+    assert (whole["status"], whole["payment_status"]) == ("confirmed", "refunded")
+    assert whole["refunded_amount"] == Decimal("150.00")
+    assert notices(db, pro) == ["booking_request", "payment_refunded", "payment_refunded"]
+    # Stripe's own retry of the event changes nothing more.
+    assert stack.stripe.deliver(event) == 200
+    assert the_appointment(db, pro)["refunded_amount"] == Decimal("150.00")
