@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from agenda.contract import (
+    EXAMPLE_SLUG,
     AppointmentChange,
     AppointmentOut,
     AppointmentPage,
@@ -66,6 +67,7 @@ from agenda.domain.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from agenda.domain.queries import SLUG_MAX_LENGTH, SLUG_PATTERN
 from agenda.http import STATUS_BY_ERROR
 from infra.local.template import Route, load_stack
 from infra.paths import ROOT, TEMPLATE
@@ -81,6 +83,53 @@ ANY_METHODS = ("get", "post", "put", "patch", "delete")
 RETRYABLE: tuple[type[DomainError], ...] = (RateLimited, ServiceUnavailable)
 
 _PATH_PARAMETER = re.compile(r"\{([^}/]+?)\+?\}")
+# What the built routes take in their path: ids are UUIDs (anything else is 404, like an id
+# that does not exist), a slug is a professional's public address.
+PATH_PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {
+    "id": {"type": "string", "format": "uuid"},
+    "slug": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": SLUG_MAX_LENGTH,
+        "pattern": SLUG_PATTERN,
+        "examples": [EXAMPLE_SLUG],
+    },
+}
+
+
+class GatewayUnauthorized(BaseModel):
+    """API Gateway's own answer when its JWT authorizer refuses a request: a missing, malformed,
+    expired or foreign token. No function runs, so the body is not the contract's error shape."""
+
+    message: Literal["Unauthorized"]
+
+
+class StripeEventData(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    object: Annotated[dict[str, Any], Field(description="the object the event is about")]
+
+
+class StripeEvent(BaseModel):
+    """The body Stripe posts: an event object, read only after its signature is verified over
+    the exact bytes received. Fields not named here are Stripe's and are ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: Annotated[str, Field(min_length=1, description="Stripe's event id (evt_...)")]
+    object: Literal["event"]
+    type: Annotated[str, Field(min_length=1, description="checkout.session.completed, ...")]
+    created: Annotated[int, Field(description="Unix seconds")]
+    data: StripeEventData
+
+
+@dataclass(frozen=True)
+class Header:
+    """A request header an operation requires."""
+
+    name: str
+    description: str
+    pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +146,7 @@ class Operation:
     errors: tuple[type[DomainError], ...] = ()
     # An answer that is not JSON (a calendar file): its media type, with a string schema.
     media_type: str | None = None
+    headers: tuple[Header, ...] = ()
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -340,6 +390,16 @@ OPERATIONS: dict[str, Operation] = {
             " invoice.payment_failed. Other types answer 200 and change nothing. A 5xx makes"
             " Stripe retry, and nothing of the event was kept."
         ),
+        body=StripeEvent,
+        headers=(
+            Header(
+                "Stripe-Signature",
+                "`t=<unix seconds>,v1=<hex HMAC-SHA256>[,v1=...]`, signed with the endpoint's"
+                " secret over `<t>.` and the raw body. Missing, malformed, stale or not"
+                " matching: 400 `VALIDATION_FAILED`, and nothing is read.",
+                pattern=r"^t=[0-9]{1,15}(,v[0-9]+=[0-9a-f]+)+$",
+            ),
+        ),
         response=StripeEventReceived,
         errors=(ValidationFailed, PayloadTooLarge, ServiceUnavailable),
     ),
@@ -357,6 +417,7 @@ REQUEST_MODELS: tuple[type[BaseModel], ...] = tuple(
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     *dict.fromkeys(op.response for op in OPERATIONS.values() if op.response is not None),
     ErrorResponse,
+    GatewayUnauthorized,
 )
 
 
@@ -454,7 +515,7 @@ def _operation(
         ),
         "tags": [route.function.removesuffix("Function")],
     }
-    parameters = _path_parameters(route.path)
+    parameters = _path_parameters(route.path, known=spec is not None)
     responses: dict[str, Any]
     errors: list[type[DomainError]]
     if spec is None:
@@ -468,6 +529,7 @@ def _operation(
             operation["description"] = spec.description
         if spec.query is not None:
             parameters += _query_parameters(spec.query, schemas)
+        parameters += [_header_parameter(header) for header in spec.headers]
         if spec.body is not None:
             operation["requestBody"] = {
                 "required": True,
@@ -489,11 +551,32 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": SCHEMA_REF.format(model=model.__name__)}
 
 
-def _path_parameters(path: str) -> list[dict[str, Any]]:
+def _path_parameters(path: str, *, known: bool) -> list[dict[str, Any]]:
+    """A built route's parameters as it reads them; an unbuilt one's as plain strings."""
     return [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": dict(PATH_PARAMETER_SCHEMAS.get(name, {"type": "string"}))
+            if known
+            else {"type": "string"},
+        }
         for name in _PATH_PARAMETER.findall(path)
     ]
+
+
+def _header_parameter(header: Header) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "minLength": 1}
+    if header.pattern is not None:
+        schema["pattern"] = header.pattern
+    return {
+        "name": header.name,
+        "in": "header",
+        "required": True,
+        "description": header.description,
+        "schema": schema,
+    }
 
 
 def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict[str, Any]]:
@@ -542,6 +625,9 @@ def _error_responses(
                 " function runs, with API Gateway's own body"
                 ' `{"message": "Unauthorized"}`.'
             )
+            response["content"]["application/json"]["schema"] = {
+                "anyOf": [_ref(GatewayUnauthorized), _ref(ErrorResponse)]
+            }
         if any(issubclass(kind, RETRYABLE) for kind in kinds):
             response["headers"] = {
                 "Retry-After": {

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from agenda.contract import GUEST_LINK_PATTERN
+from agenda.domain.guest_token import MAX_TOKEN_LENGTH
 from infra.openapi import build_document
 
 pytestmark = pytest.mark.unit
@@ -50,3 +52,6 @@ def test_guest_routes_are_public_and_say_how_a_token_fails(paths: dict[str, Any]
         "text/calendar": {"schema": {"type": "string"}}
     }
     assert {p["name"] for p in calendar["parameters"]} == {"id", "token"}
+    token = next(p for p in calendar["parameters"] if p["name"] == "token")
+    assert token["schema"]["pattern"] == GUEST_LINK_PATTERN
+    assert token["schema"]["maxLength"] == MAX_TOKEN_LENGTH

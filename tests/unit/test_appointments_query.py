@@ -89,6 +89,18 @@ def test_an_empty_slot_date_is_refused_like_a_malformed_one() -> None:
     assert absent.value.fields == {"date": "is required, as YYYY-MM-DD"}
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31", "3000-01-01", "9999-12-31"])
+def test_dates_outside_the_supported_years_are_refused(day: str) -> None:
+    """Found by schemathesis: date=0001-01-01 overflowed the slot engine's margins (a 500)."""
+    with pytest.raises(ValidationFailed) as slots:
+        parse_free_slots_query({"slug": "dr-ana", "date": day})
+    assert slots.value.fields == {"date": "must be from 2000-01-01 to 2999-12-31"}
+    for name in ("from", "to"):
+        with pytest.raises(ValidationFailed) as listing:
+            parse_list_query({name: day})
+        assert listing.value.fields == {name: "must be from 2000-01-01 to 2999-12-31"}
+
+
 def test_the_parser_and_the_documented_model_agree_on_names_and_defaults() -> None:
     schema = AppointmentsQuery.model_json_schema(by_alias=True)
     assert set(schema["properties"]) == {"view", "from", "to", "limit", "cursor"}

@@ -5,11 +5,27 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from agenda.contract import (
+    EMAIL_PATTERN,
+    INSTANT_PATTERN,
+    NAME_PATTERN,
+    TEXT_PATTERN,
+    AppointmentChange,
+    BookingRequest,
+    validate,
+)
+from agenda.domain.errors import ValidationFailed
+from agenda.domain.phone import DOCUMENTED_PATTERN as PHONE_PATTERN
+from agenda.domain.phone import normalize_phone
+from agenda.domain.queries import QUERY_DATE_PATTERN, SLUG_PATTERN
 from infra.local.template import load_stack
 from infra.openapi import OPERATIONS, TEMPLATE, build_document, docs_page, main
 from infra.paths import ROOT
@@ -117,17 +133,55 @@ def test_post_booking_answers(document: dict[str, Any]) -> None:
     assert "security" not in operation
 
 
+ERROR_SHAPE = {"$ref": "#/components/schemas/ErrorResponse"}
+GATEWAY_401 = {"$ref": "#/components/schemas/GatewayUnauthorized"}
+
+
 def test_every_error_answer_is_the_contract_error_shape(document: dict[str, Any]) -> None:
     for path, method, operation in operations(document):
         for status, response in operation["responses"].items():
             if int(status) >= 400:
                 schema = response["content"]["application/json"]["schema"]
-                assert schema == {"$ref": "#/components/schemas/ErrorResponse"}, (
-                    f"{method} {path} {status}"
-                )
+                if status == "401" and "security" in operation:
+                    # The authorizer answers before the function, in API Gateway's own body.
+                    assert schema == {"anyOf": [GATEWAY_401, ERROR_SHAPE]}, f"{method} {path}"
+                else:
+                    assert schema == ERROR_SHAPE, f"{method} {path} {status}"
                 assert re.search(r"`[A-Z_]+`", response["description"]), (
                     f"{method} {path} {status} names no error code"
                 )
+
+
+def test_the_authorizers_own_401_body_is_documented(document: dict[str, Any]) -> None:
+    schema = document["components"]["schemas"]["GatewayUnauthorized"]
+    assert schema["required"] == ["message"]
+    assert schema["properties"]["message"]["const"] == "Unauthorized"
+    guest = document["paths"]["/api/guest/appointments/{id}"]["get"]["responses"]["401"]
+    assert guest["content"]["application/json"]["schema"] == ERROR_SHAPE
+
+
+def test_the_webhook_requires_its_signature_and_documents_the_event(
+    document: dict[str, Any],
+) -> None:
+    operation = document["paths"]["/api/stripe/webhook"]["post"]
+    (header,) = [p for p in operation["parameters"] if p["in"] == "header"]
+    assert (header["name"], header["required"]) == ("Stripe-Signature", True)
+    assert re.fullmatch(header["schema"]["pattern"].strip("^$"), "t=1700000000,v1=" + "a" * 64)
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/StripeEvent"}
+    event = document["components"]["schemas"]["StripeEvent"]
+    assert {"id", "object", "type", "data"} <= set(event["required"])
+
+
+def test_built_routes_say_what_their_path_takes(document: dict[str, Any]) -> None:
+    for path, method, operation in operations(document):
+        if operation["summary"] == "Not available yet":
+            continue
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path" and parameter["name"] == "id":
+                assert parameter["schema"]["format"] == "uuid", f"{method} {path}"
+            if parameter["in"] == "path" and parameter["name"] == "slug":
+                assert parameter["schema"]["pattern"] == SLUG_PATTERN, f"{method} {path}"
 
 
 def test_free_slots_query_parameters_come_from_the_model(document: dict[str, Any]) -> None:
@@ -212,3 +266,106 @@ def test_lambda_code_never_imports_the_generator() -> None:
     for source in sources:
         text = source.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from|import)\s+infra\b", text, re.MULTILINE), source
+
+
+# -- the rules the document states, against the validators that enforce them ------------------
+
+
+@pytest.mark.parametrize("starts_at", ["0001-01-01T00:01:00Z", "1999-12-31T23:00:00-03:00"])
+def test_instants_outside_the_supported_years_are_a_400(starts_at: str) -> None:
+    """Found by schemathesis: a start in year 1 overflowed the slot range around it (a 500)."""
+    body = {
+        "slug": "dr-ana",
+        "startsAt": starts_at,
+        "clientName": "Maria",
+        "clientPhone": "(11) 98765-4321",
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        validate(BookingRequest, body)
+    assert set(refused.value.fields) == {"startsAt"}
+
+
+def _booking(**fields: object) -> dict[str, object]:
+    return {
+        "slug": "dr-ana",
+        "startsAt": "2030-01-07T14:00:00-03:00",
+        "clientName": "Maria",
+        "clientPhone": "(11) 98765-4321",
+        **fields,
+    }
+
+
+# Every string a documented pattern allows passes the validator it documents: a client that
+# follows the document is never refused, and the fuzzer's schema-valid requests are valid.
+
+
+@given(st.from_regex(PHONE_PATTERN, fullmatch=True))
+def test_every_documented_phone_normalises(phone: str) -> None:
+    assert normalize_phone(phone) is not None
+    validate(BookingRequest, _booking(clientPhone=phone))
+
+
+@given(st.from_regex(EMAIL_PATTERN, fullmatch=True).filter(lambda email: len(email) <= 254))
+def test_every_documented_email_is_taken(email: str) -> None:
+    assert validate(BookingRequest, _booking(clientEmail=email)).client_email == email.lower()
+
+
+@given(st.from_regex(NAME_PATTERN, fullmatch=True).filter(lambda name: 2 <= len(name) <= 120))
+def test_every_documented_name_is_taken(name: str) -> None:
+    validate(BookingRequest, _booking(clientName=name))
+
+
+@given(st.from_regex(TEXT_PATTERN, fullmatch=True).filter(lambda reason: len(reason) <= 500))
+def test_every_documented_reason_is_taken(reason: str) -> None:
+    validate(AppointmentChange, {"action": "cancel", "reason": reason})
+
+
+def _real_day(text: str) -> bool:
+    """The calendar check `format: date-time` adds to the pattern (no 31 February)."""
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return True
+
+
+@given(st.from_regex(INSTANT_PATTERN, fullmatch=True).filter(_real_day))
+def test_every_documented_instant_is_taken(starts_at: str) -> None:
+    validate(BookingRequest, _booking(startsAt=starts_at))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("clientName", "Ana\x00"),
+        ("clientName", "  a  "),
+        ("clientPhone", "(10) 98765-4321"),  # 10 is no area code
+        ("clientEmail", "maria@example"),
+        ("startsAt", "2030-01-07T14:00:00"),  # no offset
+    ],
+)
+def test_what_the_patterns_leave_out_the_validators_refuse(field: str, value: str) -> None:
+    pattern = {
+        "clientName": NAME_PATTERN,
+        "clientPhone": PHONE_PATTERN,
+        "clientEmail": EMAIL_PATTERN,
+        "startsAt": INSTANT_PATTERN,
+    }[field]
+    assert not re.search(pattern, value)
+    with pytest.raises(ValidationFailed) as refused:
+        validate(BookingRequest, _booking(**{field: value}))
+    assert set(refused.value.fields) == {field}
+
+
+def test_the_document_states_the_patterns(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    booking = schemas["BookingRequest"]["properties"]
+    assert booking["clientPhone"]["pattern"] == PHONE_PATTERN
+    assert booking["clientEmail"]["pattern"] == EMAIL_PATTERN
+    assert booking["clientName"]["pattern"] == NAME_PATTERN
+    assert booking["startsAt"]["pattern"] == INSTANT_PATTERN
+    assert schemas["AppointmentChange"]["properties"]["reason"]["pattern"] == TEXT_PATTERN
+    assert schemas["AppointmentChange"]["then"]["required"] == ["startsAt"]
+    assert "IANA" in schemas["AvailabilityDocument"]["properties"]["timezone"]["description"]
+    dates = {p["name"]: p["schema"] for p in document["paths"]["/api/booking"]["get"]["parameters"]}
+    assert dates["date"]["pattern"] == QUERY_DATE_PATTERN

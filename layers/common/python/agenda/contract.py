@@ -18,12 +18,16 @@ from pydantic.alias_generators import to_camel
 from agenda.domain.availability import DEFAULT_HORIZON_DAYS, LIMITS
 from agenda.domain.errors import ValidationFailed
 from agenda.domain.guest_token import MAX_TOKEN_LENGTH
+from agenda.domain.phone import DOCUMENTED_PATTERN as PHONE_PATTERN
 from agenda.domain.phone import normalize_phone
 from agenda.domain.plans import PaidPlan
 from agenda.domain.queries import (
     DEFAULT_DAYS,
     DEFAULT_VIEW,
+    FIRST_QUERY_DATE,
+    LAST_QUERY_DATE,
     MAX_DAYS,
+    QUERY_DATE_PATTERN,
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
 )
@@ -34,6 +38,25 @@ from agenda.pagination import DEFAULT_LIMIT, MAX_LIMIT
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# What the validators below enforce, as JSON Schema (ECMA-262) patterns for the document. The
+# validators are the rule; these only state it, and tests/unit/test_openapi.py checks that every
+# string a pattern allows passes its validator. Runs of whitespace (tabs and line breaks too)
+# become one space before the control-character check, so the other control characters are the
+# ones refused.
+_REFUSED_CONTROL = r"\x00-\x08\x0e-\x1b\x7f"
+TEXT_PATTERN = rf"^[^{_REFUSED_CONTROL}]*$"
+# At least two characters left once the whitespace is collapsed.
+_VISIBLE = r"[^\s\x00-\x1f\x7f\x85]"
+NAME_PATTERN = (
+    rf"^[^{_REFUSED_CONTROL}]*{_VISIBLE}[^{_REFUSED_CONTROL}]*{_VISIBLE}[^{_REFUSED_CONTROL}]*$"
+)
+# The ASCII addresses; the validator takes any character but @ and spaces, in lower case.
+_ADDRESS = r"[!-?A-~]"
+EMAIL_PATTERN = rf"^{_ADDRESS}{{1,64}}@{_ADDRESS}+\.{_ADDRESS}{{2,}}$"
+GUEST_LINK_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+# The document's example professional: the demo one `make dev` seeds, so the examples work locally.
+EXAMPLE_SLUG = "dr-ana"
 
 
 class Model(BaseModel):
@@ -50,7 +73,22 @@ def parse_instant(value: object) -> datetime:
         raise ValueError("must be an ISO 8601 date-time such as 2026-03-09T14:00:00-03:00") from exc
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError("must include a UTC offset, for example -03:00 or Z")
+    # Its own wall-clock year, so that nothing is converted before the check: year 1 minus the
+    # slot engine's margins is no datetime at all.
+    if not FIRST_QUERY_DATE.year <= parsed.year <= LAST_QUERY_DATE.year:
+        raise ValueError(f"must be from {FIRST_QUERY_DATE.year} to {LAST_QUERY_DATE.year}")
     return parsed
+
+
+# What parse_instant takes, as the document states it: RFC 3339 in the supported years, with
+# its offset (Python reads up to 6 fraction digits and drops the rest; a leap second is no time).
+# `format: date-time` beside it rules out the days a month does not have.
+INSTANT_PATTERN = (
+    r"^2[0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?"
+    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+_INSTANT: dict[str, Any] = {"json_schema_extra": {"pattern": INSTANT_PATTERN, "maxLength": 40}}
 
 
 class BookingRequest(Model):
@@ -63,12 +101,41 @@ class BookingRequest(Model):
     slug: Annotated[
         str, Field(strict=True, min_length=1, max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN)
     ]
-    starts_at: Annotated[datetime, Field(description="ISO 8601 with offset")]
-    client_name: Annotated[str, Field(strict=True, min_length=2, max_length=120)]
-    client_phone: Annotated[
-        str, Field(strict=True, min_length=8, max_length=32, description="normalised to E.164")
+    starts_at: Annotated[datetime, Field(description="ISO 8601 with offset", **_INSTANT)]
+    client_name: Annotated[
+        str,
+        Field(
+            strict=True,
+            min_length=2,
+            max_length=120,
+            description="whitespace runs become one space; at least 2 characters are left;"
+            " no control characters",
+            json_schema_extra={"pattern": NAME_PATTERN},
+        ),
     ]
-    client_email: Annotated[str | None, Field(strict=True, max_length=254)] = None
+    client_phone: Annotated[
+        str,
+        Field(
+            strict=True,
+            min_length=8,
+            max_length=32,
+            description="normalised to E.164. A Brazilian number needs its area code (DDD, one"
+            " in use), a mobile's ninth digit may be left out; another country's is +<its"
+            " digits>. The pattern states the usual forms; a trunk 0, a carrier code or 00 for"
+            " + are read too",
+            json_schema_extra={"pattern": PHONE_PATTERN},
+        ),
+    ]
+    client_email: Annotated[
+        str | None,
+        Field(
+            strict=True,
+            max_length=254,
+            description="kept in lower case; empty is the same as absent. The pattern states"
+            " the ASCII addresses; any character but @ and spaces is taken",
+            json_schema_extra={"pattern": EMAIL_PATTERN},
+        ),
+    ] = None
     website: Annotated[str | None, Field(strict=True, max_length=500)] = None
 
     @field_validator("starts_at", mode="before")
@@ -146,11 +213,26 @@ class StripeEventReceived(Model):
     ] = None
 
 
+# A query's local date: YYYY-MM-DD within the years the parsers take (agenda.domain.queries).
+_YEARS = f", from {FIRST_QUERY_DATE} to {LAST_QUERY_DATE}"
+# `date` as a type where a field named `date` hides it.
+_Day = date
+_DAY: dict[str, Any] = {"json_schema_extra": {"pattern": QUERY_DATE_PATTERN}}
+
+
 class FreeSlotsQuery(Model):
     """GET /api/booking query string."""
 
-    slug: Annotated[str, Field(min_length=1, max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN)]
-    date: Annotated[date, Field(description="the first local date, YYYY-MM-DD")]
+    slug: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=SLUG_MAX_LENGTH,
+            pattern=SLUG_PATTERN,
+            examples=[EXAMPLE_SLUG],
+        ),
+    ]
+    date: Annotated[date, Field(description=f"the first local date, YYYY-MM-DD{_YEARS}", **_DAY)]
     days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = DEFAULT_DAYS
 
     @field_validator("date", mode="before")
@@ -158,6 +240,13 @@ class FreeSlotsQuery(Model):
     def _calendar_date(cls, value: object) -> object:
         if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
             raise ValueError("must be a date as YYYY-MM-DD")
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _supported_years(cls, value: _Day) -> _Day:
+        if not FIRST_QUERY_DATE <= value <= LAST_QUERY_DATE:
+            raise ValueError(f"must be from {FIRST_QUERY_DATE} to {LAST_QUERY_DATE}")
         return value
 
 
@@ -263,15 +352,34 @@ class AppointmentChange(Model):
     the professional, as GET /api/booking lists them) is required to reschedule."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="ignore",
+        # The service refuses a reschedule without a start (400 naming startsAt): said here.
+        json_schema_extra={
+            "if": {"properties": {"action": {"const": "reschedule"}}, "required": ["action"]},
+            "then": {
+                "properties": {"startsAt": {"type": "string"}},
+                "required": ["startsAt"],
+            },
+        },
     )
 
     action: Action
     starts_at: Annotated[
-        datetime | None, Field(description="ISO 8601 with offset; required to reschedule")
+        datetime | None,
+        Field(description="ISO 8601 with offset; required to reschedule", **_INSTANT),
     ] = None
     reason: Annotated[
-        str | None, Field(strict=True, max_length=500, description="told to the other side")
+        str | None,
+        Field(
+            strict=True,
+            max_length=500,
+            description="told to the other side; whitespace runs become one space, no control"
+            " characters",
+            json_schema_extra={"pattern": TEXT_PATTERN},
+        ),
     ] = None
     late_cancellation: Annotated[
         bool,
@@ -307,10 +415,21 @@ class GuestCancel(Model):
             strict=True,
             min_length=1,
             max_length=MAX_TOKEN_LENGTH,
-            description="the token of the guest link sent to the client",
+            description="the token of the guest link sent to the client: two base64url"
+            " parts joined by a dot; a forged, altered or expired one is 401",
+            json_schema_extra={"pattern": GUEST_LINK_PATTERN},
         ),
     ]
-    reason: Annotated[str | None, Field(strict=True, max_length=500)] = None
+    reason: Annotated[
+        str | None,
+        Field(
+            strict=True,
+            max_length=500,
+            description="told to the professional; whitespace runs become one space, no"
+            " control characters",
+            json_schema_extra={"pattern": TEXT_PATTERN},
+        ),
+    ] = None
 
     @field_validator("reason")
     @classmethod
@@ -321,7 +440,7 @@ class GuestCancel(Model):
 class GuestReschedule(GuestCancel):
     """POST /api/guest/appointments/{id}/reschedule, to a free slot of the professional."""
 
-    starts_at: Annotated[datetime, Field(description="ISO 8601 with offset")]
+    starts_at: Annotated[datetime, Field(description="ISO 8601 with offset", **_INSTANT)]
 
     @field_validator("starts_at", mode="before")
     @classmethod
@@ -337,7 +456,9 @@ class GuestLinkQuery(Model):
         Field(
             min_length=1,
             max_length=MAX_TOKEN_LENGTH,
-            description="the token of the guest link sent to the client",
+            description="the token of the guest link sent to the client: two base64url"
+            " parts joined by a dot; a forged, altered or expired one is 401",
+            json_schema_extra={"pattern": GUEST_LINK_PATTERN},
         ),
     ]
 
@@ -347,9 +468,13 @@ class AppointmentsQuery(Model):
 
     view: View = DEFAULT_VIEW
     from_: Annotated[
-        date | None, Field(alias="from", description="first local date, YYYY-MM-DD")
+        date | None,
+        Field(alias="from", description=f"first local date, YYYY-MM-DD{_YEARS}", **_DAY),
     ] = None
-    to: Annotated[date | None, Field(description="last local date, YYYY-MM-DD, inclusive")] = None
+    to: Annotated[
+        date | None,
+        Field(description=f"last local date, YYYY-MM-DD, inclusive{_YEARS}", **_DAY),
+    ] = None
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
     cursor: Annotated[
         str | None, Field(max_length=200, description="nextCursor of the previous page")
@@ -513,8 +638,10 @@ class AvailabilityDocument(Model):
     timezone: Annotated[
         str,
         Field(
-            description="IANA zone; windows stay local hours when it changes, booked"
-            " appointments keep their instants"
+            description="an IANA time zone name this runtime knows, such as"
+            " America/Sao_Paulo (an unknown one is 400); windows stay local hours when it"
+            " changes, booked appointments keep their instants",
+            examples=["America/Sao_Paulo"],
         ),
     ]
     session_duration: Annotated[int, _minutes(LIMITS.session_minutes)]

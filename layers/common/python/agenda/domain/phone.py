@@ -62,3 +62,21 @@ def normalize_phone(raw: str) -> str | None:
     if len(text) in (12, 13) and text.startswith(BRAZIL):
         return _brazilian(text[2:])
     return _brazilian(text)
+
+
+def _alternatives(codes: frozenset[int]) -> str:
+    return "(?:" + "|".join(str(code) for code in sorted(codes)) + ")"
+
+
+_AREA = _alternatives(AREA_CODES)
+# A subscriber number after the area code: a mobile's nine digits (9 first), or eight digits
+# (a landline from 2 to 5, a mobile written without its ninth digit from 6 to 9).
+_SUBSCRIBER = r"(?:9[0-9]{4}|[2-9][0-9]{3})-?[0-9]{4}"
+# The forms the OpenAPI document states, as an ECMA-262 pattern: a Brazilian number with its area
+# code, +55 or not, with or without the usual separators, or any other country's +<8 to 15
+# digits>. Every string it matches normalises (tests/unit/test_openapi.py); the parser also reads
+# the rarer writings (a trunk 0, a carrier code, 00 for +) the pattern leaves out.
+DOCUMENTED_PATTERN = (
+    rf"^(?:(?:\+55 ?)?(?:\({_AREA}\)|{_AREA}) ?{_SUBSCRIBER}"
+    r"|\+(?:[1-46-9][0-9]{7,14}|5[0-46-9][0-9]{6,13}))$"
+)

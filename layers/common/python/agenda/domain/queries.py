@@ -27,6 +27,15 @@ MAX_DAYS = 60
 DEFAULT_DAYS = 1
 DEFAULT_VIEW: View = "upcoming"
 
+# The local dates a query may name: wider than any booking, narrow enough that the instants
+# around them (the slot engine's margins, a listing of MAX_DAYS) stay within what datetime holds.
+FIRST_QUERY_DATE = date(2000, 1, 1)
+LAST_QUERY_DATE = date(2999, 12, 31)
+# The same, as the document states it (with format: date): YYYY-MM-DD in those years.
+QUERY_DATE_PATTERN = r"^2[0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+_MALFORMED_DATE = "must be a date as YYYY-MM-DD"
+_DATE_OUT_OF_RANGE = f"must be from {FIRST_QUERY_DATE} to {LAST_QUERY_DATE}"
+
 _SLUG = re.compile(SLUG_PATTERN)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -55,9 +64,7 @@ def parse_free_slots_query(params: Mapping[str, str] | None) -> FreeSlotsRequest
         fields["date"] = "is required, as YYYY-MM-DD"
     else:
         # An empty `date=` names the parameter: it is a malformed date, not a missing one.
-        first_day = _iso_date(raw_date)
-        if first_day is None:
-            fields["date"] = "must be a date as YYYY-MM-DD"
+        first_day = _query_day(raw_date, "date", fields)
     days = DEFAULT_DAYS
     raw_days = params.get("days")
     if raw_days is not None:
@@ -120,17 +127,19 @@ def _query_date(params: Mapping[str, str], name: str, fields: dict[str, str]) ->
     raw = params.get(name)
     if raw is None:
         return None
-    parsed = _iso_date(raw)
-    if parsed is None:
-        fields[name] = "must be a date as YYYY-MM-DD"
-    return parsed
+    return _query_day(raw, name, fields)
 
 
-def _iso_date(raw: str) -> date | None:
-    """YYYY-MM-DD exactly (fromisoformat alone would take 20300107 and 2030-W02-1)."""
-    if not _ISO_DATE.fullmatch(raw):
-        return None
+def _query_day(raw: str, name: str, fields: dict[str, str]) -> date | None:
+    """YYYY-MM-DD exactly (fromisoformat alone would take 20300107 and 2030-W02-1), within the
+    supported years; else the reason goes into ``fields``."""
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw) if _ISO_DATE.fullmatch(raw) else None
     except ValueError:
-        return None
+        day = None
+    if day is None:
+        fields[name] = _MALFORMED_DATE
+    elif not FIRST_QUERY_DATE <= day <= LAST_QUERY_DATE:
+        fields[name] = _DATE_OUT_OF_RANGE
+        day = None
+    return day
