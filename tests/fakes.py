@@ -62,6 +62,7 @@ from agenda.service.records import (
     OutboxMessage,
     PaymentChange,
     PaymentRecord,
+    PlanCaps,
     PlanUsage,
     ProfessionalSchedule,
     PublicProfile,
@@ -614,6 +615,10 @@ class FakeUnitOfWork:
             error, self._commit_failure = self._commit_failure, None
             raise error
 
+    def run_one[T](self, work: Callable[[FakeStores], T]) -> T:
+        """One statement in autocommit: a transaction of its own, as ``run``'s."""
+        return self.run(work)
+
     def read[T](self, work: Callable[[FakeStores], T]) -> T:
         self.reads += 1
         return work(FakeStores(_Transaction(self.state, self.clock, self.queue, read_only=True)))
@@ -753,45 +758,6 @@ class FakeProfessionals:
         row = self._active(slug)
         return self._tx.state.schedule_of(row, within) if row is not None else None
 
-    @_statement
-    def lock(self, professional_id: UUID) -> None:
-        self._tx.locked.add(professional_id)
-
-    @_statement
-    def plan_usage(
-        self,
-        professional_id: UUID,
-        *,
-        phone: str,
-        email: str | None,
-        month_start: datetime,
-        month_end: datetime,
-    ) -> PlanUsage:
-        if professional_id not in self._tx.locked:
-            # PLAN_USAGE_SQL is read under the professional's lock, or the counts could move
-            # before the insert.
-            raise AssertionError("plan usage read without locking the professional first")
-        state = self._tx.state
-        clients = state.clients_of(professional_id)
-        matching = [
-            c
-            for c in clients
-            if c.phone == phone
-            or (email is not None and c.email is not None and c.email.lower() == email)
-        ]
-        # The phone's own client first, then the oldest (a stable sort keeps seeding order).
-        matching.sort(key=lambda c: (c.phone != phone, c.created_at))
-        appointments = sum(
-            1
-            for a in state.appointments_of(professional_id)
-            if a.holds_its_time and month_start <= a.facts.starts_at < month_end
-        )
-        return PlanUsage(
-            existing_client_id=matching[0].id if matching else None,
-            clients=len(clients),
-            appointments_this_month=appointments,
-        )
-
 
 class FakeBookings:
     def __init__(self, tx: _Transaction, outbox: FakeOutbox) -> None:
@@ -799,12 +765,22 @@ class FakeBookings:
         self._outbox = outbox
 
     @_statement
-    def insert(self, booking: NewBooking) -> BookingRecord:
-        """All of it or, when a check fails, none of it (one statement)."""
+    def insert(self, booking: NewBooking, caps: PlanCaps) -> BookingRecord | PlanUsage:
+        """All of it or, when a check fails, none of it (one statement, book_appointment)."""
         state = self._tx.writable()
         now = self._tx.clock()
         if booking.professional_id not in state.professionals:
             raise IntegrityError("no such professional")
+        self._tx.locked.add(booking.professional_id)
+        usage = _plan_usage(state, booking, caps)
+        if usage.existing_client_id is None and (
+            (caps.max_clients is not None and usage.clients >= caps.max_clients)
+            or (
+                caps.max_appointments is not None
+                and usage.appointments_this_month >= caps.max_appointments
+            )
+        ):
+            return usage
         if booking.appointment_id in state.appointments:
             raise IntegrityError("duplicate appointment id")
         payment = booking.payment
@@ -817,7 +793,7 @@ class FakeBookings:
         if len(set(keys)) != len(keys) or any(key in state.outbox for key in keys):
             raise IntegrityError("duplicate message key")
 
-        client_id = booking.existing_client_id or uuid4()
+        client_id = usage.existing_client_id or uuid4()
         existing = state.clients.get(client_id)
         if existing is not None:
             client = replace(existing, email=existing.email or booking.email)
@@ -868,6 +844,32 @@ class FakeBookings:
         for message in booking.messages:
             self._outbox.write(booking.professional_id, message)
         return BookingRecord(appointment_id=appointment.id, status=appointment.facts.status)
+
+
+def _plan_usage(state: FakeState, booking: NewBooking, caps: PlanCaps) -> PlanUsage:
+    """What book_appointment counts under the professional's lock: the client a booking
+    would reuse (by phone, or by email in any case), the clients, the month's live
+    appointments."""
+    professional_id, phone, email = booking.professional_id, booking.phone, booking.email
+    clients = state.clients_of(professional_id)
+    matching = [
+        c
+        for c in clients
+        if c.phone == phone
+        or (email is not None and c.email is not None and c.email.lower() == email)
+    ]
+    # The phone's own client first, then the oldest (a stable sort keeps seeding order).
+    matching.sort(key=lambda c: (c.phone != phone, c.created_at))
+    appointments = sum(
+        1
+        for a in state.appointments_of(professional_id)
+        if a.holds_its_time and caps.month_start <= a.facts.starts_at < caps.month_end
+    )
+    return PlanUsage(
+        existing_client_id=matching[0].id if matching else None,
+        clients=len(clients),
+        appointments_this_month=appointments,
+    )
 
 
 def _appointment_record(state: FakeState, row: AppointmentRow, role: Role) -> AppointmentRecord:

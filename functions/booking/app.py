@@ -17,7 +17,8 @@ from agenda.settings import BookingSettings
 from agenda.wiring import Wiring
 
 settings = BookingSettings.from_env()
-dependencies = Wiring("booking").booking()
+wiring = Wiring("booking", defer_dispatch=True)
+dependencies = wiring.booking()
 
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
@@ -40,7 +41,12 @@ def create_booking() -> Response:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = time.monotonic()
-    answer = app.resolve(event, context)
+    try:
+        answer = app.resolve(event, context)
+    finally:
+        # The booking's messages go to the queue while the floor is waited out anyway: the
+        # answer is decided, and what the queue does not take stays for the outbox relay.
+        wiring.uow.dispatch_deferred()
     if event.get("requestContext", {}).get("http", {}).get("method") == "POST":
         # Whatever path ran (limited, invalid, honeypot, taken, booked), answer no sooner
         # than the floor, so timing reveals nothing about existing clients.

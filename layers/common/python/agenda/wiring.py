@@ -47,8 +47,11 @@ def utc_now() -> datetime:
 class Wiring:
     """A function's dependencies, each built on first use and kept for the container's life."""
 
-    def __init__(self, application_name: str) -> None:
+    def __init__(self, application_name: str, *, defer_dispatch: bool = False) -> None:
+        """``defer_dispatch``: committed messages wait for ``uow.dispatch_deferred()``, which
+        the function calls while it waits anyway (the booking function's response floor)."""
         self.application_name = application_name
+        self.defer_dispatch = defer_dispatch
 
     # -- the building blocks ------------------------------------------------------------------
 
@@ -71,7 +74,7 @@ class Wiring:
         """The unit of work, its outbox dispatched to the notifications queue."""
         from agenda.adapters.unit_of_work import PostgresUnitOfWork
 
-        return PostgresUnitOfWork(self.database, self.publisher)
+        return PostgresUnitOfWork(self.database, self.publisher, defer_dispatch=self.defer_dispatch)
 
     @cached_property
     def uow_without_queue(self) -> PostgresUnitOfWork:

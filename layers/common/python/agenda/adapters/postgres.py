@@ -2,6 +2,11 @@
 
 Behind RDS Proxy nothing here leaves session state behind (no SET, no named prepared
 statements, no session advisory locks), so the proxy can multiplex connections freely.
+
+A statement with parameters is one round trip: its Parse, Bind, Describe, Execute and Sync go
+out together (pg8000's own `run` waits for the server after Parse and again after Describe,
+three round trips). The statement and its portal are the unnamed ones, replaced by the next
+statement, so nothing outlives it on the connection.
 """
 
 from __future__ import annotations
@@ -10,9 +15,12 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pg8000.native
+from pg8000 import core
+from pg8000.converters import make_params
 from pg8000.exceptions import DatabaseError, InterfaceError
 
 from agenda.domain.errors import ServiceUnavailable, SlotTaken
@@ -110,16 +118,23 @@ class Database:
         return self.transaction(lambda tx: tx.query(sql, **params), begin=False)
 
     def transaction(
-        self, work: Callable[[Transaction], T], *, begin: bool = True, attempts: int = 3
+        self,
+        work: Callable[[Transaction], T],
+        *,
+        begin: bool = True,
+        attempts: int = 3,
+        max_statements: int | None = None,
     ) -> T:
         """Run `work` in one transaction, retried on serialization failures and deadlocks.
+        Without `begin`, each statement is its own transaction; `max_statements` refuses any
+        statement past that many before it is sent.
 
         A stale connection (the container was frozen, the proxy closed it) is replaced once,
         but only when nothing of this unit of work has reached the server yet.
         """
         for attempt in range(1, attempts + 1):
             conn = self._connection()
-            tx = Transaction(conn)
+            tx = Transaction(conn, max_statements=max_statements)
             try:
                 if begin:
                     tx.execute("BEGIN")
@@ -155,20 +170,55 @@ class Database:
             self._discard()
 
 
+@lru_cache(maxsize=512)
+def _statement(sql: str) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]:
+    """The statement with $n placeholders for pg8000's :name ones (parsed once per text)."""
+    statement, make_values = pg8000.native.to_statement(sql)
+    return statement, make_values
+
+
+def run(conn: pg8000.native.Connection, sql: str, params: dict[str, Any]) -> Any:
+    """One statement in one round trip; its rows (None for a statement without any). The
+    columns are the connection's `columns`, as after pg8000's `run`."""
+    if not params:
+        return conn.run(sql)  # the simple protocol: one round trip already
+    statement, make_values = _statement(sql)
+    if conn._sock is None:
+        raise InterfaceError("connection is closed")
+    context = core.Context(statement)
+    conn.send_PARSE(core.NULL_BYTE, statement, ())
+    conn.send_BIND(core.NULL_BYTE, make_params(conn.py_types, make_values(params)))
+    conn._send_message(core.DESCRIBE, core.PORTAL + core.NULL_BYTE)
+    conn.send_EXECUTE()
+    core._write(conn._sock, core.SYNC_MSG)
+    core._flush(conn._sock)
+    conn._context = context
+    conn.handle_messages(context)  # to ReadyForQuery; raises the server's error, if any
+    return context.rows
+
+
 class Transaction:
     """What a unit of work sees: statements on one connection, rows as dicts."""
 
-    def __init__(self, conn: pg8000.native.Connection) -> None:
+    def __init__(
+        self, conn: pg8000.native.Connection, *, max_statements: int | None = None
+    ) -> None:
         self._conn = conn
+        self._max_statements = max_statements
         self.statements_sent = 0
 
-    def execute(self, sql: str, **params: Any) -> None:
+    def _count(self) -> None:
+        if self._max_statements is not None and self.statements_sent >= self._max_statements:
+            raise RuntimeError(f"this unit of work may send {self._max_statements} statement(s)")
         self.statements_sent += 1
-        self._conn.run(sql, **params)
+
+    def execute(self, sql: str, **params: Any) -> None:
+        self._count()
+        run(self._conn, sql, params)
 
     def query(self, sql: str, **params: Any) -> list[dict[str, Any]]:
-        self.statements_sent += 1
-        rows = self._conn.run(sql, **params) or ()  # None for statements without a result
+        self._count()
+        rows = run(self._conn, sql, params) or ()  # None for statements without a result
         columns = [column["name"] for column in self._conn.columns or ()]
         return [dict(zip(columns, row, strict=True)) for row in rows]
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from agenda.service.records import (
         BookingRecord,
         NewBooking,
+        PlanCaps,
         PlanUsage,
         PublicProfile,
         ScheduleRange,
@@ -96,59 +97,11 @@ RESCHEDULE_SCHEDULE_SQL = (
     + "WHERE p.id = :professional_id AND p.active\n"
 )
 
-LOCK_PROFESSIONAL_SQL = "SELECT 1 FROM professionals WHERE id = :professional_id FOR NO KEY UPDATE"
-
-# Read under the professional's lock, so the counts cannot move before the insert.
-PLAN_USAGE_SQL = f"""
-SELECT (SELECT id FROM clients
-        WHERE professional_id = :professional_id
-          AND (phone = :phone OR (CAST(:email AS text) IS NOT NULL AND lower(email) = :email))
-        ORDER BY (phone = :phone) DESC, created_at
-        LIMIT 1) AS existing_client_id,
-       (SELECT count(*) FROM clients WHERE professional_id = :professional_id) AS clients,
-       (SELECT count(*) FROM appointments
-        WHERE professional_id = :professional_id
-          AND status NOT IN ({RELEASED_SQL})
-          AND starts_at >= :month_start AND starts_at < :month_end) AS appointments_this_month
-"""
-
-# The client upsert, the appointment, the in-app notification and the outgoing messages in
-# one statement: all of it lands, or (on an overlap, 23P01) none of it.
-INSERT_BOOKING_SQL = """
-WITH upserted_client AS (
-    INSERT INTO clients (id, professional_id, name, phone, email)
-    VALUES (COALESCE(CAST(:existing_client_id AS uuid), gen_random_uuid()),
-            :professional_id, :client_name, :phone, :email)
-    ON CONFLICT (id) DO UPDATE SET email = COALESCE(clients.email, EXCLUDED.email),
-                                   updated_at = now()
-    RETURNING id
-), appointment AS (
-    INSERT INTO appointments (id, professional_id, client_id, starts_at, ends_at, status,
-                              buffer_before_minutes, buffer_after_minutes, payment_status,
-                              payment_expires_at, stripe_checkout_session_id, amount_due)
-    SELECT :appointment_id, :professional_id, id, :starts_at, :ends_at, :status,
-           :buffer_before, :buffer_after, :payment_status, :payment_expires_at,
-           :checkout_session_id, CAST(:amount_due AS numeric)
-    FROM upserted_client
-    RETURNING id, status
-), in_app AS (
-    -- A booking held for payment reaches the professional once it is paid.
-    INSERT INTO notifications (professional_id, recipient, type, title, body, data)
-    SELECT :professional_id, 'professional', 'booking_request', :title, :body,
-           json_build_object('appointmentId', appointment.id)
-    FROM appointment
-    WHERE CAST(:title AS text) IS NOT NULL
-), outbox AS (
-    INSERT INTO notification_outbox (message_key, payload, professional_id)
-    SELECT m ->> 'messageKey', m, :professional_id
-    FROM appointment, jsonb_array_elements(CAST(:messages AS jsonb)) AS m
-    RETURNING id, message_key, payload
-)
-SELECT appointment.id AS appointment_id, appointment.status,
-       (SELECT json_agg(json_build_object('id', id, 'message_key', message_key,
-                                          'payload', payload))
-        FROM outbox) AS outbox
-FROM appointment
+# The whole booking write (infra/migrations/0009_booking_in_one_statement.sql): one round trip,
+# in autocommit, atomic as any statement.
+BOOK_SQL = """
+SELECT book_appointment(CAST(:booking AS jsonb), CAST(:max_clients AS integer),
+                        CAST(:max_appointments AS integer)) AS written
 """
 
 
@@ -242,68 +195,54 @@ class PostgresProfessionals:
         row = self._tx.one(SCHEDULE_SQL, slug=slug, **asdict(within))
         return schedule_record(row) if row is not None else None
 
-    def lock(self, professional_id: UUID) -> None:
-        self._tx.execute(LOCK_PROFESSIONAL_SQL, professional_id=professional_id)
-
-    def plan_usage(
-        self,
-        professional_id: UUID,
-        *,
-        phone: str,
-        email: str | None,
-        month_start: datetime,
-        month_end: datetime,
-    ) -> PlanUsage:
-        from agenda.service.records import PlanUsage
-
-        row = self._tx.one(
-            PLAN_USAGE_SQL,
-            professional_id=professional_id,
-            phone=phone,
-            email=email,
-            month_start=month_start,
-            month_end=month_end,
-        )
-        assert row is not None  # an aggregate always answers one row
-        return PlanUsage(
-            existing_client_id=row["existing_client_id"],
-            clients=row["clients"],
-            appointments_this_month=row["appointments_this_month"],
-        )
-
 
 class PostgresBookings:
     def __init__(self, tx: Transaction, outbox: PostgresOutbox) -> None:
         self._tx = tx
         self._outbox = outbox
 
-    def insert(self, booking: NewBooking) -> BookingRecord:
+    def insert(self, booking: NewBooking, caps: PlanCaps) -> BookingRecord | PlanUsage:
         from agenda.adapters.outbox import outbox_messages
-        from agenda.service.records import BookingRecord
+        from agenda.service.records import BookingRecord, PlanUsage
 
         payment = booking.payment
+        values = {
+            "appointment_id": str(booking.appointment_id),
+            "professional_id": str(booking.professional_id),
+            "client_name": booking.client_name,
+            "phone": booking.phone,
+            "email": booking.email,
+            "starts_at": booking.starts_at.isoformat(),
+            "ends_at": booking.ends_at.isoformat(),
+            "status": booking.status,
+            "buffer_before": booking.buffer_before_minutes,
+            "buffer_after": booking.buffer_after_minutes,
+            "title": booking.notification_title,
+            "body": booking.notification_body,
+            "messages": booking.messages,
+            "payment_status": "pending" if payment else "none",
+            "payment_expires_at": payment.expires_at.isoformat() if payment else None,
+            "checkout_session_id": payment.checkout_session_id if payment else None,
+            "amount_due": str(payment.amount) if payment else None,
+            "month_start": caps.month_start.isoformat(),
+            "month_end": caps.month_end.isoformat(),
+        }
         with overlap_is_slot_taken():
             row = self._tx.one(
-                INSERT_BOOKING_SQL,
-                existing_client_id=booking.existing_client_id,
-                appointment_id=booking.appointment_id,
-                professional_id=booking.professional_id,
-                client_name=booking.client_name,
-                phone=booking.phone,
-                email=booking.email,
-                starts_at=booking.starts_at,
-                ends_at=booking.ends_at,
-                status=booking.status,
-                buffer_before=booking.buffer_before_minutes,
-                buffer_after=booking.buffer_after_minutes,
-                title=booking.notification_title,
-                body=booking.notification_body,
-                messages=json.dumps(booking.messages),
-                payment_status="pending" if payment else "none",
-                payment_expires_at=payment.expires_at if payment else None,
-                checkout_session_id=payment.checkout_session_id if payment else None,
-                amount_due=str(payment.amount) if payment else None,
+                BOOK_SQL,
+                booking=json.dumps(values),
+                max_clients=caps.max_clients,
+                max_appointments=caps.max_appointments,
             )
-        assert row is not None  # the client upsert always yields the appointment's row
-        self._outbox.collect(outbox_messages(row["outbox"]))
-        return BookingRecord(appointment_id=row["appointment_id"], status=row["status"])
+        assert row is not None  # a function call always answers one row
+        written = row["written"]
+        if written.get("refused"):
+            return PlanUsage(
+                existing_client_id=None,
+                clients=written["clients"],
+                appointments_this_month=written["appointments_this_month"],
+            )
+        self._outbox.collect(outbox_messages(written["outbox"]))
+        return BookingRecord(
+            appointment_id=UUID(written["appointment_id"]), status=written["status"]
+        )

@@ -116,24 +116,54 @@ class PostgresStores:
 
 
 class PostgresUnitOfWork:
-    def __init__(self, database: Database, publisher: Publisher | None) -> None:
+    """``defer_dispatch``: the outbox rows of committed work wait for ``dispatch_deferred``
+    instead of going to the queue at once, so a function can send them while it waits anyway
+    (the booking function's response floor). Rows never dispatched are the relay's, after
+    its grace."""
+
+    def __init__(
+        self, database: Database, publisher: Publisher | None, *, defer_dispatch: bool = False
+    ) -> None:
         # Public for the operators' tools and the benchmark, which time each apart.
         self.database = database
         self.publisher = publisher
+        self._defer = defer_dispatch
+        self._deferred: list[OutboxMessage] = []
 
     def run[T](self, work: Callable[[PostgresStores], T]) -> T:
+        return self._write(work, begin=True)
+
+    def run_one[T](self, work: Callable[[PostgresStores], T]) -> T:
+        return self._write(work, begin=False)
+
+    def _write[T](self, work: Callable[[PostgresStores], T], *, begin: bool) -> T:
         written: list[OutboxMessage] = []
 
         def attempt(tx: Transaction) -> T:
             written.clear()  # a retried transaction wrote nothing that lasts
             return work(PostgresStores(tx, written, self.publisher))
 
-        result = self.database.transaction(attempt)
+        result = self.database.transaction(
+            attempt, begin=begin, max_statements=None if begin else 1
+        )
         if written and self.publisher is not None:
-            from agenda.adapters.outbox import dispatch
-
-            dispatch(self.database.query, self.publisher, written)
+            if self._defer:
+                self._deferred.extend(written)
+            else:
+                self._dispatch(written)
         return result
+
+    def dispatch_deferred(self) -> int:
+        """Hand the committed work's deferred outbox rows to the queue; answers how many it
+        took. Never raises (what it did not take stays for the relay)."""
+        pending, self._deferred = self._deferred, []
+        return self._dispatch(pending) if pending else 0
+
+    def _dispatch(self, messages: list[OutboxMessage]) -> int:
+        from agenda.adapters.outbox import dispatch
+
+        assert self.publisher is not None
+        return dispatch(self.database.query, self.publisher, messages)
 
     def read[T](self, work: Callable[[PostgresStores], T]) -> T:
         return self.database.transaction(lambda tx: work(PostgresStores(tx, [], None)), begin=False)

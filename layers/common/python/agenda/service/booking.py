@@ -123,7 +123,7 @@ def create_booking(
     from agenda.domain import messages
     from agenda.domain.messages.pt_br import in_app_booking_request
     from agenda.domain.plans import check_booking_allowed, effective_plan
-    from agenda.service.records import BookingRecord, NewBooking
+    from agenda.service.records import BookingRecord, NewBooking, PlanCaps, PlanUsage
 
     deps.limiter.check(source_ip)
     request = validate(BookingRequest, body)
@@ -175,27 +175,18 @@ def create_booking(
             manage_url=manage_url,
         )
 
+    caps = PlanCaps(
+        max_clients=plan.limits.max_clients,
+        max_appointments=plan.limits.max_appointments_per_month,
+        month_start=month_start,
+        month_end=next_month,
+    )
+
     def write(stores: BookingStores) -> BookingRecord:
-        # Serialises this professional's bookings, so the plan counts below are exact.
-        stores.professionals.lock(schedule.id)
-        usage = stores.professionals.plan_usage(
-            schedule.id,
-            phone=request.client_phone,
-            email=request.client_email,
-            month_start=month_start,
-            month_end=next_month,
-        )
-        check_booking_allowed(
-            plan.limits,
-            existing_client=usage.existing_client_id is not None,
-            clients=usage.clients,
-            appointments_this_month=usage.appointments_this_month,
-        )
-        return stores.bookings.insert(
+        written = stores.bookings.insert(
             NewBooking(
                 appointment_id=appointment_id,
                 professional_id=schedule.id,
-                existing_client_id=usage.existing_client_id,
                 client_name=request.client_name,
                 phone=request.client_phone,
                 email=request.client_email,
@@ -208,11 +199,22 @@ def create_booking(
                 notification_body=notice_body,
                 messages=envelopes(),
                 payment=hold,
-            )
+            ),
+            caps,
         )
+        if isinstance(written, PlanUsage):
+            # Counted under the professional's lock: the domain words the refusal.
+            check_booking_allowed(
+                plan.limits,
+                existing_client=False,
+                clients=written.clients,
+                appointments_this_month=written.appointments_this_month,
+            )
+            raise RuntimeError("the booking was refused by caps the plan does not have")
+        return written
 
     try:
-        record = deps.uow.run(write)
+        record = deps.uow.run_one(write)
     except Exception as exc:
         if checkout is not None and deps.stripe is not None:
             deps.stripe.expire_checkout(checkout.id)

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         OutboxMessage,
         PaymentChange,
         PaymentRecord,
+        PlanCaps,
         PlanUsage,
         ProfessionalOnInstance,
         ProfessionalSchedule,
@@ -65,6 +66,12 @@ class UnitOfWork[S](Protocol):
     def read[T](self, work: Callable[[S], T]) -> T:
         """``work`` that only reads, without a transaction: each statement on its own, which
         for a read of one statement saves the BEGIN and COMMIT round trips."""
+        ...
+
+    def run_one[T](self, work: Callable[[S], T]) -> T:
+        """``work`` that writes with exactly one statement: atomic as any statement, without
+        BEGIN and COMMIT; its outbox rows go to the queue after it, as ``run``'s do. A second
+        statement is refused before it is sent."""
         ...
 
 
@@ -93,29 +100,14 @@ class Professionals(Protocol):
         """An active professional's schedule over the range."""
         ...
 
-    def lock(self, professional_id: UUID) -> None:
-        """Serialise this professional's bookings until the transaction ends."""
-        ...
-
-    def plan_usage(
-        self,
-        professional_id: UUID,
-        *,
-        phone: str,
-        email: str | None,
-        month_start: datetime,
-        month_end: datetime,
-    ) -> PlanUsage:
-        """The counts the plan's caps compare, and the client a booking would reuse. Exact only
-        under ``lock`` of the same transaction."""
-        ...
-
 
 class Bookings(Protocol):
-    def insert(self, booking: NewBooking) -> BookingRecord:
-        """The client upsert, the appointment, the in-app notice and the messages in one write
-        (the messages are this transaction's outbox rows, sent after the commit); SlotTaken when
-        the time overlaps a live appointment."""
+    def insert(self, booking: NewBooking, caps: PlanCaps) -> BookingRecord | PlanUsage:
+        """The whole booking in one statement: lock the professional (their bookings one at a
+        time), count what ``caps`` limits for a client not known yet and, within them, write the
+        client, the appointment, the in-app notice and the messages (this transaction's outbox
+        rows, sent after the commit). A cap reached answers the counts and writes nothing;
+        SlotTaken when the time overlaps a live appointment."""
         ...
 
 

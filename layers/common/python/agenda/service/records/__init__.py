@@ -54,6 +54,9 @@ if TYPE_CHECKING:
         PaymentHold as PaymentHold,
     )
     from agenda.service.records.booking import (
+        PlanCaps as PlanCaps,
+    )
+    from agenda.service.records.booking import (
         PlanUsage as PlanUsage,
     )
     from agenda.service.records.deliveries import (
@@ -114,6 +117,7 @@ _MODULE_OF = {
     "NewBooking": "booking",
     "PaymentHold": "booking",
     "PlanUsage": "booking",
+    "PlanCaps": "booking",
     "ProfessionalSchedule": "schedule",
     "PublicProfile": "profiles",
     "RelatedProfessional": "profiles",

@@ -17,6 +17,17 @@ class PlanUsage:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanCaps:
+    """What the plan allows a booking of a new client, as the domain decided it (None: no
+    cap), and the month its appointments are counted in."""
+
+    max_clients: int | None
+    max_appointments: int | None
+    month_start: datetime
+    month_end: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentHold:
     """A booking paid at booking time: its Checkout Session and until when it holds the slot."""
 
@@ -29,7 +40,6 @@ class PaymentHold:
 class NewBooking:
     appointment_id: UUID
     professional_id: UUID
-    existing_client_id: UUID | None
     client_name: str
     phone: str
     email: str | None
