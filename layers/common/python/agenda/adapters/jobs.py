@@ -4,11 +4,11 @@ the checks' record and the failed deliveries of the last day. Every value goes a
 A lease is a row of job_leases: one statement takes it when it is free, ran out, or is the
 holder's own already; the database's clock decides, so containers' clocks never matter.
 
-The reminder pages walk appointments_confirmed_starts_idx (starts_at WHERE status =
-'confirmed') by keyset, (starts_at, id) after the last row of the previous page, within the
-union of the per-zone windows; the join with the windows keeps each appointment to its own
-professional's zone. Rows whose messages are already in the outbox are skipped right in the
-query, so a re-run reads almost nothing.
+The reminder pages walk appointments_confirmed_starts_id_idx ((starts_at, id) WHERE status =
+'confirmed') by keyset: the next `limit` entries after the last one the previous page read,
+within the union of the per-zone windows, and nothing more, so a page costs the same however
+far the run has gone. Of those, the ones due come back with what their messages need: inside
+their own professional's zone window, and not queued already (a re-run builds nothing).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from agenda.domain.reminders import AGENDA_STATUSES, Agenda, AgendaItem, Upcoming
+from agenda.domain.reminders import AGENDA_STATUSES, Agenda, AgendaItem, ReminderPage, Upcoming
 from agenda.service.records import InstanceCheck, ProfessionalOnInstance
 
 if TYPE_CHECKING:
@@ -30,30 +30,42 @@ ACTIVE_ZONES_SQL = "SELECT DISTINCT timezone FROM professionals WHERE active ORD
 # The key expression repeats agenda.domain.messages.message_key, so that a row whose messages
 # were queued by an earlier run is not even read (tests hold the two together).
 REMINDER_PAGE_SQL = """
-SELECT a.id, a.sequence, a.starts_at, a.ends_at,
-       p.id AS professional_id, p.name AS professional_name, p.timezone, p.locale,
-       c.name AS client_name, c.phone AS client_phone, c.email AS client_email
-FROM appointments a
-JOIN professionals p ON p.id = a.professional_id
-JOIN clients c ON c.id = a.client_id
-JOIN unnest(CAST(:zones AS text[]), CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]))
-     AS w(zone, lo, hi) ON w.zone = p.timezone
-WHERE a.status = 'confirmed'
-  AND a.starts_at >= :after_starts_at AND a.starts_at < :until
-  AND (a.starts_at > :after_starts_at OR a.id > CAST(:after_id AS uuid))
-  AND a.starts_at >= w.lo AND a.starts_at < w.hi
-  AND p.active
-  AND NOT (
-      (c.phone IS NULL OR EXISTS (
-          SELECT 1 FROM notification_outbox o
-          WHERE o.message_key = concat_ws(':', a.id, a.sequence, CAST(:template AS text),
-                                          'whatsapp', 'client')))
-      AND (c.email IS NULL OR EXISTS (
-          SELECT 1 FROM notification_outbox o
-          WHERE o.message_key = concat_ws(':', a.id, a.sequence, CAST(:template AS text),
-                                          'email', 'client'))))
-ORDER BY a.starts_at, a.id
-LIMIT :limit
+WITH page AS MATERIALIZED (
+    SELECT a.id, a.starts_at
+    FROM appointments a
+    WHERE a.status = 'confirmed'
+      AND (a.starts_at, a.id) > (CAST(:after_starts_at AS timestamptz), CAST(:after_id AS uuid))
+      AND a.starts_at < :until
+    ORDER BY a.starts_at, a.id
+    LIMIT :limit
+)
+SELECT page.id, page.starts_at, due.sequence, due.ends_at, due.professional_id,
+       due.professional_name, due.timezone, due.locale, due.client_name, due.client_phone,
+       due.client_email
+FROM page
+LEFT JOIN LATERAL (
+    SELECT a.sequence, a.ends_at, p.id AS professional_id, p.name AS professional_name,
+           p.timezone, p.locale, c.name AS client_name, c.phone AS client_phone,
+           c.email AS client_email
+    FROM appointments a
+    JOIN professionals p ON p.id = a.professional_id
+    JOIN clients c ON c.id = a.client_id
+    JOIN unnest(CAST(:zones AS text[]), CAST(:starts AS timestamptz[]),
+                CAST(:ends AS timestamptz[])) AS w(zone, lo, hi) ON w.zone = p.timezone
+    WHERE a.id = page.id
+      AND a.starts_at >= w.lo AND a.starts_at < w.hi
+      AND p.active
+      AND NOT (
+          (c.phone IS NULL OR EXISTS (
+              SELECT 1 FROM notification_outbox o
+              WHERE o.message_key = concat_ws(':', a.id, a.sequence, CAST(:template AS text),
+                                              'whatsapp', 'client')))
+          AND (c.email IS NULL OR EXISTS (
+              SELECT 1 FROM notification_outbox o
+              WHERE o.message_key = concat_ws(':', a.id, a.sequence, CAST(:template AS text),
+                                              'email', 'client'))))
+) due ON true
+ORDER BY page.starts_at, page.id
 """
 
 # Professionals by id, each with the live appointments of their local day (one probe of
@@ -160,9 +172,10 @@ class PostgresJobs:
         spans: Mapping[str, Span],
         after: tuple[datetime, UUID | None],
         limit: int,
-    ) -> list[Upcoming]:
-        """The next `limit` confirmed appointments inside their professional's span, in
-        (starts_at, id) order after `after`, whose reminders are not queued yet."""
+    ) -> ReminderPage:
+        """The next `limit` confirmed appointments in (starts_at, id) order after `after`,
+        within the union of the spans; of those, the ones inside their professional's span
+        whose reminders are not queued yet."""
         zones = list(spans)
         rows = self._tx.query(
             REMINDER_PAGE_SQL,
@@ -175,7 +188,7 @@ class PostgresJobs:
             template=template,
             limit=limit,
         )
-        return [
+        due = [
             Upcoming(
                 appointment_id=row["id"],
                 sequence=row["sequence"],
@@ -190,7 +203,10 @@ class PostgresJobs:
                 client_email=row["client_email"],
             )
             for row in rows
+            if row["professional_id"] is not None
         ]
+        last = (rows[-1]["starts_at"], rows[-1]["id"]) if rows else None
+        return ReminderPage(due=due, read=len(rows), last=last)
 
     def agenda_page(
         self, *, days: Mapping[str, tuple[date, Span]], after_id: UUID | None, limit: int

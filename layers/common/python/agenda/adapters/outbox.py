@@ -29,7 +29,7 @@ SELECT item -> 'envelope' ->> 'messageKey', item -> 'envelope',
        CAST(item ->> 'professionalId' AS uuid)
 FROM jsonb_array_elements(CAST(:items AS jsonb)) AS item
 ON CONFLICT (message_key) DO NOTHING
-RETURNING id, message_key, payload
+RETURNING id, message_key
 """
 
 # Rows younger than the grace may still be in the hands of the request that wrote them.
@@ -109,7 +109,12 @@ class PostgresOutbox:
         ]
         if not payload:
             return []
-        written = outbox_messages(self._tx.query(ENQUEUE_SQL, items=json.dumps(payload)))
+        # The rows written answer their ids only: the envelopes are here already, and a page of
+        # reminders is a thousand and more of them.
+        by_key = {envelope["messageKey"]: envelope for _, envelope in items}
+        rows = self._tx.query(ENQUEUE_SQL, items=json.dumps(payload))
+        written = [OutboxMessage(row["id"], row["message_key"], by_key[row["message_key"]])
+                   for row in rows]  # fmt: skip
         self._written.extend(written)
         return [message.key for message in written]
 

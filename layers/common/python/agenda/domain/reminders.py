@@ -138,6 +138,17 @@ class Upcoming:
     client_email: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class ReminderPage:
+    """One page of a reminder run: how many appointments it read (the run goes on while a
+    page reads a whole one), the last one read (where the next page starts), and the ones
+    among them due a reminder."""
+
+    due: list[Upcoming]
+    read: int
+    last: tuple[datetime, UUID] | None
+
+
 def reminder_envelopes(
     job: Job, appointment: Upcoming, *, manage_url: str | None = None
 ) -> list[dict[str, Any]]:

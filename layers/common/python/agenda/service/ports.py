@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from agenda.domain.billing import BillingState
     from agenda.domain.messages import Rendered
     from agenda.domain.notices import Notice
-    from agenda.domain.reminders import Agenda, Span, Upcoming
+    from agenda.domain.reminders import Agenda, ReminderPage, Span
     from agenda.service.records import (
         AppliedChange,
         AppointmentPage,
@@ -238,7 +238,7 @@ class Jobs(Protocol):
     def reminder_page(
         self, *, template: str, spans: Mapping[str, Span], after: tuple[datetime, UUID | None],
         limit: int,
-    ) -> list[Upcoming]: ...  # fmt: skip
+    ) -> ReminderPage: ...  # fmt: skip
 
     def agenda_page(
         self, *, days: Mapping[str, tuple[date, Span]], after_id: UUID | None, limit: int

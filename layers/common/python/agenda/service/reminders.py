@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from agenda.domain.reminders import (
     TEMPLATE_OF_JOB,
     Job,
+    ReminderPage,
     Span,
-    Upcoming,
     agenda_day,
     agenda_envelopes,
     day_window,
@@ -209,14 +209,14 @@ def _remind(
 
         def page(
             stores: JobStores, after: tuple[datetime, UUID | None] = after
-        ) -> tuple[int, Upcoming | None, list[str]]:
+        ) -> tuple[ReminderPage, list[str]]:
             found = stores.jobs.reminder_page(
                 template=template, spans=spans, after=after, limit=page_size
             )
             keys = stores.outbox.add(
                 [
                     (appointment.professional_id, envelope)
-                    for appointment in found
+                    for appointment in found.due
                     for envelope in reminder_envelopes(
                         job,
                         appointment,
@@ -228,15 +228,15 @@ def _remind(
                     )
                 ]
             )
-            return len(found), (found[-1] if found else None), keys
+            return found, keys
 
-        found, last, keys = deps.uow.run(page)
+        found, keys = deps.uow.run(page)
         run.pages += 1
         run.appointments += len({key.split(":", 1)[0] for key in keys})
         run.queued += len(keys)
-        if found < page_size or last is None:
+        if found.read < page_size or found.last is None:
             return
-        after = (last.starts_at, last.appointment_id)
+        after = found.last
 
 
 def _agendas(
