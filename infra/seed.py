@@ -43,6 +43,8 @@ class DemoProfessional:
     # Take the session price through Stripe Checkout when a client books.
     payment_type: str = "none"
     payment_at_booking: bool = False
+    # The way to reach them they publish, offered where a refusal says to contact them.
+    public_contact: str | None = None
 
 
 DEMO = (
@@ -61,6 +63,7 @@ DEMO = (
         phone="+5511987650001",
         email="ana@example.com",
         windows=((MON_FRI, "09:00", "12:00"), (MON_FRI, "14:00", "18:00")),
+        public_contact="mailto:contato@ana-souza.example",
         reviews=(
             ("Mariana Costa", "+5511990000001", 5, "Acolhedora e muito profissional."),
             ("Pedro Henrique Lima", "+5511990000002", 4, "Ótimas sessões, recomendo."),
@@ -114,11 +117,11 @@ def _insert(conn: pg8000.native.Connection, pro: DemoProfessional, today: date) 
     rows = conn.run(
         "INSERT INTO professionals (user_id, name, slug, phone, email, profession, bio,"
         " session_duration, session_price, currency, timezone, auto_confirm, plan,"
-        " trial_ends_at, payment_type, payment_at_booking)"
+        " trial_ends_at, payment_type, payment_at_booking, public_contact)"
         " VALUES (:user_id, :name, :slug, :phone, :email, :profession, :bio, :duration,"
         " CAST(:price AS numeric), :currency, :timezone, :auto_confirm, :plan,"
         " CASE WHEN :trial_days > 0 THEN now() + :trial_days * interval '1 day' END,"
-        " :payment_type, :payment_at_booking) RETURNING id",
+        " :payment_type, :payment_at_booking, :public_contact) RETURNING id",
         user_id=pro.user_id,
         name=pro.name,
         slug=pro.slug,
@@ -135,6 +138,7 @@ def _insert(conn: pg8000.native.Connection, pro: DemoProfessional, today: date) 
         trial_days=pro.trial_days,
         payment_type=pro.payment_type,
         payment_at_booking=pro.payment_at_booking,
+        public_contact=pro.public_contact,
     )
     professional_id = rows[0][0]
     for weekdays, start, end in pro.windows:
