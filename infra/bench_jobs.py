@@ -228,9 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             f"peak memory {_mib(baseline['peak_kib']):.0f} MiB "
             f"(+{_mib(baseline['peak_kib'] - baseline['before_kib']):.0f} MiB over the imports)"
         )
-        print(
-            f"job / unpaged read: {job['seconds'] / baseline['seconds']:.1f}x (target <= 3x)"
-        )
+        print(f"job / unpaged read: {job['seconds'] / baseline['seconds']:.1f}x (target <= 3x)")
         print(
             f"re-run, everything already queued: {rerun['seconds']:.1f} s, "
             f"peak memory {_mib(rerun['peak_kib']):.0f} MiB, {rerun['queued']} queued"
