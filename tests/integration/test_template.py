@@ -121,6 +121,27 @@ def test_visibility_timeout_covers_six_consumer_timeouts(stack: Any) -> None:
     assert queue.visibility_timeout >= 6 * consumer.timeout + queue.batching_window
 
 
+# The sizing of docs/benchmarks.md, "Draining the morning burst".
+MORNING_BURST = 150_000  # messages the 08:00 reminder run queues on the largest day planned
+MORNING_BURST_WHATSAPP = 100_000  # of them through the platform's one WhatsApp number
+BURST_DELIVERED_WITHIN_SECONDS = 30 * 60
+JOB_AND_SCALE_UP_SECONDS = 60  # the run queueing its pages, Lambda adding invocations
+PROVIDER_CALL_SECONDS = 0.25  # planned answer time of a provider call
+DRAIN_EFFICIENCY = 0.8  # of the provider-bound rate: what infra/bench_drain.py holds it to
+WHATSAPP_NUMBER_PER_SECOND = 80  # the Cloud API's default throughput of a business number
+
+
+def test_the_consumer_drains_the_morning_burst_in_time_within_the_whatsapp_rate(
+    stack: Any,
+) -> None:
+    (queue,) = stack.queues
+    # Each invocation sends one message at a time: 1 / PROVIDER_CALL_SECONDS at most.
+    ceiling = queue.max_concurrency / PROVIDER_CALL_SECONDS
+    rate = ceiling * DRAIN_EFFICIENCY
+    assert MORNING_BURST / rate <= BURST_DELIVERED_WITHIN_SECONDS - JOB_AND_SCALE_UP_SECONDS
+    assert ceiling * MORNING_BURST_WHATSAPP / MORNING_BURST <= WHATSAPP_NUMBER_PER_SECOND
+
+
 def test_dead_letter_queue_outlives_the_source_queue(raw: dict[str, Any]) -> None:
     resources = raw["Resources"]
     source = resources["NotificationsQueue"]["Properties"]
