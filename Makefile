@@ -51,12 +51,15 @@ typecheck: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit
 
-## Measure cold start, warm latency, slot generation, the booking write and the reminder job
-## against baselines measured in the same run. BASELINE=REV also measures the booking cold start
+## Measure cold start (beside its floor), warm latency, slot generation, the booking write, the
+## reminder job, the notifications drain and the booking write under contention, each against a
+## baseline measured in the same run. BASELINE=REV also measures the booking cold start
 ## of git revision REV, runs interleaved with the working tree's (empty: no baseline).
 bench: $(VENV)/.installed
 	$(PY) -m infra.bench$(if $(BASELINE), --baseline-rev '$(BASELINE)')$(if $(COLD_RUNS), --cold-runs $(COLD_RUNS))
 	$(PY) -m infra.bench_jobs
+	$(PY) -m infra.bench_drain --pollers 4
+	$(PY) -m infra.bench_contention
 
 ## Write the OpenAPI 3.1 document generated from the code's models.
 openapi: $(VENV)/.installed

@@ -37,6 +37,10 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
     }
 
 
+# More pollers than a laptop's cores only cost CPU (each is a thread and a container).
+LOCAL_POLLERS = 4
+
+
 class QueueConsumer:
     def __init__(
         self,
@@ -59,9 +63,10 @@ class QueueConsumer:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        # As many pollers as the mapping's MaximumConcurrency: each invocation gets its own
-        # container from the pool, as on Lambda.
-        for n in range(max(1, self._queue.max_concurrency)):
+        # As many pollers as the mapping's MaximumConcurrency, up to LOCAL_POLLERS: each
+        # invocation gets its own container from the pool, as on Lambda. The template sizes
+        # the concurrency for a production burst (docs/benchmarks.md); one laptop needs few.
+        for n in range(max(1, min(self._queue.max_concurrency, LOCAL_POLLERS))):
             thread = threading.Thread(target=self._run, name=f"sqs-consumer-{n}", daemon=True)
             thread.start()
             self._threads.append(thread)
