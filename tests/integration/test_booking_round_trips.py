@@ -6,7 +6,7 @@ statement refused where one was promised, and messages held for the response flo
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,21 +18,12 @@ from agenda.adapters.postgres import Database
 from agenda.adapters.unit_of_work import PostgresStores, PostgresUnitOfWork
 from agenda.domain.errors import PlanLimitReached
 from agenda.service.booking import BookingDependencies, create_booking
-from agenda.service.records import OutboxMessage
 from agenda.settings import DatabaseSettings
 from infra.local.stack import LocalStack
 from tests.conftest import MakeProfessional, Professional, next_weekday, rows
+from tests.integration.test_unit_of_work import Queue
 
 pytestmark = pytest.mark.integration
-
-
-class Queue:
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def publish(self, messages: Sequence[OutboxMessage]) -> set[int]:
-        self.sent += [message.key for message in messages]
-        return {message.id for message in messages}
 
 
 class AllowAll:
@@ -59,6 +50,18 @@ class RoundTrips:
             original(sock)
 
         monkeypatch.setattr(core, "_flush", counted)
+
+
+def add_clients(db: pg8000.native.Connection, pro: Professional, count: int) -> None:
+    """`count` clients, each with a phone and an email of their own."""
+    for i in range(count):
+        db.run(
+            "INSERT INTO clients (professional_id, name, phone, email) VALUES (:p, :n, :ph, :e)",
+            p=pro.id,
+            n=f"Client {i}",
+            ph=f"+55119000{i:05d}",
+            e=f"client{i}@example.com",
+        )
 
 
 def body(pro: Professional, hhmm: str, phone: str = "+5511987654321") -> dict[str, Any]:
@@ -132,14 +135,8 @@ def test_the_free_plans_client_cap_holds_under_concurrent_bookings(
     make_professional: MakeProfessional,
 ) -> None:
     pro = make_professional()
-    # Nine clients of the free plan's ten already; eight new ones book at once.
-    for i in range(9):
-        db.run(
-            "INSERT INTO clients (professional_id, name, phone) VALUES (:p, :n, :ph)",
-            p=pro.id,
-            n=f"Client {i}",
-            ph=f"+55119000{i:05d}",
-        )
+    # Nine clients of the free plan's ten already; seven new ones book at once.
+    add_clients(db, pro, 9)
     times = ["09:00", "09:50", "10:40", "14:00", "14:50", "15:40", "16:30"]
     barrier = threading.Barrier(len(times))
     outcomes: list[str] = []
@@ -177,14 +174,7 @@ def test_a_known_client_books_past_the_cap(
     database: Database, db: pg8000.native.Connection, make_professional: MakeProfessional
 ) -> None:
     pro = make_professional()
-    for i in range(10):
-        db.run(
-            "INSERT INTO clients (professional_id, name, phone, email) VALUES (:p, :n, :ph, :e)",
-            p=pro.id,
-            n=f"Client {i}",
-            ph=f"+55119000{i:05d}",
-            e=f"client{i}@example.com",
-        )
+    add_clients(db, pro, 10)
     uow = PostgresUnitOfWork(database, Queue())
     # Found by email, in any case, from another phone.
     known = {**body(pro, "09:00", "+5521955554444"), "clientEmail": "CLIENT3@example.com"}

@@ -20,6 +20,7 @@ from agenda.domain.lifecycle import (
 )
 from agenda.domain.messages import Party
 from agenda.domain.notices import change_notices, plan_limit
+from tests.unit.test_lifecycle import context as lifecycle_context
 
 pytestmark = pytest.mark.unit
 
@@ -111,22 +112,12 @@ def test_a_refund_made_in_stripe_keeps_the_status_and_marks_a_whole_refund() -> 
 
 # -- what is said -----------------------------------------------------------------------------
 
-PRO = Party("Dra. Ana Souza", "+5511987650001", "ana@example.com")
 CLIENT = Party("Maria Silva", "+5511987654321", "maria@example.com")
 
 
 def context(**overrides: object) -> MessageContext:
-    values: dict[str, object] = {
-        "appointment_id": ID,
-        "professional": PRO,
-        "client": CLIENT,
-        "timezone": "America/Sao_Paulo",
-        "locale": "pt-BR",
-        "manage_url": "https://app.example/manage/x?token=t",
-        "booking_url": "https://app.example/p/dr-ana",
-    }
-    values.update(overrides)
-    return MessageContext(**values)  # type: ignore[arg-type]
+    # A client with both channels: the refund receipt goes to each.
+    return lifecycle_context(client=CLIENT, register_url=None, **overrides)
 
 
 def test_a_refunded_cancellation_says_so_and_sends_the_receipt_once_per_amount() -> None:
