@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: dev test lint typecheck unit bench openapi sam-validate sam-build checkov clean
+.PHONY: dev test venvs lint typecheck unit bench openapi sam-validate sam-build checkov clean
 
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
 	@test -n "$(PYTHON_312)" || { echo "Python 3.12 is required" >&2; exit 1; }
@@ -37,9 +37,15 @@ dev: $(VENV)/.installed
 	$(PY) -m infra.local.dev
 
 ## Run the whole test suite: lint, types, unit, integration, e2e, template validation.
-test: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed lint typecheck
+test: venvs
+	$(MAKE) --no-print-directory lint typecheck
 	SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov \
 		$(PY) -m pytest
+
+# The three venvs install side by side: on a fresh machine that is most of make test's wait.
+venvs:
+	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed $(SAM_VENV)/.installed \
+		$(CHECKOV_VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
