@@ -508,7 +508,6 @@ class _Transaction:
         self.queue = queue
         self.read_only = read_only
         self.written: list[OutboxMessage] = []
-        self.locked: set[UUID] = set()
         # A statement failed: Postgres refuses every further one until the transaction (or
         # the savepoint around the failure) is rolled back.
         self.aborted = False
@@ -771,9 +770,8 @@ class FakeBookings:
         now = self._tx.clock()
         if booking.professional_id not in state.professionals:
             raise IntegrityError("no such professional")
-        self._tx.locked.add(booking.professional_id)
-        usage = _plan_usage(state, booking, caps)
-        if usage.existing_client_id is None and (
+        known, usage = _plan_usage(state, booking, caps)
+        if known is None and (
             (caps.max_clients is not None and usage.clients >= caps.max_clients)
             or (
                 caps.max_appointments is not None
@@ -793,7 +791,7 @@ class FakeBookings:
         if len(set(keys)) != len(keys) or any(key in state.outbox for key in keys):
             raise IntegrityError("duplicate message key")
 
-        client_id = usage.existing_client_id or uuid4()
+        client_id = known or uuid4()
         existing = state.clients.get(client_id)
         if existing is not None:
             client = replace(existing, email=existing.email or booking.email)
@@ -846,7 +844,9 @@ class FakeBookings:
         return BookingRecord(appointment_id=appointment.id, status=appointment.facts.status)
 
 
-def _plan_usage(state: FakeState, booking: NewBooking, caps: PlanCaps) -> PlanUsage:
+def _plan_usage(
+    state: FakeState, booking: NewBooking, caps: PlanCaps
+) -> tuple[UUID | None, PlanUsage]:
     """What book_appointment counts under the professional's lock: the client a booking
     would reuse (by phone, or by email in any case), the clients, the month's live
     appointments."""
@@ -865,11 +865,8 @@ def _plan_usage(state: FakeState, booking: NewBooking, caps: PlanCaps) -> PlanUs
         for a in state.appointments_of(professional_id)
         if a.holds_its_time and caps.month_start <= a.facts.starts_at < caps.month_end
     )
-    return PlanUsage(
-        existing_client_id=matching[0].id if matching else None,
-        clients=len(clients),
-        appointments_this_month=appointments,
-    )
+    known = matching[0].id if matching else None
+    return known, PlanUsage(clients=len(clients), appointments_this_month=appointments)
 
 
 def _appointment_record(state: FakeState, row: AppointmentRow, role: Role) -> AppointmentRecord:

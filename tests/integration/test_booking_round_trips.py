@@ -21,14 +21,10 @@ from agenda.service.booking import BookingDependencies, create_booking
 from agenda.settings import DatabaseSettings
 from infra.local.stack import LocalStack
 from tests.conftest import MakeProfessional, Professional, next_weekday, rows
+from tests.fakes import AllowAll
 from tests.integration.test_unit_of_work import Queue
 
 pytestmark = pytest.mark.integration
-
-
-class AllowAll:
-    def check(self, identifier: str) -> None:
-        return None
 
 
 @pytest.fixture

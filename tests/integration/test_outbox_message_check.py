@@ -5,7 +5,7 @@ outbox or handed to the queue."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import pg8000.native
@@ -14,21 +14,12 @@ import pytest
 from agenda.adapters.postgres import Database
 from agenda.adapters.unit_of_work import PostgresStores, PostgresUnitOfWork
 from agenda.domain.messages import MessageError, Party, to_both_channels
-from agenda.service.records import OutboxMessage
 from agenda.settings import DatabaseSettings
 from infra.local.stack import LocalStack
 from tests.conftest import MakeProfessional, rows
+from tests.integration.test_unit_of_work import Queue
 
 pytestmark = pytest.mark.integration
-
-
-class Queue:
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def publish(self, messages: Sequence[OutboxMessage]) -> set[int]:
-        self.sent += [message.key for message in messages]
-        return {message.id for message in messages}
 
 
 @pytest.fixture

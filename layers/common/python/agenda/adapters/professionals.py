@@ -238,7 +238,6 @@ class PostgresBookings:
         written = row["written"]
         if written.get("refused"):
             return PlanUsage(
-                existing_client_id=None,
                 clients=written["clients"],
                 appointments_this_month=written["appointments_this_month"],
             )

@@ -11,7 +11,8 @@ from uuid import UUID
 
 @dataclass(frozen=True, slots=True)
 class PlanUsage:
-    existing_client_id: UUID | None
+    """What the plan's caps counted when they refused a booking of a new client."""
+
     clients: int
     appointments_this_month: int
 
