@@ -37,7 +37,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from agenda.domain.billing import BillingState
-from agenda.domain.errors import RateLimited, ServiceUnavailable, SlotTaken
+from agenda.domain.errors import RateLimited, ScheduleChanged, ServiceUnavailable, SlotTaken
 from agenda.domain.lifecycle import Appointment, Policy
 from agenda.domain.notices import Notice
 from agenda.domain.parties import Party
@@ -106,6 +106,9 @@ class QueueRefused(Exception):
 # -- rows ------------------------------------------------------------------------------------
 
 
+_ROW_VERSIONS = itertools.count(1)
+
+
 @dataclass(frozen=True, slots=True)
 class ProfessionalRow:
     # The seeded schedule: its busy ranges and its account are worked out from the other
@@ -120,6 +123,9 @@ class ProfessionalRow:
     bio: str | None = None
     avatar_url: str | None = None
     public_contact: str | None = None
+    # As professionals.schedule_version: every changed row is a new row (rows are frozen and
+    # replaced), and each new row takes the next number.
+    version: int = field(default_factory=lambda: next(_ROW_VERSIONS), init=False, compare=False)
 
     @property
     def id(self) -> UUID:
@@ -424,6 +430,7 @@ class FakeState:
             row.schedule,
             account=row.billing.account(),
             busy=self.busy(row.id, within, moving=moving),
+            version=row.version,
         )
 
 
@@ -770,6 +777,8 @@ class FakeBookings:
         now = self._tx.clock()
         if booking.professional_id not in state.professionals:
             raise IntegrityError("no such professional")
+        if state.professionals[booking.professional_id].version != booking.schedule_version:
+            raise ScheduleChanged
         known, usage = _plan_usage(state, booking, caps)
         if known is None and (
             (caps.max_clients is not None and usage.clients >= caps.max_clients)
@@ -1410,6 +1419,10 @@ class FakeStripe:
         self.refunds[payment_intent] = refund
         return refund
 
+    def cancel_subscription(self, subscription_id: str) -> None:
+        self._call("cancel_subscription", subscription_id=subscription_id)
+        self.subscriptions.setdefault(subscription_id, {})["status"] = "canceled"
+
 
 class AllowAll:
     """A rate limiter with room for everyone; remembers whom it was asked about."""
@@ -1505,6 +1518,7 @@ def a_schedule(
             horizon_days=horizon_days,
         ),
         busy=(),
+        version=0,
     )
 
 

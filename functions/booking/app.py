@@ -27,7 +27,9 @@ install_error_handlers(app)
 @app.get("/api/booking")
 def list_free_slots() -> Response:
     query = parse_free_slots_query(app.current_event.query_string_parameters)
-    body = booking.free_slots(dependencies.uow, query, now=dependencies.clock())
+    body = booking.free_slots(
+        dependencies.uow, query, now=dependencies.clock(), cache=dependencies.schedules
+    )
     return json_response(200, body, {"Cache-Control": "no-store"})
 
 

@@ -27,13 +27,16 @@ if TYPE_CHECKING:
     from agenda.adapters.ratelimit import UpstashRateLimiter
     from agenda.adapters.stripe_api import StripeApi
     from agenda.adapters.unit_of_work import PostgresUnitOfWork
+    from agenda.service.accounts import AccountDependencies
     from agenda.service.appointments import AppointmentsDependencies
     from agenda.service.availability import AvailabilityDependencies
+    from agenda.service.avatars import AvatarDependencies
     from agenda.service.billing import BillingDependencies
     from agenda.service.booking import BookingDependencies
     from agenda.service.links import GuestLinks
     from agenda.service.notifications import ConsumerDependencies
     from agenda.service.payments import PaymentDependencies
+    from agenda.service.privacy import PrivacyDependencies, PurgeDependencies
     from agenda.service.reminders import ReminderDependencies
     from agenda.service.stripe_events import WebhookDependencies
     from agenda.service.watchdog import WatchdogDependencies
@@ -116,6 +119,7 @@ class Wiring:
 
     def booking(self) -> BookingDependencies:
         from agenda.service.booking import BookingDependencies
+        from agenda.service.schedule import ScheduleCache
 
         return BookingDependencies(
             uow=self.uow,
@@ -124,6 +128,7 @@ class Wiring:
             guest_links=self.links,
             stripe=self.stripe,
             payment_hold=timedelta(minutes=self.stripe_settings.payment_hold_minutes),
+            schedules=ScheduleCache(),
         )
 
     def appointments(self) -> AppointmentsDependencies:
@@ -137,6 +142,13 @@ class Wiring:
         from agenda.service.availability import AvailabilityDependencies
 
         return AvailabilityDependencies(uow=self.uow_without_queue, clock=self.clock)
+
+    def accounts(self) -> AccountDependencies:
+        from agenda.service.accounts import AccountDependencies
+
+        return AccountDependencies(
+            uow=self.uow_without_queue, limiter=self.limiter("account"), clock=self.clock
+        )
 
     def billing(self, *, limited: bool = True) -> BillingDependencies:
         """Checkout and portal (rate limited per professional), or the webhook's (not: the
@@ -165,6 +177,40 @@ class Wiring:
             billing=self.billing(limited=False),
             payments=self.payments(),
         )
+
+    def avatars(self) -> AvatarDependencies:
+        """The photo upload and its confirmation; writes count against the account limit."""
+        from agenda.adapters.media import S3Media
+        from agenda.service.avatars import AvatarDependencies
+        from agenda.settings import MediaSettings
+
+        return AvatarDependencies(
+            uow=self.uow_without_queue,
+            media=S3Media(MediaSettings.from_env()),
+            limiter=self.limiter("account"),
+            clock=self.clock,
+        )
+
+    def privacy(self) -> PrivacyDependencies:
+        """The export and the deletion's first phase (its messages go out through the queue);
+        writes count against the account limit."""
+        from agenda.adapters.media import S3Media
+        from agenda.service.privacy import PrivacyDependencies
+        from agenda.settings import MediaSettings
+
+        return PrivacyDependencies(
+            uow=self.uow,
+            stripe=self.stripe,
+            limiter=self.limiter("account"),
+            clock=self.clock,
+            media=S3Media(MediaSettings.from_env()),
+        )
+
+    def purge(self) -> PurgeDependencies:
+        """The deletion's second phase: queues nothing."""
+        from agenda.service.privacy import PurgeDependencies
+
+        return PurgeDependencies(uow=self.uow_without_queue, clock=self.clock)
 
     def reminders(self) -> ReminderDependencies:
         from agenda.service.reminders import ReminderDependencies

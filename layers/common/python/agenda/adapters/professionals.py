@@ -11,6 +11,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from agenda.adapters.postgres import overlap_is_slot_taken
+from agenda.domain.errors import ScheduleChanged
 from agenda.domain.parties import Party
 from agenda.domain.plans import Account
 from agenda.domain.slots import Busy, Rules, WeeklyWindow, default_step
@@ -67,8 +68,8 @@ WHERE p.slug = :slug AND p.active
 # thousands of them parse far faster from JSON numbers than from timestamp text. `{other}`
 # leaves room for one more condition (the appointment being rescheduled).
 _SCHEDULE_SQL = f"""
-SELECT p.id, p.slug, p.plan, p.subscription_status, p.trial_ends_at, p.past_due_since,
-       p.auto_confirm, p.name, p.phone, p.email, p.locale, p.payment_at_booking,
+SELECT p.id, p.slug, p.schedule_version, p.plan, p.subscription_status, p.trial_ends_at,
+       p.past_due_since, p.auto_confirm, p.name, p.phone, p.email, p.locale, p.payment_at_booking,
        p.payment_type, p.session_price, p.currency,
        p.timezone, p.session_duration, p.booking_horizon_days, p.buffer_before_minutes,
        p.buffer_after_minutes, p.slot_step_minutes, p.min_notice_minutes,
@@ -97,11 +98,12 @@ RESCHEDULE_SCHEDULE_SQL = (
     + "WHERE p.id = :professional_id AND p.active\n"
 )
 
-# The whole booking write (infra/migrations/0009_booking_in_one_statement.sql): one round trip,
-# in autocommit, atomic as any statement.
+# The whole booking write (infra/migrations/0011_schedule_version.sql): one round trip, in
+# autocommit, atomic as any statement.
 BOOK_SQL = """
 SELECT book_appointment(CAST(:booking AS jsonb), CAST(:max_clients AS integer),
-                        CAST(:max_appointments AS integer)) AS written
+                        CAST(:max_appointments AS integer), CAST(:decided_with AS bigint))
+       AS written
 """
 
 
@@ -164,6 +166,7 @@ def schedule_record(row: Mapping[str, Any]) -> ProfessionalSchedule:
         currency=row["currency"].strip(),
         rules=rules_from(row),
         busy=busy_from(row),
+        version=row["schedule_version"],
     )
 
 
@@ -202,8 +205,7 @@ class PostgresBookings:
         self._outbox = outbox
 
     def insert(self, booking: NewBooking, caps: PlanCaps) -> BookingRecord | PlanUsage:
-        from agenda.adapters.outbox import outbox_messages
-        from agenda.service.records import BookingRecord, PlanUsage
+        from agenda.service.records import BookingRecord, OutboxMessage, PlanUsage
 
         payment = booking.payment
         values = {
@@ -233,15 +235,24 @@ class PostgresBookings:
                 booking=json.dumps(values),
                 max_clients=caps.max_clients,
                 max_appointments=caps.max_appointments,
+                decided_with=booking.schedule_version,
             )
         assert row is not None  # a function call always answers one row
         written = row["written"]
+        if written.get("schedule_changed"):
+            raise ScheduleChanged
         if written.get("refused"):
             return PlanUsage(
                 clients=written["clients"],
                 appointments_this_month=written["appointments_this_month"],
             )
-        self._outbox.collect(outbox_messages(written["outbox"]))
+        ids = written["outbox"]  # each message key's outbox row, the payloads being ours
+        self._outbox.collect(
+            [
+                OutboxMessage(ids[message["messageKey"]], message["messageKey"], message)
+                for message in booking.messages
+            ]
+        )
         return BookingRecord(
             appointment_id=UUID(written["appointment_id"]), status=written["status"]
         )

@@ -1,6 +1,14 @@
-"""Typed domain errors. One module (agenda.http) maps them to HTTP answers."""
+"""Typed domain errors. One module (agenda.http) maps them to HTTP answers.
+
+A message is written in English where the error is raised; agenda.http answers it in the
+language of the professional the refusal concerns when the service knew them (`answered_in`),
+else in the one the request's Accept-Language prefers (agenda.domain.error_texts).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class DomainError(Exception):
@@ -20,6 +28,24 @@ class DomainError(Exception):
         self.fields = fields or {}
         # Where a refusal says to contact the professional: the way they published (a link).
         self.contact = contact
+        # The language of the professional the refusal concerns, once a service knows them.
+        self.locale: str | None = None
+
+
+def in_language(error: BaseException, locale: str) -> None:
+    """Answer `error` in the professional's language `locale`, unless one is set already."""
+    if isinstance(error, DomainError) and error.locale is None:
+        error.locale = locale
+
+
+@contextmanager
+def answered_in(locale: str) -> Iterator[None]:
+    """Every domain error raised inside is answered in the professional's language."""
+    try:
+        yield
+    except DomainError as error:
+        in_language(error, locale)
+        raise
 
 
 class ValidationFailed(DomainError):
@@ -82,3 +108,29 @@ class ServiceUnavailable(DomainError):
     def __init__(self, message: str, *, retry_after_seconds: int = 5) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+
+
+class ScheduleChanged(Exception):
+    """The professional's rules, plan or settings changed between the read a booking was
+    decided from and its write: nothing was written; decide again from a fresh read. Never
+    answered as such."""
+
+
+class SlugTaken(DomainError):
+    """The slug is some other professional's, now or before (a retired slug redirects to its
+    owner). ``suggestions``: free slugs near it, answered beside ``fields``."""
+
+    code = "SLUG_TAKEN"
+
+    def __init__(self, message: str, *, suggestions: list[str]) -> None:
+        taken = "is already taken"
+        if suggestions:
+            taken += " (free: " + ", ".join(suggestions) + ")"
+        super().__init__(message, fields={"slug": taken})
+        self.suggestions = suggestions
+
+
+class AccountExists(DomainError):
+    """The sign-in already has a professional account: one per sign-in, never a second."""
+
+    code = "ACCOUNT_EXISTS"

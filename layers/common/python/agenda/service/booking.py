@@ -7,16 +7,26 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from agenda.domain.errors import NotFound, PlanLimitReached, SlotTaken, SlotUnavailable
+from agenda.domain.errors import (
+    NotFound,
+    PlanLimitReached,
+    ScheduleChanged,
+    ServiceUnavailable,
+    SlotTaken,
+    SlotUnavailable,
+    answered_in,
+    in_language,
+)
 from agenda.domain.slots import generate_slots, last_bookable_date
 from agenda.observability import count, logger
 from agenda.service.records import ScheduleRange
-from agenda.service.schedule import MARGIN, bookable_slot, range_around
+from agenda.service.schedule import MARGIN, ScheduleCache, bookable_slot, range_around
 
 if TYPE_CHECKING:
+    from agenda.contract import BookingRequest
     from agenda.domain.parties import Party
     from agenda.domain.queries import FreeSlotsRequest
-    from agenda.domain.slots import Slot
+    from agenda.domain.slots import Busy, Slot
     from agenda.service.links import GuestLinks
     from agenda.service.ports import (
         BookingStores,
@@ -29,6 +39,8 @@ if TYPE_CHECKING:
     from agenda.service.records import PaymentHold, ProfessionalSchedule
 
 _STRIPE_MARGIN = timedelta(minutes=1)
+# Decisions a booking may take before it gives up on a schedule that keeps changing under it.
+_DECISIONS = 3
 UNKNOWN_PROFESSIONAL = "We could not find this professional"
 
 
@@ -43,22 +55,32 @@ class BookingDependencies:
     # holds its slot (its Checkout Session expires then).
     stripe: Stripe | None = None
     payment_hold: timedelta = timedelta(minutes=30)
+    # The rules this container read last (None: read them for every booking).
+    schedules: ScheduleCache | None = None
 
 
 def free_slots(
-    uow: UnitOfWork[BookingStores], query: FreeSlotsRequest, *, now: datetime
+    uow: UnitOfWork[BookingStores],
+    query: FreeSlotsRequest,
+    *,
+    now: datetime,
+    cache: ScheduleCache | None = None,
 ) -> dict[str, Any]:
-    """GET /api/booking: the free slots of the days asked for, in the professional's zone."""
+    """GET /api/booking: the free slots of the days asked for, in the professional's zone. The
+    rules read are kept in `cache` for the booking that usually follows."""
     last_day = query.first_day + timedelta(days=query.days - 1)
     within = ScheduleRange(
-        first_day=query.first_day,
-        last_day=last_day,
+        # The rules a day beyond each end: a booking's check looks that far (range_around).
+        first_day=query.first_day - MARGIN,
+        last_day=last_day + MARGIN,
         busy_from=datetime.combine(query.first_day, time.min, UTC) - MARGIN,
         busy_until=datetime.combine(last_day, time.max, UTC) + MARGIN,
     )
     schedule = uow.read(lambda stores: stores.professionals.schedule(query.slug, within))
     if schedule is None:
         raise NotFound(UNKNOWN_PROFESSIONAL)
+    if cache is not None:
+        cache.put(schedule, within)
     days = generate_slots(
         schedule.rules, first_day=query.first_day, days=query.days, busy=schedule.busy, now=now
     )
@@ -86,18 +108,36 @@ def free_slots(
 
 
 def booking_slot(
-    uow: UnitOfWork[BookingStores], slug: str, starts_at: datetime, *, now: datetime
+    uow: UnitOfWork[BookingStores],
+    slug: str,
+    starts_at: datetime,
+    *,
+    now: datetime,
+    cache: ScheduleCache | None = None,
 ) -> tuple[ProfessionalSchedule, Slot]:
     """The booking check: the professional's schedule around the requested start and the slot
     it offers there (free_slots lists with the same rules and busy ranges). NotFound,
     SlotUnavailable (not a slot of the rules) or SlotTaken (an appointment or its buffers
-    cover it)."""
+    cover it).
+
+    With a cache the rules may be the ones a warm function read last: then the busy ranges
+    are left to the exclusion constraint and the write compares the schedule's version (a
+    taken time is SlotTaken from the write, a changed schedule ScheduleChanged). A
+    professional who takes payment at booking is always read afresh, so no Checkout Session
+    is opened for a time already taken."""
     within = range_around(starts_at)
-    schedule = uow.read(lambda stores: stores.professionals.schedule(slug, within))
-    if schedule is None:
-        raise NotFound(UNKNOWN_PROFESSIONAL)
+    schedule = cache.get(slug, within) if cache is not None else None
+    busy: tuple[Busy, ...] = ()
+    if schedule is None or schedule.payment_at_booking:
+        schedule = uow.read(lambda stores: stores.professionals.schedule(slug, within))
+        if schedule is None:
+            raise NotFound(UNKNOWN_PROFESSIONAL)
+        if cache is not None:
+            cache.put(schedule, within)
+        busy = schedule.busy
     try:
-        slot = bookable_slot(schedule.rules, starts_at, busy=schedule.busy, now=now)
+        with answered_in(schedule.locale):
+            slot = bookable_slot(schedule.rules, starts_at, busy=busy, now=now)
     except SlotTaken:
         count("BookingConflict")
         raise
@@ -120,10 +160,6 @@ def create_booking(
     """
     # Imported here: pydantic and the message catalogue stay off the read path's cold start.
     from agenda.contract import BookingRequest, validate
-    from agenda.domain import messages
-    from agenda.domain.messages.pt_br import in_app_booking_request
-    from agenda.domain.plans import check_booking_allowed, effective_plan
-    from agenda.service.records import BookingRecord, NewBooking, PlanCaps, PlanUsage
 
     deps.limiter.check(source_ip)
     request = validate(BookingRequest, body)
@@ -134,7 +170,26 @@ def create_booking(
         return {"success": True, "status": "pending_confirmation"}
 
     now = deps.clock()
-    schedule, slot = booking_slot(deps.uow, request.slug, request.starts_at, now=now)
+    for _ in range(_DECISIONS):
+        try:
+            return _book(deps, request, now)
+        except ScheduleChanged:
+            # Nothing was written: decide again from the schedule in force.
+            count("BookingScheduleChanged")
+            if deps.schedules is not None:
+                deps.schedules.forget(request.slug)
+    raise ServiceUnavailable("The professional is changing their schedule: please try again")
+
+
+def _book(deps: BookingDependencies, request: BookingRequest, now: datetime) -> dict[str, Any]:
+    """One decision and its write, from the schedule in the cache or read now."""
+    from agenda.domain import messages
+    from agenda.domain.plans import check_booking_allowed, effective_plan
+    from agenda.service.records import BookingRecord, NewBooking, PlanCaps, PlanUsage
+
+    schedule, slot = booking_slot(
+        deps.uow, request.slug, request.starts_at, now=now, cache=deps.schedules
+    )
 
     # Plan caps count the calendar month of the session, in the professional's zone.
     month_start = slot.starts_at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -156,12 +211,14 @@ def create_booking(
         notice_title = notice_body = None
     else:
         status = "confirmed" if schedule.auto_confirm else "pending_confirmation"
-        notice = in_app_booking_request(request.client_name, slot.starts_at, schedule.timezone)
+        notice = messages.language(schedule.locale).in_app_booking_request(
+            request.client_name, slot.starts_at, schedule.timezone
+        )
         notice_title, notice_body = notice.subject, notice.text
 
     def envelopes() -> list[dict[str, Any]]:
-        # Made inside the write: a message its template refuses (MessageError) fails the
-        # booking, and expires the checkout, instead of reaching the queue.
+        # Made before the write, inside its try: a message its template refuses (MessageError)
+        # fails the booking, and expires the checkout, instead of reaching the queue.
         if hold is not None and checkout is not None:
             return _payment_pending(schedule, appointment_id, client, slot, hold, checkout,
                                     manage_url)  # fmt: skip
@@ -172,6 +229,7 @@ def create_booking(
             starts_at=slot.starts_at,
             timezone=schedule.timezone,
             status=status,
+            locale=schedule.locale,
             manage_url=manage_url,
         )
 
@@ -183,25 +241,7 @@ def create_booking(
     )
 
     def write(stores: BookingStores) -> BookingRecord:
-        written = stores.bookings.insert(
-            NewBooking(
-                appointment_id=appointment_id,
-                professional_id=schedule.id,
-                client_name=request.client_name,
-                phone=request.client_phone,
-                email=request.client_email,
-                starts_at=slot.starts_at,
-                ends_at=slot.ends_at,
-                status=status,
-                buffer_before_minutes=schedule.rules.buffer_before_minutes,
-                buffer_after_minutes=schedule.rules.buffer_after_minutes,
-                notification_title=notice_title,
-                notification_body=notice_body,
-                messages=envelopes(),
-                payment=hold,
-            ),
-            caps,
-        )
+        written = stores.bookings.insert(booking, caps)
         if isinstance(written, PlanUsage):
             # Counted under the professional's lock: the domain words the refusal.
             check_booking_allowed(
@@ -214,8 +254,26 @@ def create_booking(
         return written
 
     try:
+        booking = NewBooking(
+            appointment_id=appointment_id,
+            professional_id=schedule.id,
+            client_name=request.client_name,
+            phone=request.client_phone,
+            email=request.client_email,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            status=status,
+            buffer_before_minutes=schedule.rules.buffer_before_minutes,
+            buffer_after_minutes=schedule.rules.buffer_after_minutes,
+            notification_title=notice_title,
+            notification_body=notice_body,
+            messages=envelopes(),
+            schedule_version=schedule.version,
+            payment=hold,
+        )
         record = deps.uow.run_one(write)
     except Exception as exc:
+        in_language(exc, schedule.locale)
         if checkout is not None and deps.stripe is not None:
             deps.stripe.expire_checkout(checkout.id)
         if isinstance(exc, SlotTaken):
@@ -269,7 +327,7 @@ def _tell_plan_limit(
             "locale": schedule.locale,
         },
     )
-    notice = plan_limit(schedule.id, limit, f"{month:%Y-%m}")
+    notice = plan_limit(schedule.id, limit, f"{month:%Y-%m}", locale=schedule.locale)
 
     def write(stores: BookingStores) -> None:
         stores.notices.add(schedule.id, [notice])
@@ -291,7 +349,7 @@ def _open_checkout(
     manage_url: str | None,
     now: datetime,
 ) -> tuple[PaymentHold, CheckoutSession]:
-    from agenda.domain.messages import when_pt
+    from agenda.domain.messages import when_in
     from agenda.service.records import PaymentHold
 
     if deps.stripe is None or schedule.session_price is None:
@@ -304,7 +362,8 @@ def _open_checkout(
     checkout = deps.stripe.appointment_checkout(
         appointment_id=appointment_id,
         professional_id=schedule.id,
-        description=f"{schedule.contact.name} — {when_pt(slot.starts_at, schedule.timezone)}",
+        description=f"{schedule.contact.name} — "
+        f"{when_in(schedule.locale, slot.starts_at, schedule.timezone)}",
         amount=amount,
         currency=schedule.currency,
         payment_type=schedule.payment_type,

@@ -54,6 +54,8 @@ class NewBooking:
     notification_title: str | None  # None: no in-app notice (a booking held for payment)
     notification_body: str | None
     messages: list[dict[str, Any]]
+    # The version of the schedule the booking was decided from (ProfessionalSchedule.version).
+    schedule_version: int
     payment: PaymentHold | None = None
 
 

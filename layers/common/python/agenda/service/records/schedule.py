@@ -45,3 +45,6 @@ class ProfessionalSchedule:
     currency: str
     rules: Rules
     busy: tuple[Busy, ...]
+    # Moves on with every change of the rules, the plan or the settings (migration 0011): a
+    # booking write compares it with the one in force.
+    version: int
