@@ -58,10 +58,22 @@ class StripeApi(StripeState):
             ("POST", re.compile(r"/v1/checkout/sessions/([^/]+)/expire"), self._expire_session),
             ("POST", re.compile(r"/v1/billing_portal/sessions"), self._create_portal_session),
             (
+                "POST",
+                re.compile(r"/v1/billing_portal/configurations"),
+                self._create_portal_configuration,
+            ),
+            (
+                "GET",
+                re.compile(r"/v1/billing_portal/configurations"),
+                self._list_portal_configurations,
+            ),
+            ("GET", re.compile(r"/v1/prices/([^/]+)"), self._retrieve_price),
+            (
                 "GET",
                 re.compile(r"/v1/subscriptions/([^/]+)"),
                 functools.partial(retrieve, "subscription"),
             ),
+            ("DELETE", re.compile(r"/v1/subscriptions/([^/]+)"), self._cancel_subscription),
             ("GET", re.compile(r"/v1/invoices/([^/]+)"), functools.partial(retrieve, "invoice")),
             (
                 "GET",
@@ -126,7 +138,7 @@ class StripeApi(StripeState):
                 stripe_version=stripe_version,
             )
             events, self._api_events = self._api_events, []
-            if method == "POST" and 200 <= answer.status < 300:
+            if method in ("POST", "DELETE") and 200 <= answer.status < 300:
                 self._save_locked()
         for event in events:
             self._later.put(event)
@@ -486,15 +498,103 @@ class StripeApi(StripeState):
         self._expire(session)
         return session
 
+    def _cancel_subscription(self, params: dict[str, Any], subscription_id: str) -> dict[str, Any]:
+        subscription = self._retrieve("subscription", params, subscription_id)
+        if subscription["status"] in ("canceled", "incomplete_expired"):
+            raise _ApiError(
+                400,
+                "A canceled subscription can only update its cancellation_details and metadata.",
+            )
+        self._api_events.extend(self._cancel_now(subscription))
+        return subscription
+
+    def _retrieve_price(self, params: dict[str, Any], price_id: str) -> dict[str, Any]:
+        price = self._prices.get(price_id)
+        if price is None:
+            raise _no_such("price", price_id, param="id", status=404)
+        return copy.deepcopy(price)
+
+    def _create_portal_configuration(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The features the product uses: the plan switch (its products and prices checked
+        against the configured prices), cancellation, payment methods and invoices."""
+        features = params.get("features")
+        if not isinstance(features, dict) or not features:
+            raise _missing("features")
+        update = features.get("subscription_update") or {}
+        if not isinstance(update, dict):
+            raise _invalid("features[subscription_update]", "Invalid object")
+        offered: list[dict[str, Any]] = []
+        if update.get("enabled") == "true":
+            products = update.get("products")
+            if not isinstance(products, list) or not products:
+                raise _missing("features[subscription_update][products]")
+            for n, entry in enumerate(products):
+                name = f"features[subscription_update][products][{n}]"
+                if not isinstance(entry, dict):
+                    raise _invalid(name, "Invalid object")
+                product = _string(entry, "product", param=f"{name}[product]")
+                prices = entry.get("prices")
+                if product is None or not isinstance(prices, list) or not prices:
+                    raise _missing(f"{name}[prices]" if product else f"{name}[product]")
+                for price_id in prices:
+                    price = self._prices.get(price_id)
+                    if price is None or price["recurring"] is None:
+                        raise _no_such("price", str(price_id), param=f"{name}[prices]")
+                    if price["product"] != product:
+                        raise _invalid(
+                            f"{name}[prices]",
+                            f"The price {price_id} does not belong to the product {product}.",
+                        )
+                offered.append({"product": product, "prices": list(prices)})
+        configuration_id = _id("bpc_")
+        configuration: dict[str, Any] = {
+            "id": configuration_id,
+            "object": "billing_portal.configuration",
+            "active": True,
+            "created": self._now(),
+            "is_default": False,
+            "livemode": False,
+            "metadata": _metadata(params.get("metadata"), "metadata"),
+            "features": {
+                "subscription_update": {
+                    "enabled": update.get("enabled") == "true",
+                    "default_allowed_updates": update.get("default_allowed_updates") or [],
+                    "proration_behavior": update.get("proration_behavior") or "create_prorations",
+                    "products": offered,
+                },
+                **{
+                    name: {"enabled": (features.get(name) or {}).get("enabled") == "true"}
+                    for name in ("subscription_cancel", "payment_method_update", "invoice_history")
+                },
+            },
+        }
+        self._objects[configuration_id] = configuration
+        return configuration
+
+    def _list_portal_configurations(self, params: dict[str, Any]) -> dict[str, Any]:
+        active = _string(params, "active")
+        found = [
+            copy.deepcopy(o)
+            for o in self._objects.values()
+            if o["object"] == "billing_portal.configuration"
+            and (active is None or o["active"] == (active == "true"))
+        ]
+        return _list(found, "/v1/billing_portal/configurations")
+
     def _create_portal_session(self, params: dict[str, Any]) -> dict[str, Any]:
         customer = self._existing_customer(params)
         if customer is None:
             raise _missing("customer")
+        configuration = _string(params, "configuration")
+        if configuration is not None:
+            found = self._objects.get(configuration)
+            if found is None or found["object"] != "billing_portal.configuration":
+                raise _no_such("billing_portal.configuration", configuration, param="configuration")
         portal_id = _id("bps_")
         portal: dict[str, Any] = {
             "id": portal_id,
             "object": "billing_portal.session",
-            "configuration": "bpc_local",
+            "configuration": configuration or "bpc_local",
             "created": self._now(),
             "customer": customer["id"],
             "flow": None,

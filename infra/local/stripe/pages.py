@@ -125,8 +125,8 @@ class StripeHandler(JsonRequestHandler):
                 self._refused(refused)
             else:
                 self._redirect(session["cancel_url"] or f"/pay/{session_id}")
-        elif match := re.fullmatch(rf"/portal/{_PAGE_ID}/cancel/{_PAGE_ID}", path):
-            portal_id, subscription_id = match.groups()
+        elif match := re.fullmatch(rf"/portal/{_PAGE_ID}/(cancel|switch)/{_PAGE_ID}", path):
+            portal_id, action, subscription_id = match.groups()
             portal, subscription = service.page_objects(portal_id, subscription_id)
             if (
                 portal is None
@@ -137,7 +137,15 @@ class StripeHandler(JsonRequestHandler):
             ):
                 self._send_page(404, "Not found", "<p>No such subscription.</p>")
                 return
-            if form.get("when") == ["now"]:
+            if action == "switch":
+                [price] = form.get("price") or [""]
+                if price not in self._offered_prices(portal):
+                    self._send_page(400, "Not offered", "<p>This portal offers no such plan.</p>")
+                    return
+                refused = service.run_page_action(
+                    lambda: service.update_subscription(subscription_id, price=price)
+                )
+            elif form.get("when") == ["now"]:
                 refused = service.run_page_action(
                     lambda: service.cancel_subscription(subscription_id)
                 )
@@ -194,6 +202,16 @@ class StripeHandler(JsonRequestHandler):
         )
         self._send_page(200, "Checkout", body)
 
+    def _offered_prices(self, portal: dict[str, Any]) -> list[str]:
+        """The prices the portal session's configuration lets a subscriber switch to."""
+        [configuration] = self.service.page_objects(portal["configuration"])
+        if configuration is None or configuration["object"] != "billing_portal.configuration":
+            return []
+        update = configuration["features"]["subscription_update"]
+        if not update["enabled"]:
+            return []
+        return [price for product in update["products"] for price in product["prices"]]
+
     def _portal_page(self, portal_id: str) -> None:
         portal = self._found(portal_id, "billing_portal.session", "billing portal session")
         if portal is None:
@@ -207,8 +225,15 @@ class StripeHandler(JsonRequestHandler):
             if sub["status"] == "canceled":
                 cancel = ""
             else:
+                to = f"/portal/{_e(portal_id)}/switch/{_e(sub['id'])}"
+                switch = "".join(
+                    f'<form method="post" action="{to}"><button name="price" '
+                    f'value="{_e(price)}">Switch to {_e(price)}</button></form>'
+                    for price in self._offered_prices(portal)
+                    if price != item["price"]["id"]
+                )
                 action = f"/portal/{_e(portal_id)}/cancel/{_e(sub['id'])}"
-                cancel = (
+                cancel = switch + (
                     f'<form method="post" action="{action}"><button name="when" '
                     'value="period_end">Cancel subscription</button> <button name="when" '
                     'value="now">Cancel now</button></form>'

@@ -73,7 +73,9 @@ class StripeState(LocalHttpService):
                 unit_amount=price.unit_amount,
                 currency=price.currency,
                 interval=price.recurring_interval,
-                product=_id("prod_"),
+                # One product per price, named after it, so a restart keeps the pairs that
+                # stored portal configurations name.
+                product="prod_" + price_id.removeprefix("price_"),
             )
             for price_id, price in prices.items()
         }

@@ -35,6 +35,12 @@ PAYMENT_METHODS: dict[str, list[str]] = {
 }
 
 
+# The plans a subscriber may switch between in the billing portal, cheapest first, and the
+# metadata key that marks the portal configuration made for their prices.
+PLANS_IN_PORTAL = ("basic", "pro", "premium")
+PORTAL_PLANS_KEY = "agenda_plans"
+
+
 @dataclass(frozen=True, slots=True)
 class CheckoutSession:
     id: str
@@ -45,6 +51,7 @@ class StripeApi:
     def __init__(self, settings: StripeSettings) -> None:
         self.settings = settings
         self._client: Any = None
+        self._portal_configuration: str | None = None
 
     def client(self) -> Any:
         if self._client is None:
@@ -124,7 +131,11 @@ class StripeApi:
     def portal(self, customer: str) -> str:
         import stripe
 
-        params = {"customer": customer, "return_url": f"{self.settings.app_base_url}/billing"}
+        params = {
+            "customer": customer,
+            "return_url": f"{self.settings.app_base_url}/billing",
+            "configuration": self.plans_portal(),
+        }
         try:
             with self._call("billing_portal.sessions.create"):
                 session = self.client().v1.billing_portal.sessions.create(params=params)
@@ -139,6 +150,56 @@ class StripeApi:
                 "There is no billing account to manage: choose a plan first"
             ) from exc
         return str(session.url)
+
+    def plans_portal(self) -> str:
+        """The billing portal configuration that offers switching between the plans' prices
+        (and cancelling, a new card, the invoices): the one made earlier for exactly these
+        prices, found by its metadata, or a new one. Stripe's default configuration offers no
+        plan switch, and one kept by hand would drift from STRIPE_PRICE_*. Remembered for the
+        container's life; the webhook applies a switch (customer.subscription.updated)."""
+        if self._portal_configuration is not None:
+            return self._portal_configuration
+        prices = [self.settings.prices[plan] for plan in PLANS_IN_PORTAL]
+        signature = ",".join(prices)
+        with self._call("billing_portal.configurations.list"):
+            found = self.client().v1.billing_portal.configurations.list(
+                params={"active": True, "limit": 100}
+            )
+            for configuration in found.auto_paging_iter():
+                metadata = configuration.to_dict().get("metadata") or {}
+                if metadata.get(PORTAL_PLANS_KEY) == signature:
+                    self._portal_configuration = str(configuration.id)
+                    return self._portal_configuration
+        products: dict[str, list[str]] = {}
+        for price_id in prices:
+            with self._call("prices.retrieve"):
+                price = self.client().v1.prices.retrieve(price_id)
+            product = price.product if isinstance(price.product, str) else price.product.id
+            products.setdefault(str(product), []).append(price_id)
+        params = {
+            "features": {
+                "subscription_update": {
+                    "enabled": True,
+                    "default_allowed_updates": ["price"],
+                    "proration_behavior": "create_prorations",
+                    "products": [
+                        {"product": product, "prices": ids} for product, ids in products.items()
+                    ],
+                },
+                "subscription_cancel": {"enabled": True, "mode": "at_period_end"},
+                "payment_method_update": {"enabled": True},
+                "invoice_history": {"enabled": True},
+            },
+            "metadata": {PORTAL_PLANS_KEY: signature},
+        }
+        # Two containers making it at once make one (for 24 hours; later ones find it above).
+        key = "portal-plans-" + hashlib.sha256(signature.encode()).hexdigest()[:16]
+        with self._call("billing_portal.configurations.create"):
+            made = self.client().v1.billing_portal.configurations.create(
+                params=params, options={"idempotency_key": key}
+            )
+        self._portal_configuration = str(made.id)
+        return self._portal_configuration
 
     def subscription(self, subscription_id: str) -> dict[str, Any]:
         with self._call("subscriptions.retrieve"):
@@ -221,3 +282,21 @@ class StripeApi:
                 return None
             raise
         return str(refund.id)
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    def cancel_subscription(self, subscription_id: str) -> None:
+        """Ends the subscription now. Stripe refuses to cancel one that has ended already: a
+        retried deletion finds it so, which is the outcome it wants."""
+        import stripe
+
+        from agenda.domain.billing import ENDED
+
+        try:
+            with self._call("subscriptions.cancel"):
+                self.client().v1.subscriptions.cancel(subscription_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing":
+                return  # deleted in Stripe's dashboard: nothing bills any more
+            if self.subscription(subscription_id).get("status") not in ENDED:
+                raise
