@@ -317,7 +317,7 @@ def test_clients_keep_to_the_professionals_notice(
     before = snapshot(db, soon)
     late = patch(api, soon, {"action": "cancel"}, as_client)
     assert error_code(late, 403) == "FORBIDDEN"
-    assert "24 hours" in late.json()["error"]["message"]
+    assert "24 horas" in late.json()["error"]["message"]  # in the professional's language
     assert snapshot(db, soon) == before
     assert changes(db, soon) == []
 

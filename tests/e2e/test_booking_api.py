@@ -374,7 +374,8 @@ def test_times_that_are_not_real_slots_are_409_unavailable(
     error = assert_error(
         book(api, booking_body(pro, pro.at(next_weekday(weekday), hhmm))), 409, "SLOT_UNAVAILABLE"
     )
-    assert "available" in str(error["message"])
+    # The professional works in Portuguese (the default): the refusal is in their language.
+    assert "não atende nesse horário" in str(error["message"])
     assert appointments_of(db, pro) == []
 
 
@@ -403,7 +404,7 @@ def test_the_booking_horizon_is_visible_and_a_start_beyond_it_names_the_last_dat
         409,
         "SLOT_UNAVAILABLE",
     )
-    assert error["message"] == f"Bookings with this professional are open until {until}"
+    assert error["message"] == f"Os agendamentos com este profissional estão abertos até {until}"
     assert len(appointments_of(db, pro)) == 1
 
 
@@ -422,7 +423,7 @@ def test_past_slots_are_refused(
     now = datetime.now(pro.zone)
     past = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     error = assert_error(book(api, booking_body(pro, past)), 409, "SLOT_UNAVAILABLE")
-    assert "past" in str(error["message"])
+    assert "já passou" in str(error["message"])
     assert appointments_of(db, pro) == []
 
 

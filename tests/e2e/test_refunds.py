@@ -131,9 +131,8 @@ def test_late_cancellation_is_the_professionals_word_and_only_of_a_cancel(
         bearer(stack, pro.user_id),
     )
     assert answer.status_code == 400, answer.text
-    assert answer.json()["error"]["fields"] == {
-        "lateCancellation": "applies only to the cancel action"
-    }
+    # In the professional's language (Portuguese, the default); the field's name is the contract's.
+    assert answer.json()["error"]["fields"] == {"lateCancellation": "vale só para a ação cancel"}
     wrong_type = patch(
         api,
         paid["id"],
@@ -296,7 +295,7 @@ def test_a_refusal_after_the_notice_offers_only_the_contact_the_professional_pub
     refused = guest_post(api, soon, "cancel", {"token": token})
     assert refused.status_code == 403, refused.text
     error = refused.json()["error"]
-    assert "contact the professional" in error["message"]
+    assert "Fale com o profissional" in error["message"]
     assert "contact" not in error  # nothing published: the private phone is never offered
     db.run(
         "UPDATE professionals SET public_contact = 'https://wa.me/5511999990000' WHERE id = :p",

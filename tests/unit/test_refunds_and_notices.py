@@ -148,7 +148,9 @@ def test_a_late_cancellation_tells_the_client_the_money_is_kept() -> None:
 
 def test_the_professional_hears_in_the_app_of_what_a_client_changed_and_nothing_else() -> None:
     cancel = decide(paid(), "cancel", role="client", policy=POLICY, now=BEFORE)
-    (notice,) = change_notices(cancel, ID, "Maria Silva", "America/Sao_Paulo", refunded=True)
+    (notice,) = change_notices(
+        cancel, ID, "Maria Silva", "America/Sao_Paulo", refunded=True, locale="pt-BR"
+    )
     assert notice.type == "cancelled_by_client"
     assert "Maria Silva cancelou" in notice.body
     assert "devolvido" in notice.body
@@ -160,21 +162,29 @@ def test_the_professional_hears_in_the_app_of_what_a_client_changed_and_nothing_
         now=BEFORE,
         new_range=(STARTS + timedelta(days=1), ENDS + timedelta(days=1)),
     )
-    (moved,) = change_notices(move, ID, "Maria Silva", "America/Sao_Paulo", refunded=False)
+    (moved,) = change_notices(
+        move, ID, "Maria Silva", "America/Sao_Paulo", refunded=False, locale="pt-BR"
+    )
     assert moved.type == "rescheduled_by_client"
     assert moved.appointment_id == ID
     # The professional's own change, and a client's cancelled payment hold: nothing.
     own = decide(paid(), "cancel", role="professional", policy=POLICY, now=BEFORE)
-    assert change_notices(own, ID, "Maria Silva", "America/Sao_Paulo", refunded=True) == []
+    assert (
+        change_notices(own, ID, "Maria Silva", "America/Sao_Paulo", refunded=True, locale="pt-BR")
+        == []
+    )
     hold = decide(
         paid("pending_payment", "pending"), "cancel", role="client", policy=POLICY, now=BEFORE
     )
-    assert change_notices(hold, ID, "Maria Silva", "America/Sao_Paulo", refunded=False) == []
+    assert (
+        change_notices(hold, ID, "Maria Silva", "America/Sao_Paulo", refunded=False, locale="pt-BR")
+        == []
+    )
 
 
 def test_a_plan_limit_notice_is_keyed_by_limit_and_month() -> None:
     professional = UUID("11111111-2222-3333-4444-555555555555")
-    december = plan_limit(professional, "clients", "2026-12")
+    december = plan_limit(professional, "clients", "2026-12", locale="pt-BR")
     assert december.key == f"plan_limit:{professional}:clients:2026-12"
-    assert plan_limit(professional, "appointments", "2026-12").key != december.key
-    assert plan_limit(professional, "clients", "2027-01").key != december.key
+    assert plan_limit(professional, "appointments", "2026-12", locale="pt-BR").key != december.key
+    assert plan_limit(professional, "clients", "2027-01", locale="pt-BR").key != december.key

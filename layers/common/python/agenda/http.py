@@ -1,6 +1,8 @@
 """The one place where domain errors become HTTP answers, and JSON bodies are read.
 
-Every error has the contract's shape: {"error": {"code", "message", "fields"?}}.
+Every error has the contract's shape: {"error": {"code", "message", "fields"?}}. Its words are
+in the professional's language or the request's (`answer_language`), named by the answer's
+Content-Language; its code and fields' names never change with the language.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from agenda.domain.errors import (
+    AccountExists,
     DomainError,
     Forbidden,
     InvalidTransition,
@@ -25,9 +28,11 @@ from agenda.domain.errors import (
     ServiceUnavailable,
     SlotTaken,
     SlotUnavailable,
+    SlugTaken,
     Unauthorized,
     ValidationFailed,
 )
+from agenda.domain.language import EN, from_accept_language, language_of
 from agenda.observability import logger
 
 if TYPE_CHECKING:
@@ -44,6 +49,8 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     SlotTaken: 409,
     SlotUnavailable: 409,
     InvalidTransition: 409,
+    SlugTaken: 409,
+    AccountExists: 409,
     PayloadTooLarge: 413,
     RateLimited: 429,
     NotImplementedYet: 501,
@@ -76,32 +83,64 @@ def error_body(
     return {"error": error}
 
 
-def error_response(error: DomainError) -> Response:
+def answer_language(error: DomainError | None, accept_language: str | None) -> str:
+    """The language an error is answered in: the professional's, where the service knew them;
+    else the first the request's Accept-Language prefers among the two the product writes;
+    else English, the words the errors are raised with (a client that states no preference
+    accepts any language, RFC 9110 12.5.4)."""
+    if error is not None and error.locale is not None:
+        return language_of(error.locale)
+    return from_accept_language(accept_language) or EN
+
+
+def _words(message: str, fields: dict[str, str], language: str) -> tuple[str, dict[str, str]]:
+    if language == EN:
+        return message, fields
+    from agenda.domain.error_texts import translate
+
+    return translate(message, language), {
+        name: translate(problem, language) for name, problem in fields.items()
+    }
+
+
+def error_response(error: DomainError, accept_language: str | None = None) -> Response:
     # The nearest mapped class: a refinement (an invalid signature is a validation failure)
     # answers as what it refines.
     status = next((STATUS_BY_ERROR[k] for k in type(error).__mro__ if k in STATUS_BY_ERROR), 500)
-    headers: dict[str, str] = {}
+    language = answer_language(error, accept_language)
+    headers: dict[str, str] = {"Content-Language": language}
     if isinstance(error, RateLimited | ServiceUnavailable):
         headers["Retry-After"] = str(error.retry_after_seconds)
-    body = error_body(error.code, error.message, error.fields, error.contact)
+    message, fields = _words(error.message, error.fields, language)
+    body = error_body(error.code, message, fields, error.contact)
+    if isinstance(error, SlugTaken):
+        body["error"]["suggestions"] = error.suggestions
     return json_response(status, body, headers)
 
 
 def install_error_handlers(app: APIGatewayHttpResolver) -> None:
     """Map typed errors to answers; anything unexpected is a logged 500 with no internals."""
 
+    def accept_language() -> str | None:
+        headers = app.current_event.headers or {}
+        return headers.get("accept-language") or headers.get("Accept-Language")
+
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response:
-        return error_response(error)
+        return error_response(error, accept_language())
 
     @app.exception_handler(NotFoundError)
     def _no_route(_: NotFoundError) -> Response:
-        return error_response(NotFound("No such route"))
+        return error_response(NotFound("No such route"), accept_language())
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:
         logger.exception("unhandled error", extra={"error_type": type(error).__name__})
-        return json_response(500, error_body("INTERNAL_ERROR", "Something went wrong on our side"))
+        language = answer_language(None, accept_language())
+        message, _ = _words("Something went wrong on our side", {}, language)
+        return json_response(
+            500, error_body("INTERNAL_ERROR", message), {"Content-Language": language}
+        )
 
 
 def read_body(body: str | None, *, base64_encoded: bool, max_bytes: int = MAX_BODY_BYTES) -> bytes:

@@ -155,6 +155,7 @@ def paid_booking_messages(
         starts_at=after.starts_at.astimezone(ZoneInfo(context.timezone)),
         timezone=context.timezone,
         status=after.status,
+        locale=context.locale,
         manage_url=context.manage_url,
         register_url=context.register_url,
     )

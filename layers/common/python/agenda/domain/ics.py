@@ -8,7 +8,9 @@ never changes; SEQUENCE is the appointment's own, bumped on every change a calen
 pick up, so an imported copy is replaced rather than duplicated.
 
 Content lines end with CRLF and are folded at 75 octets (never inside a UTF-8 character); TEXT
-values escape backslashes, semicolons, commas and newlines.
+values escape backslashes, semicolons, commas and newlines. The event's words are in the
+professional's language, which the title and description name (the LANGUAGE parameter,
+RFC 5545 3.2.10).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class CalendarEvent:
     description: str | None
     created_at: datetime
     modified_at: datetime  # also the DTSTAMP: the file changes only when the appointment does
+    language: str | None = None  # a BCP 47 tag: "pt-BR", "en"
 
 
 def uid_for(appointment_id: UUID) -> str:
@@ -56,6 +59,7 @@ def calendar_file(event: CalendarEvent) -> str:
         raise ValueError(f"unknown calendar status {event.status!r}")
     zone = ZoneInfo(event.timezone)
     tzid = _param(event.timezone)
+    language = f";LANGUAGE={_param(event.language)}" if event.language else ""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -70,8 +74,8 @@ def calendar_file(event: CalendarEvent) -> str:
         _date_time("DTEND", event.ends_at, zone, tzid),
         f"SEQUENCE:{event.sequence}",
         f"STATUS:{event.status}",
-        f"SUMMARY:{escape_text(event.summary)}",
-        *([f"DESCRIPTION:{escape_text(event.description)}"] if event.description else []),
+        f"SUMMARY{language}:{escape_text(event.summary)}",
+        *([f"DESCRIPTION{language}:{escape_text(event.description)}"] if event.description else []),
         f"CREATED:{_utc_stamp(event.created_at)}",
         f"LAST-MODIFIED:{_utc_stamp(event.modified_at)}",
         "TRANSP:OPAQUE",

@@ -31,6 +31,7 @@ from agenda.domain.errors import (
     SlotTaken,
     SlotUnavailable,
     ValidationFailed,
+    in_language,
 )
 from agenda.domain.lifecycle import Role, decide, permit, refund_due
 from agenda.domain.queries import parse_list_query
@@ -223,11 +224,14 @@ def apply_change(
 
     now = deps.clock()
     deps.links.ready()
+    # The professional's language once the appointment is read: a refusal is answered in it.
+    spoken: list[str] = []
 
     def work(stores: ChangeStores) -> tuple[AppointmentRecord, AppointmentRecord]:
         record = lock(stores)
         if record is None:
             raise NotFound("We could not find this appointment")
+        spoken.append(record.professional.locale)
         role = record.role
         professional = record.professional
         move: _Move | None = None
@@ -297,6 +301,7 @@ def apply_change(
                 record.client.contact.name,
                 professional.timezone,
                 refunded=refund is not None,
+                locale=professional.locale,
             ),
         )
         after = replace(
@@ -310,11 +315,13 @@ def apply_change(
 
     try:
         before, after = deps.uow.run(work)
-    except SlotTaken:
-        count("AppointmentRescheduleConflict")
-        raise
     except DomainError as exc:
-        count("AppointmentChangeRefused", action=request.action, code=exc.code)
+        if spoken:
+            in_language(exc, spoken[-1])
+        if isinstance(exc, SlotTaken):
+            count("AppointmentRescheduleConflict")
+        else:
+            count("AppointmentChangeRefused", action=request.action, code=exc.code)
         raise
     if before.facts.status == "pending_payment" and after.facts.status == "cancelled":
         _close_checkout(deps, before)

@@ -46,6 +46,7 @@ def view(deps: AppointmentsDependencies, appointment_id: str, token: object) -> 
 def calendar(deps: AppointmentsDependencies, appointment_id: str, token: object) -> tuple[str, str]:
     """GET /api/guest/appointments/{id}/calendar.ics?token=...: (file name, file content)."""
     from agenda.domain.ics import CalendarEvent, calendar_file
+    from agenda.domain.messages import language, locale_tag
 
     target = authorize(deps, appointment_id, token)
     record = _load(deps, target)
@@ -57,10 +58,11 @@ def calendar(deps: AppointmentsDependencies, appointment_id: str, token: object)
         starts_at=facts.starts_at,
         ends_at=facts.ends_at,
         timezone=professional.timezone,
-        summary=_summary(record),
+        summary=language(professional.locale).calendar_summary(professional.contact.name),
         description=professional.profession,
         created_at=record.created_at,
         modified_at=record.updated_at,
+        language=locale_tag(professional.locale),
     )
     return f"appointment-{record.id}.ics", calendar_file(event)
 
@@ -145,10 +147,3 @@ def guest_item(record: AppointmentRecord, deps: AppointmentsDependencies) -> dic
             .isoformat(),
         },
     }
-
-
-def _summary(record: AppointmentRecord) -> str:
-    name = record.professional.contact.name
-    if record.professional.locale.lower().startswith("pt"):
-        return f"Sessão com {name}"
-    return f"Session with {name}"

@@ -230,6 +230,7 @@ def record_refund(
                 _money(refunded, record.currency, record.locale),
                 record.facts.starts_at,
                 record.timezone,
+                locale=record.locale,
             )
         ],
     )
@@ -283,7 +284,12 @@ def _announce_paid(
         record.professional_id,
         [
             notices.paid_booking(
-                record.id, record.client.name, after.starts_at, record.timezone, status=after.status
+                record.id,
+                record.client.name,
+                after.starts_at,
+                record.timezone,
+                status=after.status,
+                locale=record.locale,
             )
         ],
     )

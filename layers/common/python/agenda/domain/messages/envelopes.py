@@ -95,18 +95,21 @@ def booking_messages(
     starts_at: datetime,
     timezone: str,
     status: str,
+    locale: str,
     manage_url: str | None = None,
     register_url: str | None = None,
 ) -> list[dict[str, Any]]:
     """What a new booking queues: the request to the professional, the receipt to the client
     (with the link that lets a client without an account view, cancel or reschedule; a
-    confirmed booking also invites a client without an account to register)."""
+    confirmed booking also invites a client without an account to register), both in the
+    professional's language (`locale`)."""
     params = {
         "professionalName": professional.name,
         "clientName": client.name,
         "startsAt": starts_at.isoformat(),
         "timezone": timezone,
         "status": status,
+        "locale": locale,
     }
     client_template = "booking_confirmed" if status == "confirmed" else "booking_received"
     to_client: dict[str, Any] = {**params, "manageUrl": manage_url} if manage_url else params

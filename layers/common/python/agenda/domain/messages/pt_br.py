@@ -3,6 +3,10 @@ message of paragraphs, lists and links (agenda.domain.messages.markup).
 
 A second language is a module like this one, with a function for each template under the same
 names, listed by its locale in agenda.domain.messages.rendering.
+
+A client may live in another zone than the professional (Manaus is an hour behind São Paulo),
+so a time a client reads names its zone: "segunda-feira, 23/11 às 09:00 (horário de Brasília)".
+The professional reads their own zone's clock, unnamed.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from agenda.domain.messages.catalogue import PARTIES
-from agenda.domain.messages.formatting import first_name, when_pt
+from agenda.domain.messages.formatting import first_name, when_pt, zone_name_pt
 from agenda.domain.messages.markup import (
     Block,
     Bold,
@@ -34,6 +38,20 @@ _PLAN_NAMES_PT = {"free": "Gratuito", "basic": "Básico", "pro": "Pro", "premium
 
 def _hello(name: str) -> str:
     return f"Olá, {first_name(name)}!"
+
+
+def _zoned(moment: datetime, written: str) -> str:
+    return f"{written} ({zone_name_pt(moment)})"
+
+
+def _when(p: Params, name: str = "startsAt") -> str:
+    """A time for the client, who may live in another zone: on the professional's clock,
+    with the zone's name."""
+    return _zoned(p.moment(name), p.locale.when(p.moment(name)))
+
+
+def _dated_when(p: Params, moment: datetime) -> str:
+    return _zoned(moment, p.locale.dated_when(moment))
 
 
 def _link(p: Params, name: str, label: str) -> tuple[Block, ...]:
@@ -91,7 +109,7 @@ def _booking_received(p: Params) -> Message:
                 " Recebemos seu pedido de horário com ",
                 Bold(pro),
                 " para ",
-                Bold(p.when()),
+                Bold(_when(p)),
                 ".",
             ),
             para("Você receberá uma mensagem assim que ele for confirmado."),
@@ -111,7 +129,7 @@ def _booking_confirmed(p: Params) -> Message:
                 " Seu horário com ",
                 Bold(pro),
                 " está confirmado para ",
-                Bold(p.when()),
+                Bold(_when(p)),
                 ".",
             ),
             *_link(p, "manageUrl", _MANAGE),
@@ -130,7 +148,7 @@ def _booking_rejected(p: Params) -> Message:
                 " Infelizmente ",
                 Bold(pro),
                 " não pôde confirmar seu pedido de horário para ",
-                Bold(p.when()),
+                Bold(_when(p)),
                 ".",
             ),
             *_reason(p),
@@ -194,7 +212,7 @@ def _cancellation_confirmed(p: Params) -> Message:
                 " Seu horário com ",
                 Bold(pro),
                 " de ",
-                Bold(p.when()),
+                Bold(_when(p)),
                 " foi cancelado, como você pediu.",
             ),
             *_refund(p),
@@ -208,7 +226,7 @@ def _cancelled_by_professional(p: Params) -> Message:
     return Message(
         f"Seu horário com {pro} foi cancelado",
         (
-            para(_hello(client), " ", Bold(pro), " cancelou seu horário de ", Bold(p.when()), "."),
+            para(_hello(client), " ", Bold(pro), " cancelou seu horário de ", Bold(_when(p)), "."),
             *_reason(p),
             *_refund(p),
             *_link(p, "bookingUrl", _REBOOK),
@@ -246,8 +264,8 @@ def _rescheduled(p: Params) -> Message:
         (
             para(*opening),
             lines(
-                ("Antes: ", p.when("previousStartsAt")),
-                ("Agora: ", Bold(p.when("startsAt"))),
+                ("Antes: ", _when(p, "previousStartsAt")),
+                ("Agora: ", Bold(_when(p, "startsAt"))),
             ),
             *_reason(p),
             *(_link(p, "manageUrl", _MANAGE) if reader == "client" else ()),
@@ -265,7 +283,7 @@ def _reminder_24h(p: Params) -> Message:
                 " Lembrete do seu horário com ",
                 Bold(pro),
                 ": ",
-                Bold(p.when()),
+                Bold(_when(p)),
                 ".",
             ),
             para("Se não puder comparecer, avise com antecedência."),
@@ -284,7 +302,7 @@ def _reminder_1h(p: Params) -> Message:
                 " Seu horário com ",
                 Bold(pro),
                 " é daqui a pouco: ",
-                Bold(p.when()),
+                Bold(_when(p)),
                 ".",
             ),
             *_link(p, "manageUrl", _MANAGE),
@@ -317,7 +335,7 @@ def _daily_agenda(p: Params) -> Message:
     for starts, client, status in appointments:
         clock = p.locale.time(starts)
         if starts.date() != day:  # a late session that runs into the next day's date
-            clock += f" ({starts.strftime(p.locale.day_month)})"
+            clock += f" ({p.locale.date_of_month(starts)})"
         items.append((Bold(clock), f" — {client}{_STATUS_NOTES_PT.get(status or '', '')}"))
     return Message(
         f"Sua agenda de {heading}: {count} {noun}",
@@ -337,9 +355,9 @@ def _payment_received(p: Params) -> Message:
         (f"Profissional: {pro}",),
     ]
     if starts:
-        details.append((f"Atendimento: {p.locale.dated_when(starts)}",))
+        details.append((f"Atendimento: {_dated_when(p, starts)}",))
     if paid:
-        details.append((f"Pago em: {p.locale.dated_when(paid)}",))
+        details.append((f"Pago em: {_dated_when(p, paid)}",))
     return Message(
         f"Recibo de pagamento: {amount}",
         (
@@ -359,7 +377,7 @@ def _payment_refunded(p: Params) -> Message:
     starts = p.maybe_moment("startsAt")
     session: Line = (Bold(pro),)
     if starts:
-        session += (" pelo atendimento de ", Bold(p.locale.dated_when(starts)))
+        session += (" pelo atendimento de ", Bold(_dated_when(p, starts)))
     session += (" foi devolvido.",)
     return Message(
         f"Pagamento devolvido: {amount}",
@@ -388,7 +406,7 @@ def _payment_pending(p: Params) -> Message:
             " Falta o pagamento do seu horário com ",
             Bold(pro),
             " de ",
-            Bold(p.locale.when(starts)),
+            Bold(_zoned(starts, p.locale.when(starts))),
             ".",
         )
     else:
@@ -414,7 +432,7 @@ def _payment_pending(p: Params) -> Message:
 def _review_request(p: Params) -> Message:
     pro, client, review = p.text("professionalName"), p.text("clientName"), p.url("reviewUrl")
     starts = p.maybe_moment("startsAt")
-    on_day = f" no dia {starts.strftime(p.locale.day_month)}" if starts else ""
+    on_day = f" no dia {p.locale.date_of_month(starts)}" if starts else ""
     return Message(
         f"Como foi seu atendimento com {pro}?",
         (
@@ -435,7 +453,7 @@ def _no_show(p: Params) -> Message:
                 " Sentimos sua falta. Seu horário com ",
                 Bold(pro),
                 " de ",
-                Bold(p.when()),
+                Bold(_when(p)),
                 " foi registrado como falta.",
             ),
             *_link(p, "bookingUrl", "Agendar um novo horário"),
@@ -610,3 +628,8 @@ def in_app_plan_limit(limit: str) -> Rendered:
             " Mude de plano para voltar a receber novos clientes."
         ),
     )
+
+
+def calendar_summary(professional_name: str) -> str:
+    """The title of the event in a client's calendar file."""
+    return f"Sessão com {professional_name}"
