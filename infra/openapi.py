@@ -27,11 +27,21 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from agenda.contract import (
     EXAMPLE_SLUG,
+    AccountChanges,
+    AccountDeletion,
+    AccountDeletionStarted,
+    AccountExport,
+    AccountOut,
+    AccountSignUp,
     AppointmentChange,
     AppointmentOut,
     AppointmentPage,
     AppointmentsQuery,
     AvailabilityDocument,
+    AvatarConfirm,
+    AvatarConfirmed,
+    AvatarUpload,
+    AvatarUploadRequest,
     BookingCreated,
     BookingRequest,
     CheckoutRequest,
@@ -50,9 +60,12 @@ from agenda.contract import (
     NotificationsQuery,
     PortalOpened,
     PublicProfile,
+    SlugCheck,
+    SlugQuery,
     StripeEventReceived,
 )
 from agenda.domain.errors import (
+    AccountExists,
     DomainError,
     Forbidden,
     InvalidTransition,
@@ -64,6 +77,7 @@ from agenda.domain.errors import (
     ServiceUnavailable,
     SlotTaken,
     SlotUnavailable,
+    SlugTaken,
     Unauthorized,
     ValidationFailed,
 )
@@ -147,6 +161,8 @@ class Operation:
     # An answer that is not JSON (a calendar file): its media type, with a string schema.
     media_type: str | None = None
     headers: tuple[Header, ...] = ()
+    # A permanent redirect the route may answer instead (a slug its professional left).
+    redirect: str | None = None
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -160,6 +176,11 @@ OPERATIONS: dict[str, Operation] = {
         ),
         response=PublicProfile,
         errors=(NotFound, ServiceUnavailable),
+        redirect=(
+            "A slug the professional changed away from: permanent redirect to the current"
+            " profile (`Location: /api/professionals/{new slug}`), the same request repeated"
+            " there; the body names the new slug. Only while the professional is active."
+        ),
     ),
     "GET /api/booking": Operation(
         operation_id="listFreeSlots",
@@ -409,6 +430,138 @@ OPERATIONS: dict[str, Operation] = {
         response=NotificationsMarked,
         errors=(ServiceUnavailable,),
     ),
+    "POST /api/account": Operation(
+        operation_id="createAccount",
+        summary="Sign up: the professional account of the token's subject",
+        description=(
+            "One professional per sign-in: a second request is 409 `ACCOUNT_EXISTS`, however"
+            " the two race. The slug must be free (never used by anyone else, earlier slugs"
+            " included): else 409 `SLUG_TAKEN` with free `suggestions` beside `fields` (and in"
+            " `fields.slug`). Starts on the free plan with a 14-day trial of the paid plans'"
+            " limits (`trialEndsAt`), no availability yet, and public at once at"
+            " `/api/professionals/{slug}`. Rate limited per sign-in (`account`: 10 writes an"
+            " hour). Every bad field is named in `fields`; nothing is written then."
+        ),
+        body=AccountSignUp,
+        response=AccountOut,
+        status=201,
+        errors=(
+            ValidationFailed,
+            SlugTaken,
+            AccountExists,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
+    "GET /api/account": Operation(
+        operation_id="getAccount",
+        summary="The signed-in professional's own account",
+        description=(
+            "Every setting, the plan subscribed to, the subscription's state, the sign-up"
+            " trial's end, the plan whose limits apply now and those limits, and this month's"
+            " usage (clients, appointments) in the professional's own month. 404 for a"
+            " sign-in without a professional account."
+        ),
+        response=AccountOut,
+        errors=(NotFound, ServiceUnavailable),
+    ),
+    "PATCH /api/account": Operation(
+        operation_id="updateAccount",
+        summary="Change the signed-in professional's settings",
+        description=(
+            "Only the keys sent change. Validated completely against the settings as they would"
+            " be stored before anything is written (a refused body changes nothing). A new slug"
+            " keeps the old one working: `/api/professionals/{old}` answers 308 to the new one,"
+            " and no one else may take the old one. `active: false` hides the page (404) and"
+            " refuses new bookings; existing appointments stay. Rate limited per sign-in"
+            " (`account`)."
+        ),
+        body=AccountChanges,
+        response=AccountOut,
+        errors=(
+            ValidationFailed,
+            NotFound,
+            SlugTaken,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
+    "GET /api/account/slug": Operation(
+        operation_id="checkSlug",
+        summary="Whether a slug is free",
+        description=(
+            "`available` with no `reason`, or why not: `malformed`, `reserved` or `taken`"
+            " (current or earlier slug of another professional), with free `suggestions`. The"
+            " sign-in's own slugs, current or earlier, are available to it. Needs a sign-in, not"
+            " an account."
+        ),
+        query=SlugQuery,
+        response=SlugCheck,
+        errors=(ValidationFailed, ServiceUnavailable),
+    ),
+    "POST /api/account/avatar": Operation(
+        operation_id="startAvatarUpload",
+        summary="A presigned POST to upload the professional's photo",
+        description=(
+            "JPEG, PNG or WebP, at most 2 MB. Post the file straight to `url` as"
+            " multipart/form-data, every entry of `fields` first and the file last as `file`;"
+            " the storage refuses a different type, key or size, or a form past `expiresAt`."
+            " The photo changes only when confirmed (POST /api/account/avatar/confirm). Counts"
+            " against the `account` rate limit (10 writes an hour)."
+        ),
+        body=AvatarUploadRequest,
+        response=AvatarUpload,
+        errors=(ValidationFailed, NotFound, PayloadTooLarge, RateLimited, ServiceUnavailable),
+    ),
+    "POST /api/account/avatar/confirm": Operation(
+        operation_id="confirmAvatarUpload",
+        summary="Check an uploaded photo and make it the professional's",
+        description=(
+            "The stored file must be within 2 MB and its bytes must be the type it was uploaded"
+            " as (JPEG FF D8 FF, PNG 89 50 4E 47 0D 0A 1A 0A, WebP RIFF....WEBP); a file that is"
+            " not is deleted and refused (413 over the size, 400 otherwise). An upload that"
+            " expired, was never made or is another professional's is 404. The photo is then"
+            " served by the CDN at `avatarUrl`, and the previous one is deleted. Counts against"
+            " the `account` rate limit."
+        ),
+        body=AvatarConfirm,
+        response=AvatarConfirmed,
+        errors=(ValidationFailed, NotFound, PayloadTooLarge, RateLimited, ServiceUnavailable),
+    ),
+    "GET /api/account/export": Operation(
+        operation_id="exportAccount",
+        summary="Everything the signed-in professional's account holds, as JSON",
+        description=(
+            "The right of access (LGPD): the profile and every setting, the slugs, availability,"
+            " overrides and blocked periods, clients, recurring series, appointments with their"
+            " payments and refunds, the audit trail of changes, private notes, messages,"
+            " reviews, in-app notifications, follows, the WhatsApp and email messages sent with"
+            " their outcome, and the Stripe events processed about the account. Each row has"
+            " every column, in camelCase. Answered `Cache-Control: no-store`, as a download."
+            " See docs/privacy.md."
+        ),
+        response=AccountExport,
+        errors=(NotFound, ServiceUnavailable),
+    ),
+    "DELETE /api/account": Operation(
+        operation_id="deleteAccount",
+        summary="Delete the signed-in professional's account",
+        description=(
+            "Confirmed by the professional's own slug in `confirm` (else 400, nothing changed)."
+            " Ends the Stripe subscription, hides the page, cancels every upcoming appointment"
+            " and tells each of those clients by WhatsApp and email; then, once those messages"
+            " are out, a job deletes every row of the professional (within minutes; at most a"
+            " day when a message cannot be delivered). Answers 202 when the first phase is"
+            " done; a repeat answers the same. Counts against the `account` rate limit (10"
+            " writes an hour). See docs/privacy.md."
+        ),
+        body=AccountDeletion,
+        response=AccountDeletionStarted,
+        status=202,
+        errors=(ValidationFailed, NotFound, PayloadTooLarge, RateLimited, ServiceUnavailable),
+    ),
 }
 
 REQUEST_MODELS: tuple[type[BaseModel], ...] = tuple(
@@ -536,6 +689,17 @@ def _operation(
                 "content": {"application/json": {"schema": _ref(spec.body)}},
             }
         responses = {str(spec.status): _success(spec)}
+        if spec.redirect is not None:
+            responses["308"] = {
+                "description": spec.redirect,
+                "headers": {
+                    "Location": {
+                        "description": "The current address.",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                },
+            }
         errors = list(spec.errors)
     if route.authorized:
         operation["security"] = [{SECURITY_SCHEME: []}]

@@ -78,6 +78,7 @@ def main(argv: list[str]) -> int:
   SQS endpoint     {stack.sqs.endpoint_url}
     queue          {stack.queue_url}
     dead letters   {stack.dead_letter_url}
+  S3 (media)       {stack.s3.endpoint_url}   (photos: {stack.environment()["MEDIA_BASE_URL"]})
   Upstash REST     {stack.upstash.url}
   Messages sent    {stack.providers.url}/   (also {args.state / "messages.jsonl"})
   Stripe stand-in  {stack.stripe.url}   (its events go to {api}/api/stripe/webhook)

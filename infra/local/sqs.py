@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from infra.local._http import BackgroundServer, Served
@@ -47,7 +48,11 @@ class LocalSqs(Served):
         return self._serving.url
 
 
-def _make_server(address: tuple[str, int]) -> BaseWSGIServer:
+def _make_server(
+    address: tuple[str, int], wrap: Callable[[Any], Any] | None = None
+) -> BaseWSGIServer:
+    """moto's server for every service it speaks; `wrap` puts a WSGI middleware in front of
+    it (the S3 stand-in's policy gate)."""
     # moto and werkzeug are heavy imports: only when a server is wanted.
     from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import ThreadedWSGIServer
@@ -65,6 +70,8 @@ def _make_server(address: tuple[str, int]) -> BaseWSGIServer:
 
     _answer_redrive_allow_policy()
     app = DomainDispatcherApplication(create_backend_app)
+    if wrap is not None:
+        app = wrap(app)
     host, port = address
     return Server(host, port, app, handler=Handler)
 

@@ -1,7 +1,8 @@
 """The whole local stack in one object: what `make dev` runs and what the tests start.
 
 Embedded Postgres (migrated, optionally seeded), the SQS endpoint with the template's queue and
-dead-letter queue, the Upstash REST endpoint, the WhatsApp/email stand-in, the Stripe stand-in
+dead-letter queue, S3 for the media bucket (moto behind a gate that enforces presigned POST
+policies), the Upstash REST endpoint, the WhatsApp/email stand-in, the Stripe stand-in
 (which sends its events to the gateway's webhook route), and the gateway with its Lambda
 containers, queue consumer and schedules. Everything listens on 127.0.0.1 and stops
 with stop(), in reverse order.
@@ -34,6 +35,7 @@ from infra.local.gateway import Answer, Gateway, LocalRoute
 from infra.local.lambdas import Lambdas
 from infra.local.postgres import LocalPostgres
 from infra.local.providers import LocalProviders
+from infra.local.s3 import LocalS3, ensure_bucket
 from infra.local.sqs import LocalSqs, ensure_queue_pair, sqs_client, use_local_credentials
 from infra.local.stripe import LocalStripe, Price
 from infra.local.template import Schedule, Stack, load_cors, load_stack
@@ -44,6 +46,8 @@ from infra.seed import seed
 
 REGION = "us-east-1"
 WHATSAPP_INSTANCE = "agenda-local"
+# The media bucket (professionals' photos) in the S3 stand-in.
+MEDIA_BUCKET = "agenda-media-local"
 LOCAL_APP_URL = "http://127.0.0.1:3000"
 # The plans' prices in the Stripe stand-in (monthly, in BRL cents).
 LOCAL_PRICES = {
@@ -72,7 +76,7 @@ class StackOptions:
 
 
 # The stand-ins whose ports are remembered between starts (Postgres remembers its own).
-_REMEMBERED = ("gateway", "sqs", "upstash", "providers", "stripe")
+_REMEMBERED = ("gateway", "sqs", "s3", "upstash", "providers", "stripe")
 
 
 def _remembered_ports(state_dir: Path) -> dict[str, int]:
@@ -144,6 +148,7 @@ class LocalStack:
         self._gateway_port = _port_for(options.gateway_port, remembered.get("gateway"))
         self.postgres = LocalPostgres(state / "postgres", port=options.postgres_port)
         self.sqs = LocalSqs(port=_port_for(0, remembered.get("sqs")))
+        self.s3 = LocalS3(port=_port_for(0, remembered.get("s3")))
         self.upstash = LocalUpstash(
             token=self.keys["upstash"], port=_port_for(0, remembered.get("upstash"))
         )
@@ -183,9 +188,10 @@ class LocalStack:
         migrate(self.postgres.url)
         if self.options.seed:
             seed(self.postgres.url)
-        for service in (self.sqs, self.upstash, self.providers, self.stripe):
+        for service in (self.sqs, self.s3, self.upstash, self.providers, self.stripe):
             service.start()
             self._started.append(service)
+        ensure_bucket(self.s3.endpoint_url, MEDIA_BUCKET, REGION)
         queue = self.stack.queues[0]
         urls = ensure_queue_pair(
             self.sqs.endpoint_url,
@@ -246,6 +252,7 @@ class LocalStack:
         urls = {
             "gateway": self.gateway.url,
             "sqs": self.sqs.endpoint_url,
+            "s3": self.s3.endpoint_url,
             "upstash": self.upstash.url,
             "providers": self.providers.url,
             "stripe": self.stripe.url,
@@ -298,6 +305,10 @@ class LocalStack:
             "NOTIFICATIONS_QUEUE_URL": self.queue_url,
             "NOTIFICATIONS_DLQ_URL": self.dead_letter_url,
             "SQS_ENDPOINT_URL": self.sqs.endpoint_url,
+            # Uploads and photos go through the S3 stand-in, which also serves them.
+            "S3_ENDPOINT_URL": self.s3.endpoint_url,
+            "MEDIA_BUCKET": MEDIA_BUCKET,
+            "MEDIA_BASE_URL": f"{self.s3.endpoint_url}/{MEDIA_BUCKET}",
             "UPSTASH_REDIS_REST_URL": self.upstash.url,
             "UPSTASH_REDIS_REST_TOKEN": self.keys["upstash"],
             "WHATSAPP_API_URL": self.providers.url,

@@ -136,7 +136,7 @@ def test_the_gateway_answers_cors_preflights_itself(api: str, invocations: list[
         assert answer.content == b""
         assert cors_headers(answer) == {
             "access-control-allow-origin": ALLOWED_ORIGIN,
-            "access-control-allow-methods": "GET,POST,PUT,PATCH,OPTIONS",
+            "access-control-allow-methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
             "access-control-allow-headers": "authorization,content-type",
             "access-control-max-age": "600",
         }

@@ -45,6 +45,14 @@ EXPECTED_ROUTES = {
     "POST /api/stripe/checkout": ("StripeCheckoutFunction", True),
     "POST /api/stripe/portal": ("StripeCheckoutFunction", True),
     "POST /api/stripe/webhook": ("StripeWebhookFunction", False),
+    "POST /api/account": ("AccountFunction", True),
+    "GET /api/account": ("AccountFunction", True),
+    "PATCH /api/account": ("AccountFunction", True),
+    "GET /api/account/slug": ("AccountFunction", True),
+    "POST /api/account/avatar": ("AccountAvatarFunction", True),
+    "POST /api/account/avatar/confirm": ("AccountAvatarFunction", True),
+    "GET /api/account/export": ("AccountPrivacyFunction", True),
+    "DELETE /api/account": ("AccountPrivacyFunction", True),
 }
 
 
@@ -164,6 +172,7 @@ def test_schedules_run_in_a_time_zone(stack: Any) -> None:
         ("CronRemindersFunction", "cron(0 8 * * ? *)", '{"job": "reminders_24h"}'),
         ("CronRemindersFunction", "rate(15 minutes)", '{"job": "reminders_1h"}'),
         ("WhatsappWatchdogFunction", "cron(0 9 * * ? *)", '{"job": "whatsapp_watchdog"}'),
+        ("AccountPurgeFunction", "rate(1 minute)", '{"job": "account_purge"}'),
     }
     for schedule in stack.schedules:
         assert schedule.timezone == "America/Sao_Paulo", schedule.name
@@ -181,6 +190,7 @@ EXPECTED_INVOKE_CONFIG = {
     "PaymentHoldsFunction": (0, 300),
     "CronRemindersFunction": (2, 3600),
     "WhatsappWatchdogFunction": (2, 3600),
+    "AccountPurgeFunction": (0, 60),
 }
 FAILURES_QUEUE = "ScheduledJobFailuresQueue"
 RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
@@ -585,7 +595,7 @@ def test_scheduled_failures_reach_their_queue(translated: dict[str, Any]) -> Non
             for s in _statements(role)
         ), f"{name} may not send to {FAILURES_QUEUE}"
     schedules = [r for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
-    assert len(schedules) == 5
+    assert len(schedules) == 6
     for schedule in schedules:
         assert schedule["Properties"]["Target"]["DeadLetterConfig"] == {"Arn": failures}
         role = resources[schedule["Properties"]["Target"]["RoleArn"]["Fn::GetAtt"][0]]

@@ -15,7 +15,7 @@ def test_the_template_configuration_is_read_with_its_parameter() -> None:
     cors = load_cors(TEMPLATE, {"CorsAllowedOrigin": "https://app.example"})
     assert cors == Cors(
         allow_origins=("https://app.example",),
-        allow_methods=("GET", "POST", "PUT", "PATCH", "OPTIONS"),
+        allow_methods=("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"),
         allow_headers=("authorization", "content-type"),
         expose_headers=("retry-after",),
         max_age=600,

@@ -10,12 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agenda.domain.accounts import SIGN_UP_TRIAL
 from agenda.domain.plans import (
     GRACE_PERIOD,
     PAID_PLANS,
     PLAN_LIMITS,
     PLANS,
     RATE_LIMITS,
+    SIGN_UP_TRIAL_PLAN,
     SUBSCRIPTION_STATUSES,
     Account,
     EffectivePlan,
@@ -50,12 +52,37 @@ def test_the_plans_and_their_limits() -> None:
         PLAN_LIMITS["free"] = UNLIMITED  # type: ignore[index]
 
 
-@pytest.mark.parametrize("plan", ["enterprise-typo", "", "FREE", "Pro", "free"])
-def test_an_unknown_plan_or_free_is_always_free(plan: str) -> None:
+@pytest.mark.parametrize("plan", ["enterprise-typo", "", "FREE", "Pro"])
+def test_an_unknown_plan_is_always_free(plan: str) -> None:
     assert limits_for(plan) == FREE_LIMITS
     for status in SUBSCRIPTION_STATUSES:
         account = Account(plan, status, trial_ends_at=AHEAD, past_due_since=NOW)
         assert effective_plan(account, NOW) == FREE
+
+
+@pytest.mark.parametrize("status", SUBSCRIPTION_STATUSES)
+def test_free_without_a_sign_up_trial_ahead_is_free(status: str) -> None:
+    assert limits_for("free") == FREE_LIMITS
+    for trial_ends_at in (None, BEHIND, NOW):
+        account = Account("free", status, trial_ends_at=trial_ends_at, past_due_since=NOW)
+        assert effective_plan(account, NOW) == FREE
+
+
+@pytest.mark.parametrize("status", SUBSCRIPTION_STATUSES)
+def test_a_sign_up_trial_on_free_lends_the_paid_limits_until_it_ends(status: str) -> None:
+    # Whatever Stripe says of a subscription: the trial was given at sign-up, without a card.
+    account = Account("free", status, trial_ends_at=AHEAD, past_due_since=NOW)
+    assert SIGN_UP_TRIAL_PLAN in PAID_PLANS
+    assert effective_plan(account, NOW) == paid(SIGN_UP_TRIAL_PLAN, "trial", AHEAD)
+    assert effective_plan(account, AHEAD - TICK).limits == UNLIMITED
+    assert effective_plan(account, AHEAD) == FREE
+    assert effective_plan(account, AHEAD + timedelta(days=30)) == FREE
+
+
+def test_a_fourteen_day_sign_up_trial_from_now() -> None:
+    account = Account("free", trial_ends_at=NOW + SIGN_UP_TRIAL)
+    assert effective_plan(account, NOW + timedelta(days=13, hours=23)).state == "trial"
+    assert effective_plan(account, NOW + timedelta(days=14)) == FREE
 
 
 def paid(plan: str, state: str, until: datetime | None) -> EffectivePlan:
@@ -199,7 +226,9 @@ def test_the_answer_is_consistent_whatever_the_account(account: Account, now: da
     # Only a paid plan is unlimited, and only a paid plan's own subscription makes it so.
     assert (answer.state == "free") == (answer.plan == "free")
     if answer.state != "free":
-        assert answer.plan == account.plan
+        # A sign-up trial on the free plan lends its paid plan; any other state is the plan's.
+        lent = account.plan == "free" and answer.state == "trial"
+        assert answer.plan == (SIGN_UP_TRIAL_PLAN if lent else account.plan)
         assert answer.plan in PAID_PLANS
     if answer.state == "grace":
         assert account.subscription_status == "past_due"

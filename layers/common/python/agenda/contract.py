@@ -15,6 +15,25 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from agenda.domain.accounts import (
+    BIO_LENGTH,
+    DEFAULT_LANGUAGE,
+    DEFAULT_SESSION_MINUTES,
+    DEFAULT_TIMEZONE,
+    NOTICE_HOURS,
+    PIX_KEY_LENGTH,
+    PROFESSION_LENGTH,
+    PUBLIC_CONTACT_LENGTH,
+    Currency,
+    Language,
+    PaymentType,
+)
+from agenda.domain.accounts import EMAIL_LENGTH as ACCOUNT_EMAIL_LENGTH
+from agenda.domain.accounts import MAX_PRICE as MAX_SESSION_PRICE
+from agenda.domain.accounts import NAME_LENGTH as ACCOUNT_NAME_LENGTH
+from agenda.domain.accounts import SLUG_DOCUMENTED_PATTERN as ACCOUNT_SLUG_PATTERN
+from agenda.domain.accounts import SLUG_MAX_LENGTH as ACCOUNT_SLUG_MAX
+from agenda.domain.accounts import SLUG_MIN_LENGTH as ACCOUNT_SLUG_MIN
 from agenda.domain.availability import DEFAULT_HORIZON_DAYS, LIMITS
 from agenda.domain.errors import ValidationFailed
 from agenda.domain.guest_token import MAX_TOKEN_LENGTH
@@ -309,6 +328,10 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     fields: dict[str, str] | None = None
+    suggestions: Annotated[
+        list[str] | None,
+        Field(description="with SLUG_TAKEN: free slugs near the one asked for, best first"),
+    ] = None
     contact: Annotated[
         str | None,
         Field(
@@ -673,3 +696,320 @@ class AvailabilityDocument(Model):
     weekly: Annotated[list[WeeklyWindowIn], Field(max_length=LIMITS.weekly_windows)]
     overrides: Annotated[list[DateOverrideIn], Field(max_length=LIMITS.overrides)] = []
     blocked: Annotated[list[BlockedPeriodIn], Field(max_length=LIMITS.blocked_periods)] = []
+
+
+# -- the professional's account (docs/accounts.md) ---------------------------------------------
+# Documentation and response checks: the bodies are validated by the pure domain
+# (agenda.domain.accounts), which names each bad field; these models state the same rules, and
+# tests/unit/test_accounts.py holds the two together.
+
+_ACCOUNT_SLUG: dict[str, Any] = {
+    "min_length": ACCOUNT_SLUG_MIN,
+    "max_length": ACCOUNT_SLUG_MAX,
+    "description": "lowercase letters and digits in words joined by single hyphens, not a"
+    " reserved word (api, p, manage, register, dashboard, admin, ...); unique across every"
+    " professional's current and earlier slugs",
+    "json_schema_extra": {"pattern": ACCOUNT_SLUG_PATTERN},
+    "examples": ["dra-beatriz"],
+}
+_ONE_LINE = "whitespace runs become one space; no control characters"
+
+
+def _line(bounds: tuple[int, int], description: str = _ONE_LINE) -> Any:
+    return Field(
+        min_length=bounds[0],
+        max_length=bounds[1],
+        description=description,
+        json_schema_extra={"pattern": NAME_PATTERN},
+    )
+
+
+_PHONE = Field(
+    min_length=8,
+    max_length=32,
+    description="the WhatsApp number, stored in E.164 (+5511987654321); a Brazilian number"
+    " needs its area code",
+    json_schema_extra={"pattern": PHONE_PATTERN},
+)
+_ACCOUNT_EMAIL = Field(
+    max_length=ACCOUNT_EMAIL_LENGTH,
+    description="kept in lower case",
+    json_schema_extra={"pattern": EMAIL_PATTERN},
+)
+_ZONE = Field(
+    description="an IANA time zone name such as America/Sao_Paulo or America/New_York (an"
+    " unknown one is 400)",
+    examples=["America/Sao_Paulo"],
+)
+_PRICE = Field(ge=0, le=float(MAX_SESSION_PRICE), description="at most 2 decimals; null: none")
+_BIO = Field(max_length=BIO_LENGTH, json_schema_extra={"pattern": TEXT_PATTERN})
+_NOTICE = Field(ge=NOTICE_HOURS[0], le=NOTICE_HOURS[1])
+
+
+class AccountSignUp(Model):
+    """POST /api/account. These keys only; every other setting starts at its default and
+    changes through PATCH."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid"
+    )
+
+    name: Annotated[str, _line(ACCOUNT_NAME_LENGTH)]
+    slug: Annotated[str, Field(**_ACCOUNT_SLUG)]
+    profession: Annotated[str, _line(PROFESSION_LENGTH)]
+    phone: Annotated[str, _PHONE]
+    email: Annotated[str, _ACCOUNT_EMAIL]
+    timezone: Annotated[str, _ZONE] = DEFAULT_TIMEZONE
+    language: Language = DEFAULT_LANGUAGE
+    session_duration: Annotated[int, _minutes(LIMITS.session_minutes)] = DEFAULT_SESSION_MINUTES
+    session_price: Annotated[float | None, _PRICE] = None
+    bio: Annotated[str | None, _BIO] = None
+
+
+class AccountChanges(Model):
+    """PATCH /api/account: the settings to change, at least one; a key left out keeps its
+    value, null clears an optional one. Rules across fields are judged on the result:
+    `paymentAtBooking` needs a `paymentType` other than none and a `sessionPrice` above 0."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"minProperties": 1},
+    )
+
+    name: Annotated[str | None, _line(ACCOUNT_NAME_LENGTH)] = None
+    slug: Annotated[
+        str | None,
+        Field(
+            min_length=ACCOUNT_SLUG_MIN,
+            max_length=ACCOUNT_SLUG_MAX,
+            description="a new slug; the old one answers the public profile with a 308 to the"
+            " new one and stays the professional's (it may be taken back)",
+            json_schema_extra={"pattern": ACCOUNT_SLUG_PATTERN},
+        ),
+    ] = None
+    profession: Annotated[str | None, _line(PROFESSION_LENGTH)] = None
+    phone: Annotated[str | None, _PHONE] = None
+    email: Annotated[str | None, _ACCOUNT_EMAIL] = None
+    timezone: Annotated[str | None, _ZONE] = None
+    language: Language | None = None
+    session_duration: Annotated[int | None, _minutes(LIMITS.session_minutes)] = None
+    session_price: Annotated[float | None, _PRICE] = None
+    currency: Currency | None = None
+    bio: Annotated[str | None, _BIO] = None
+    auto_confirm: Annotated[
+        bool | None, Field(description="bookings are confirmed without the professional")
+    ] = None
+    payment_at_booking: Annotated[
+        bool | None,
+        Field(description="the session price is paid online when booking (Stripe Checkout)"),
+    ] = None
+    payment_type: PaymentType | None = None
+    pix_key: Annotated[
+        str | None, Field(max_length=PIX_KEY_LENGTH, json_schema_extra={"pattern": TEXT_PATTERN})
+    ] = None
+    cancellation_notice_hours: Annotated[
+        int | None, _NOTICE, Field(description="clients may cancel until this many hours before")
+    ] = None
+    reschedule_notice_hours: Annotated[
+        int | None,
+        _NOTICE,
+        Field(description="clients may reschedule until this many hours before"),
+    ] = None
+    public_contact: Annotated[
+        str | None,
+        Field(
+            max_length=PUBLIC_CONTACT_LENGTH,
+            description="a link clients may use to reach the professional: https://, mailto:"
+            " or tel:+",
+        ),
+    ] = None
+    active: Annotated[
+        bool | None,
+        Field(
+            description="false hides the public page (404) and refuses new bookings; existing"
+            " appointments stay"
+        ),
+    ] = None
+
+
+class EffectivePlanOut(Model):
+    plan: Annotated[str, Field(description="the plan whose limits apply now")]
+    state: Literal["trial", "active", "grace", "free"]
+    until: Annotated[datetime | None, Field(description="when this state ends by itself")]
+
+
+class PlanLimitsOut(Model):
+    max_clients: Annotated[int | None, Field(description="null: unlimited")]
+    max_appointments_per_month: Annotated[int | None, Field(description="null: unlimited")]
+
+
+class UsageOut(Model):
+    month: Annotated[str, Field(description="YYYY-MM, the professional's own local month")]
+    clients: int
+    appointments_this_month: Annotated[
+        int, Field(description="appointments this month not rejected or cancelled")
+    ]
+
+
+class AccountOut(Model):
+    """Everything the professional may see of their own account (GET, and the answer of POST
+    and PATCH)."""
+
+    id: UUID
+    name: str
+    slug: str
+    profession: str
+    phone: str | None
+    email: str | None
+    timezone: str
+    language: Language
+    session_duration: int
+    session_price: float | None
+    currency: str
+    bio: str | None
+    avatar_url: str | None
+    auto_confirm: bool
+    payment_at_booking: bool
+    payment_type: PaymentType
+    pix_key: str | None
+    cancellation_notice_hours: int
+    reschedule_notice_hours: int
+    public_contact: str | None
+    active: bool
+    previous_slugs: Annotated[
+        list[str], Field(description="slugs left, newest first: each redirects to `slug`")
+    ]
+    created_at: datetime
+    plan: Annotated[str, Field(description="the plan subscribed to (free until a checkout)")]
+    subscription_status: str
+    trial_ends_at: Annotated[
+        datetime | None, Field(description="the sign-up trial's end (14 days from sign-up)")
+    ]
+    subscription_period_end: datetime | None
+    cancel_at_period_end: bool
+    effective_plan: EffectivePlanOut
+    limits: PlanLimitsOut
+    usage: UsageOut
+
+
+class SlugQuery(Model):
+    """GET /api/account/slug query string."""
+
+    slug: Annotated[str, Field(min_length=1, max_length=SLUG_MAX_LENGTH, examples=["dra-beatriz"])]
+
+
+class SlugCheck(Model):
+    slug: str
+    available: Annotated[
+        bool, Field(description="free, or already this sign-in's own (current or earlier)")
+    ]
+    reason: Literal["malformed", "reserved", "taken"] | None
+    message: str | None
+    suggestions: Annotated[
+        list[str], Field(description="free slugs near it when it is not available, best first")
+    ]
+
+
+# --- privacy: the professional's export and deletion (docs/privacy.md) -----------------------
+
+type _Rows = Annotated[
+    list[dict[str, Any]], Field(description="the rows, as JSON objects with camelCase names")
+]
+
+
+class AccountExport(Model):
+    """Everything the professional owns, as stored: one section per kind of record, each row
+    with every column (camelCase), oldest first."""
+
+    exported_at: datetime
+    professional: Annotated[
+        dict[str, Any], Field(description="the professional's own row, every setting included")
+    ]
+    slugs: _Rows
+    availability: _Rows
+    availability_overrides: _Rows
+    blocked_periods: _Rows
+    clients: _Rows
+    recurring_schedules: _Rows
+    appointments: _Rows
+    payments: Annotated[
+        list[dict[str, Any]],
+        Field(description="the money of each appointment paid or charged online, refunds included"),
+    ]
+    appointment_changes: Annotated[
+        list[dict[str, Any]], Field(description="the audit trail: every change, who, from, to")
+    ]
+    client_notes: _Rows
+    messages: _Rows
+    reviews: _Rows
+    notifications: _Rows
+    follows: _Rows
+    sent_messages: Annotated[
+        list[dict[str, Any]],
+        Field(description="WhatsApp and email messages sent for the account, with their outcome"),
+    ]
+    stripe_events: Annotated[
+        list[dict[str, Any]], Field(description="Stripe events processed about the account")
+    ]
+
+
+class AccountDeletion(Model):
+    confirm: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=SLUG_MAX_LENGTH,
+            description="the professional's own slug, typed to confirm",
+            examples=[EXAMPLE_SLUG],
+        ),
+    ]
+
+
+class AccountDeletionStarted(Model):
+    status: Literal["deletion_scheduled"]
+    cancelled_appointments: Annotated[
+        int, Field(ge=0, description="upcoming appointments cancelled by this request")
+    ]
+    notified_clients: Annotated[
+        int, Field(ge=0, description="clients told of their cancelled appointment")
+    ]
+
+
+# --- the professional's photo (docs/operations.md, "Media") -----------------------------------
+
+ImageType = Literal["image/jpeg", "image/png", "image/webp"]
+
+
+class AvatarUploadRequest(Model):
+    content_type: Annotated[ImageType, Field(description="the photo's type; at most 2 MB")]
+
+
+class AvatarUpload(Model):
+    """A presigned POST: send a multipart/form-data POST to `url` with every entry of `fields`
+    and then the file as `file` (the last part). The policy fixes the key, the type and the
+    size (1 byte to `maxBytes`) until `expiresAt`; then confirm with `key`."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    content_type: ImageType
+    max_bytes: int
+    expires_at: datetime
+
+
+class AvatarConfirm(Model):
+    key: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            description="the `key` of the upload, as POST /api/account/avatar answered it",
+        ),
+    ]
+
+
+class AvatarConfirmed(Model):
+    avatar_url: Annotated[str, Field(description="the photo's public address (the CDN's)")]

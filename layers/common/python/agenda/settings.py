@@ -262,6 +262,25 @@ class QueueSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaSettings:
+    """The media bucket (professionals' photos) and the public address it is served from."""
+
+    bucket: str
+    public_base_url: str  # the CDN's https:// address; locally the S3 endpoint's bucket
+    region: str
+    endpoint_url: str | None  # a local S3 endpoint; None on AWS
+
+    @classmethod
+    def from_env(cls) -> MediaSettings:
+        return cls(
+            bucket=_required("MEDIA_BUCKET"),
+            public_base_url=_required("MEDIA_BASE_URL").rstrip("/"),
+            region=_region(),
+            endpoint_url=_optional("S3_ENDPOINT_URL"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class RateLimitSettings:
     url: str
     token: Secret  # UPSTASH_REDIS_REST_TOKEN, or UPSTASH_TOKEN_SECRET_ARN's secret

@@ -19,13 +19,16 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from agenda.adapters.accounts import PostgresAccounts
     from agenda.adapters.appointments import PostgresAppointments
     from agenda.adapters.availability import PostgresAvailability
+    from agenda.adapters.avatars import PostgresAvatars
     from agenda.adapters.billing import PostgresBilling, PostgresPayments
     from agenda.adapters.inbox import PostgresInbox, PostgresNotices
     from agenda.adapters.jobs import PostgresJobs
     from agenda.adapters.outbox import PostgresOutbox
     from agenda.adapters.postgres import Database, Transaction
+    from agenda.adapters.privacy import PostgresPrivacy
     from agenda.adapters.professionals import PostgresBookings, PostgresProfessionals
     from agenda.adapters.queue import Publisher
     from agenda.service.records import OutboxMessage
@@ -97,6 +100,12 @@ class PostgresStores:
         return PostgresAvailability(self._tx)
 
     @property
+    def accounts(self) -> PostgresAccounts:
+        from agenda.adapters.accounts import PostgresAccounts
+
+        return PostgresAccounts(self._tx)
+
+    @property
     def inbox(self) -> PostgresInbox:
         from agenda.adapters.inbox import PostgresInbox
 
@@ -113,6 +122,18 @@ class PostgresStores:
         from agenda.adapters.jobs import PostgresJobs
 
         return PostgresJobs(self._tx)
+
+    @property
+    def avatars(self) -> PostgresAvatars:
+        from agenda.adapters.avatars import PostgresAvatars
+
+        return PostgresAvatars(self._tx)
+
+    @property
+    def privacy(self) -> PostgresPrivacy:
+        from agenda.adapters.privacy import PostgresPrivacy
+
+        return PostgresPrivacy(self._tx)
 
 
 class PostgresUnitOfWork:

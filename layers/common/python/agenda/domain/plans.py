@@ -5,7 +5,10 @@ Pure rules over plain values. The stored billing facts of a professional (``Acco
 the Stripe subscription's status, the sign-up trial's end, when the subscription was first seen
 past due) give the plan whose limits apply at an instant (``effective_plan``):
 
-1. An unknown plan name, or ``free``, is always free: never unlimited by mistake.
+1. An unknown plan name is always free: never unlimited by mistake. ``free`` is free too,
+   except during a sign-up trial (``trial_ends_at`` ahead): a new professional tries the paid
+   plans' limits for 14 days without a card, as ``SIGN_UP_TRIAL_PLAN`` in state trial, and is
+   free again when it ends, whatever Stripe says of a subscription that never was.
 2. ``active``: the paid plan.
 3. ``trialing`` (a trial on Stripe's side): the paid plan, in state trial until
    ``trial_ends_at``. Stripe says when the trial is over, by changing the status.
@@ -51,6 +54,9 @@ SUBSCRIPTION_STATUSES = (
 )
 
 EffectiveState = Literal["trial", "active", "grace", "free"]
+# The plan a sign-up trial lends its limits from (every paid plan has the same limits today;
+# this one names them in the account's answer).
+SIGN_UP_TRIAL_PLAN: PaidPlan = "pro"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +115,12 @@ def effective_plan(account: Account, now: datetime) -> EffectivePlan:
     """The plan whose limits apply at ``now`` (rules 1 to 5 of the module)."""
     _check_aware("now", now)
     plan, status = account.plan, account.subscription_status
+    if plan == "free" and account.trial_ends_at is not None:
+        sign_up_ends = _utc(account.trial_ends_at)
+        if _utc(now) < sign_up_ends:
+            return EffectivePlan(
+                SIGN_UP_TRIAL_PLAN, "trial", limits_for(SIGN_UP_TRIAL_PLAN), sign_up_ends
+            )
     if plan not in PAID_PLANS:
         return FREE
     limits = limits_for(plan)

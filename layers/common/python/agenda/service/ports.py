@@ -26,19 +26,23 @@ from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 if TYPE_CHECKING:
+    from agenda.domain.accounts import AccountSettings
     from agenda.domain.availability import Schedule
     from agenda.domain.billing import BillingState
     from agenda.domain.messages import Rendered
     from agenda.domain.notices import Notice
     from agenda.domain.reminders import Agenda, ReminderPage, Span
     from agenda.service.records import (
+        AccountRecord,
         AppliedChange,
         AppointmentPage,
         AppointmentRecord,
         BillingAccount,
         BookingRecord,
+        CancelledForDeletion,
         ChangeWritten,
         Claimed,
+        DeletionSubject,
         InAppNotification,
         InstanceCheck,
         NewBooking,
@@ -51,6 +55,9 @@ if TYPE_CHECKING:
         ProfessionalSchedule,
         PublicProfile,
         ScheduleRange,
+        SlugOwner,
+        StoredObject,
+        UploadForm,
     )
 
 type Clock = Callable[[], datetime]
@@ -198,6 +205,35 @@ class Availability(Protocol):
         ...
 
 
+class Accounts(Protocol):
+    def for_user(self, user_id: str, *, now: datetime) -> AccountRecord | None:
+        """The sign-in's professional as they see themselves, with this month's usage."""
+        ...
+
+    def create(self, user_id: str, settings: AccountSettings, *, trial_ends_at: datetime) -> UUID:
+        """The sign-in's professional; AccountExists when it has one, SlugTaken when the
+        slug is held (current or retired), both decided by the database's keys."""
+        ...
+
+    def lock_settings(self, user_id: str) -> tuple[UUID, AccountSettings] | None:
+        """The sign-in's professional's settings, locked for this transaction."""
+        ...
+
+    def update(self, professional_id: UUID, settings: AccountSettings) -> None:
+        """Store the settings; a changed slug retires the old one. SlugTaken when held."""
+        ...
+
+    def slug_owner(self, slug: str) -> SlugOwner | None: ...
+
+    def free_slugs(self, candidates: list[str], *, limit: int) -> list[str]:
+        """The candidates nobody holds, in their order, at most ``limit``."""
+        ...
+
+    def moved_to(self, slug: str) -> str | None:
+        """The current slug of the active professional who retired ``slug``."""
+        ...
+
+
 class Inbox(Protocol):
     def page(
         self, user_id: str, *, unread_only: bool, after: tuple[datetime, UUID] | None, limit: int
@@ -253,7 +289,69 @@ class Jobs(Protocol):
     def failed_deliveries_since(self, since: datetime) -> int: ...
 
 
+class Privacy(Protocol):
+    """A professional's export and their deletion in two phases (docs/privacy.md)."""
+
+    def export(self, user_id: str) -> dict[str, Any] | None:
+        """Everything the professional owns, section by section (rows as JSON objects)."""
+        ...
+
+    def subject(self, user_id: str) -> DeletionSubject | None: ...
+
+    def begin_deletion(
+        self, professional_id: UUID, *, now: datetime, reason: str
+    ) -> list[CancelledForDeletion]:
+        """Phase one: mark the professional for deletion, hide the page and cancel every
+        upcoming appointment; answers the cancelled ones, whose clients must be told."""
+        ...
+
+    def ready_for_purge(self, *, now: datetime, deadline_seconds: int, limit: int) -> list[UUID]:
+        """Marked professionals whose messages are out, locked (others' locks are skipped)."""
+        ...
+
+    def purge(self, professional_id: UUID) -> dict[str, int]:
+        """Phase two: every row of the professional, those without a foreign key included;
+        answers how many of each kind went."""
+        ...
+
+
+class Avatars(Protocol):
+    def owner(self, user_id: str) -> UUID | None:
+        """The professional of this sign-in."""
+        ...
+
+    def replace(self, professional_id: UUID, url: str) -> str | None:
+        """Store the photo's address; answers the one it replaces."""
+        ...
+
+
 # -- outside systems ------------------------------------------------------------------------------
+
+
+class Media(Protocol):
+    """The media bucket: uploads go in by presigned POST, photos come out through the CDN."""
+
+    def upload_form(
+        self, key: str, content_type: str, *, max_bytes: int, expires_seconds: int
+    ) -> UploadForm:
+        """A presigned POST whose policy fixes the key, the content type and the size."""
+        ...
+
+    def stored(self, key: str) -> StoredObject | None: ...
+
+    def first_bytes(self, key: str, count_bytes: int) -> bytes: ...
+
+    def publish(self, source: str, target: str, content_type: str) -> None:
+        """Copy an upload to where the CDN serves it."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+    def public_url(self, key: str) -> str: ...
+
+    def key_of(self, url: str | None) -> str | None:
+        """The key of an address this bucket serves; None for any other."""
+        ...
 
 
 class DeliveryError(Exception):
@@ -361,6 +459,11 @@ class Stripe(Protocol):
         already. Idempotent per appointment: a second call answers the first refund."""
         ...
 
+    def cancel_subscription(self, subscription_id: str) -> None:
+        """End the subscription now (no further invoices). One that has ended already, or
+        that Stripe no longer knows, is not an error: a retried deletion calls again."""
+        ...
+
 
 # -- the stores each use case needs ---------------------------------------------------------------
 
@@ -420,6 +523,15 @@ class AvailabilityStores(Protocol):
     def availability(self) -> Availability: ...
 
 
+class AccountStores(Protocol):
+    @property
+    def accounts(self) -> Accounts: ...
+
+
+class PageStores(ProfileStores, AccountStores, Protocol):
+    """The public page, and where an old slug leads."""
+
+
 class InboxStores(Protocol):
     @property
     def inbox(self) -> Inbox: ...
@@ -436,3 +548,16 @@ class JobStores(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+
+class PrivacyStores(Protocol):
+    @property
+    def privacy(self) -> Privacy: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+class AvatarStores(Protocol):
+    @property
+    def avatars(self) -> Avatars: ...

@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agenda.domain.errors import NotFound
 
 if TYPE_CHECKING:
-    from agenda.service.ports import ProfileStores, UnitOfWork
+    from agenda.service.ports import PageStores, ProfileStores, UnitOfWork
+
+NOT_FOUND = "We could not find this professional"
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A slug its professional left: the page is at ``slug`` now."""
+
+    slug: str
+
+
+def public_page(uow: UnitOfWork[PageStores], slug: str) -> dict[str, Any] | Moved:
+    """The profile at ``slug``, or where it moved: links shared before a slug change keep
+    working. The old slug is looked up only when no page answers, so a page costs one read."""
+    try:
+        return public_profile(uow, slug)
+    except NotFound:
+        moved = uow.read(lambda stores: stores.accounts.moved_to(slug))
+        if moved is None:
+            raise
+        return Moved(moved)
 
 
 def public_profile(uow: UnitOfWork[ProfileStores], slug: str) -> dict[str, Any]:
     profile = uow.read(lambda stores: stores.professionals.public_profile(slug))
     if profile is None:
-        raise NotFound("We could not find this professional")
+        raise NotFound(NOT_FOUND)
     return {
         "slug": profile.slug,
         "name": profile.name,

@@ -17,6 +17,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from agenda.service.records.accounts import (
+        AccountRecord as AccountRecord,
+    )
+    from agenda.service.records.accounts import (
+        SlugOwner as SlugOwner,
+    )
     from agenda.service.records.appointments import (
         AppliedChange as AppliedChange,
     )
@@ -43,6 +49,12 @@ if TYPE_CHECKING:
     )
     from agenda.service.records.appointments import (
         ClientListing as ClientListing,
+    )
+    from agenda.service.records.avatars import (
+        StoredObject as StoredObject,
+    )
+    from agenda.service.records.avatars import (
+        UploadForm as UploadForm,
     )
     from agenda.service.records.booking import (
         BookingRecord as BookingRecord,
@@ -86,6 +98,12 @@ if TYPE_CHECKING:
     from agenda.service.records.payments import (
         PaymentRecord as PaymentRecord,
     )
+    from agenda.service.records.privacy import (
+        CancelledForDeletion as CancelledForDeletion,
+    )
+    from agenda.service.records.privacy import (
+        DeletionSubject as DeletionSubject,
+    )
     from agenda.service.records.profiles import (
         PublicProfile as PublicProfile,
     )
@@ -104,6 +122,8 @@ if TYPE_CHECKING:
 
 # record -> the module of this package that defines it
 _MODULE_OF = {
+    "AccountRecord": "accounts",
+    "SlugOwner": "accounts",
     "AppliedChange": "appointments",
     "AppointmentClient": "appointments",
     "AppointmentListing": "appointments",
@@ -132,6 +152,10 @@ _MODULE_OF = {
     "BillingAccount": "payments",
     "PaymentChange": "payments",
     "PaymentRecord": "payments",
+    "CancelledForDeletion": "privacy",
+    "StoredObject": "avatars",
+    "UploadForm": "avatars",
+    "DeletionSubject": "privacy",
 }
 
 
