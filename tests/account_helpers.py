@@ -10,6 +10,7 @@ import requests
 
 from agenda.contract import AccountOut
 from infra.local.stack import LocalStack
+from tests.appointment_helpers import bearer
 from tests.conftest import rows
 
 # Not a demo profession: the test professionals must not show up as the demo's related ones.
@@ -23,10 +24,6 @@ def new_user() -> str:
 
 def new_slug(prefix: str = "acc") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def signed_in(stack: LocalStack, user_id: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {stack.authority.mint(user_id)}"}
 
 
 def sign_up_body(**overrides: Any) -> dict[str, Any]:
@@ -80,7 +77,7 @@ def sign_up(
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
     """A new sign-in that became a professional: its subject, its headers and its account."""
     user = new_user()
-    headers = signed_in(stack, user)
+    headers = bearer(stack, user)
     answer = post_account(api, headers, sign_up_body(**overrides))
     assert answer.status_code == 201, answer.text
     account: dict[str, Any] = answer.json()

@@ -105,6 +105,13 @@ def bearer(stack: LocalStack, user_id: str) -> dict[str, str]:
     return {"authorization": f"Bearer {stack.authority.mint(user_id)}"}
 
 
+def forged_bearer(stack: LocalStack, user_id: str) -> dict[str, str]:
+    """The user's own token with its signature altered: forged, so the authorizer refuses."""
+    head, payload, signature = stack.authority.mint(user_id).split(".")
+    altered = ("A" if signature[0] != "A" else "B") + signature[1:]
+    return {"authorization": f"Bearer {head}.{payload}.{altered}"}
+
+
 def patch(
     api: str, appointment_id: uuid.UUID | str, body: object, headers: dict[str, str] | None
 ) -> requests.Response:

@@ -27,10 +27,9 @@ from tests.account_helpers import (
     refusal,
     sign_up,
     sign_up_body,
-    signed_in,
     slug_rows,
 )
-from tests.appointment_helpers import patch
+from tests.appointment_helpers import bearer, patch
 from tests.conftest import next_weekday, rows
 from tests.e2e.test_availability_api import document, put_availability
 from tests.e2e.test_booking_api import assert_error, book
@@ -63,7 +62,7 @@ def test_a_new_professional_signs_up_is_booked_and_confirms(
     api: str, stack: LocalStack, db: pg8000.native.Connection
 ) -> None:
     user = new_user()
-    headers = signed_in(stack, user)
+    headers = bearer(stack, user)
     # Before sign-up the sign-in has no account.
     assert_error(get_account(api, headers), 404, "NOT_FOUND")
     body = sign_up_body(phone="(11) 98765-0001", email=" Beatriz@Example.com ")
@@ -147,7 +146,7 @@ def test_a_bad_sign_up_names_every_field_and_writes_nothing(
     api: str, stack: LocalStack, db: pg8000.native.Connection
 ) -> None:
     user = new_user()
-    headers = signed_in(stack, user)
+    headers = bearer(stack, user)
     bad = sign_up_body(
         slug="Admin Page",
         phone="123",
@@ -179,7 +178,7 @@ def test_a_bad_sign_up_names_every_field_and_writes_nothing(
 @pytest.mark.parametrize("slug", ["api", "admin", "dashboard", "manage", "register", "www"])
 def test_a_reserved_slug_is_refused(api: str, stack: LocalStack, slug: str) -> None:
     error = refusal(
-        post_account(api, signed_in(stack, new_user()), sign_up_body(slug=slug)),
+        post_account(api, bearer(stack, new_user()), sign_up_body(slug=slug)),
         400,
         "VALIDATION_FAILED",
     )
@@ -194,7 +193,7 @@ def test_a_taken_slug_is_409_with_free_suggestions(
     # Someone already holds the first suggestion too: it is never offered.
     sign_up(api, stack, slug=f"{slug}-2")
     user = new_user()
-    answer = post_account(api, signed_in(stack, user), sign_up_body(slug=slug))
+    answer = post_account(api, bearer(stack, user), sign_up_body(slug=slug))
     error = refusal(answer, 409, "SLUG_TAKEN")
     suggestions = error["suggestions"]
     assert isinstance(suggestions, list)
@@ -206,7 +205,7 @@ def test_a_taken_slug_is_409_with_free_suggestions(
         assert slug_rows(db, suggestion) == []
     assert professional_rows(db, user) == []
     # A suggestion is really free: taking it works.
-    taken = post_account(api, signed_in(stack, user), sign_up_body(slug=suggestions[0]))
+    taken = post_account(api, bearer(stack, user), sign_up_body(slug=suggestions[0]))
     assert taken.status_code == 201, taken.text
 
 
@@ -215,7 +214,7 @@ def test_a_taken_slug_is_409_with_free_suggestions(
 
 def test_the_slug_check_says_why(api: str, stack: LocalStack) -> None:
     _, owner, account = sign_up(api, stack)
-    someone = signed_in(stack, new_user())
+    someone = bearer(stack, new_user())
 
     def check(headers: dict[str, str], slug: str) -> dict[str, Any]:
         answer = check_slug(api, headers, slug)
@@ -334,7 +333,7 @@ def test_a_changed_slug_redirects_and_stays_its_professionals(
     ]
 
     # No one else may take the old slug, by sign-up or by a change.
-    other = signed_in(stack, new_user())
+    other = bearer(stack, new_user())
     assert_error(post_account(api, other, sign_up_body(slug=old)), 409, "SLUG_TAKEN")
     _, someone, _ = sign_up(api, stack)
     error = refusal(patch_account(api, someone, {"slug": old}), 409, "SLUG_TAKEN")

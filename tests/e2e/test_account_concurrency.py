@@ -23,9 +23,9 @@ from tests.account_helpers import (
     professional_rows,
     sign_up,
     sign_up_body,
-    signed_in,
     slug_rows,
 )
+from tests.appointment_helpers import bearer
 from tests.conftest import rows
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +58,7 @@ def test_one_sign_in_racing_itself_gets_one_account(
     api: str, stack: LocalStack, db: pg8000.native.Connection, round_: int
 ) -> None:
     user = new_user()
-    headers = signed_in(stack, user)
+    headers = bearer(stack, user)
     # Different slugs too: only the sign-in decides.
     bodies = [sign_up_body() for _ in range(RACERS)]
     answers = race([partial(post_account, api, headers, body) for body in bodies])
@@ -79,7 +79,7 @@ def test_sign_ups_racing_for_one_slug_give_it_to_one(
     slug = new_slug("race")
     users = [new_user() for _ in range(RACERS)]
     answers = race(
-        [partial(post_account, api, signed_in(stack, u), sign_up_body(slug=slug)) for u in users]
+        [partial(post_account, api, bearer(stack, u), sign_up_body(slug=slug)) for u in users]
     )
     assert outcomes(answers) == {(201, None): 1, (409, "SLUG_TAKEN"): RACERS - 1}
     for answer in answers:
@@ -105,9 +105,7 @@ def test_a_slug_change_racing_sign_ups_for_the_slug_it_leaves(
     calls: list[Callable[[], requests.Response]] = [
         partial(patch_account, api, headers, {"slug": new})
     ]
-    calls += [
-        partial(post_account, api, signed_in(stack, u), sign_up_body(slug=old)) for u in others
-    ]
+    calls += [partial(post_account, api, bearer(stack, u), sign_up_body(slug=old)) for u in others]
     change, *sign_ups = race(calls)
     assert change.status_code == 200, change.text
     assert outcomes(sign_ups) == {(409, "SLUG_TAKEN"): RACERS - 1}

@@ -21,9 +21,8 @@ from tests.account_helpers import (
     professional_rows,
     sign_up,
     sign_up_body,
-    signed_in,
 )
-from tests.appointment_helpers import add_client, new_professional
+from tests.appointment_helpers import add_client, bearer, forged_bearer, new_professional
 from tests.conftest import MakeProfessional
 from tests.e2e.test_booking_api import assert_error
 
@@ -63,14 +62,6 @@ EXPECTED: dict[str, dict[str, tuple[int, str | None]]] = {
 }
 
 
-def bad_token(stack: LocalStack, user_id: str) -> dict[str, str]:
-    """The owner's own token with its signature altered: forged, so the authorizer refuses."""
-    token = stack.authority.mint(user_id)
-    head, payload, signature = token.split(".")
-    altered = ("A" if signature[0] != "A" else "B") + signature[1:]
-    return {"authorization": f"Bearer {head}.{payload}.{altered}"}
-
-
 def call(api: str, route: str, headers: dict[str, str], owner_slug: str) -> requests.Response:
     if route == "POST /api/account":
         return post_account(api, headers, sign_up_body())
@@ -97,10 +88,10 @@ def test_authorization_matrix(
     add_client(db, other, user_id=client_user)
     headers = {
         "owner": owner_headers,
-        "other-professional": signed_in(stack, other.user_id),
-        "client": signed_in(stack, client_user),
+        "other-professional": bearer(stack, other.user_id),
+        "client": bearer(stack, client_user),
         "no-token": {},
-        "bad-token": bad_token(stack, owner_user),
+        "bad-token": forged_bearer(stack, owner_user),
     }[caller]
     caller_user = {
         "owner": owner_user,

@@ -12,7 +12,7 @@ import requests
 
 from agenda.contract import ErrorResponse
 from infra.local.stack import LocalStack
-from tests.appointment_helpers import add_appointment, add_client, bearer
+from tests.appointment_helpers import add_appointment, add_client, bearer, forged_bearer
 from tests.conftest import MakeProfessional, Professional, next_weekday, rows
 from tests.e2e.test_account_avatar import form, png, stored, upload
 
@@ -54,14 +54,6 @@ EXPECTED: dict[str, dict[str, tuple[int, str | None]]] = {
         "client": (404, "NOT_FOUND"),
     },
 }
-
-
-def bad_token(stack: LocalStack, user_id: str) -> dict[str, str]:
-    """The owner's own token with its signature altered: forged, so the authorizer refuses."""
-    token = stack.authority.mint(user_id)
-    head, payload, signature = token.split(".")
-    altered = ("A" if signature[0] != "A" else "B") + signature[1:]
-    return {"authorization": f"Bearer {head}.{payload}.{altered}"}
 
 
 def account_state(db: pg8000.native.Connection, pro: Professional) -> dict[str, Any]:
@@ -123,7 +115,7 @@ def test_authorization_matrix(
         "other-professional": bearer(stack, other.user_id),
         "client": bearer(stack, client_user),
         "no-token": {},
-        "bad-token": bad_token(stack, owner.user_id),
+        "bad-token": forged_bearer(stack, owner.user_id),
     }[caller]
     owner_before, other_before = account_state(db, owner), account_state(db, other)
 

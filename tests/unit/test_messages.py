@@ -12,10 +12,7 @@ fails the test; nothing is ever written.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +25,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agenda.domain.messages import (
-    CHANNELS,
     PT_BR,
     TEMPLATES,
     MessageError,
@@ -41,11 +37,10 @@ from agenda.domain.messages import (
     when_pt,
 )
 from agenda.domain.messages.pt_br import in_app_booking_request
+from tests.golden_messages import Case, GoldenFolder, render_case
 
 pytestmark = pytest.mark.unit
 
-GOLDEN = Path(__file__).parent / "golden" / "messages"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 # An apostrophe in a name, so every golden HTML body shows escaping at work.
 APPOINTMENT: dict[str, Any] = {
@@ -56,18 +51,6 @@ APPOINTMENT: dict[str, Any] = {
 }
 MANAGE = "https://agenda.test/m/3f9c2a?token=abc&lang=pt"
 BOOK = "https://agenda.test/dra-marina"
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    template: str
-    params: Mapping[str, Any]
-    audience: str
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    def all_params(self) -> dict[str, Any]:
-        return {**self.params, **self.extra}
 
 
 def _appointment(name: str, template: str, audience: str, **extra: Any) -> Case:
@@ -266,65 +249,25 @@ CASE = {case.name: case for case in CASES}
 # The first case of each template carries all its parameters.
 FIRST_CASE = {case.template: case for case in reversed(CASES)}
 
-GOLDEN_RUNS = [
-    pytest.param(case, channel, id=f"{case.name}.{channel}")
-    for case in CASES
-    for channel in TEMPLATES[case.template].channels
-]
-
-
-def _render(case: Case, channel: str) -> Rendered:
-    return render(case.template, channel, case.all_params(), audience=case.audience)
-
-
-def _serialize(rendered: Rendered) -> str:
-    html = "(none)\n" if rendered.html is None else rendered.html
-    return (
-        f"subject: {rendered.subject}\n----- text -----\n{rendered.text}\n----- html -----\n{html}"
-    )
-
-
-def _golden_path(case: Case, channel: str) -> Path:
-    return GOLDEN / f"{case.name}.{channel}.txt"
+GOLDEN = GoldenFolder(Path(__file__).parent / "golden" / "messages", CASES)
+GOLDEN_RUNS = GOLDEN.runs()
 
 
 @pytest.mark.parametrize(("case", "channel"), GOLDEN_RUNS)
 def test_golden_text(case: Case, channel: str) -> None:
-    actual = _serialize(_render(case, channel))
-    path = _golden_path(case, channel)
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    if not path.exists():
-        pytest.fail(f"no golden file {path.name}: run with UPDATE_GOLDEN=1 and review the diff")
-    expected = path.read_text(encoding="utf-8")
-    assert actual == expected, f"{path.name} differs; if the change is meant, see the docstring"
+    GOLDEN.check(case, channel)
 
 
 def test_every_template_and_channel_has_a_golden_case() -> None:
-    for name, template in TEMPLATES.items():
-        for channel in template.channels:
-            cases = [case for case in CASES if case.template == name]
-            assert cases, f"{name} has no golden case"
-            assert UPDATE or all(_golden_path(case, channel).exists() for case in cases), (
-                f"{name} on {channel} has no golden file"
-            )
+    GOLDEN.check_complete()
 
 
 def test_no_golden_file_outlives_its_case() -> None:
-    expected = {_golden_path(case, channel).name for case in CASES for channel in CHANNELS}
-    stale = [path for path in GOLDEN.glob("*.txt") if path.name not in expected]
-    if UPDATE:
-        for path in stale:
-            path.unlink()
-        return
-    assert not stale, f"golden files without a case: {sorted(p.name for p in stale)}"
+    GOLDEN.check_no_stale()
 
 
 def test_golden_cases_name_known_templates_and_stay_unique() -> None:
-    assert all(case.template in TEMPLATES for case in CASES)
-    assert len({case.name for case in CASES}) == len(CASES)
+    GOLDEN.check_cases()
 
 
 # --- the registry --------------------------------------------------------------------------
@@ -407,7 +350,7 @@ def test_the_in_app_notice_still_renders() -> None:
 
 @pytest.mark.parametrize(("case", "channel"), GOLDEN_RUNS)
 def test_whatsapp_is_plain_text_and_email_carries_html(case: Case, channel: str) -> None:
-    rendered = _render(case, channel)
+    rendered = render_case(case, channel)
     assert rendered.subject
     assert "\n" not in rendered.subject
     assert not re.search(r"</?[a-z]+[ >]", rendered.text)

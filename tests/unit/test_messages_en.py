@@ -12,9 +12,6 @@ fails the test; nothing is ever written.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -36,11 +33,10 @@ from agenda.domain.messages import (
 )
 from agenda.domain.messages.formatting import zone_name
 from agenda.domain.messages.languages import MODULES
+from tests.golden_messages import Case, GoldenFolder, render_case
 
 pytestmark = pytest.mark.unit
 
-GOLDEN = Path(__file__).parent / "golden" / "messages" / "en"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 # An apostrophe in a name, so every golden HTML body shows escaping at work.
 APPOINTMENT: dict[str, Any] = {
@@ -52,18 +48,6 @@ APPOINTMENT: dict[str, Any] = {
 }
 MANAGE = "https://agenda.test/m/3f9c2a?token=abc&lang=en"
 BOOK = "https://agenda.test/emily-tutor"
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    template: str
-    params: Mapping[str, Any]
-    audience: str
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    def all_params(self) -> dict[str, Any]:
-        return {**self.params, **self.extra}
 
 
 def _appointment(name: str, template: str, audience: str, **extra: Any) -> Case:
@@ -259,62 +243,37 @@ CASES = (
     _account("whatsapp_disconnected_no_link", "whatsapp_disconnected", instance="emily-01"),
 )
 
-GOLDEN_RUNS = [
-    pytest.param(case, channel, id=f"{case.name}.{channel}")
-    for case in CASES
-    for channel in TEMPLATES[case.template].channels
-]
-
-
-def _render(case: Case, channel: str) -> Rendered:
-    return render(case.template, channel, case.all_params(), audience=case.audience)
-
-
-def _serialize(rendered: Rendered) -> str:
-    html = "(none)\n" if rendered.html is None else rendered.html
-    return (
-        f"subject: {rendered.subject}\n----- text -----\n{rendered.text}\n----- html -----\n{html}"
-    )
-
-
-def _golden_path(case: Case, channel: str) -> Path:
-    return GOLDEN / f"{case.name}.{channel}.txt"
+GOLDEN = GoldenFolder(Path(__file__).parent / "golden" / "messages" / "en", CASES)
+GOLDEN_RUNS = GOLDEN.runs()
 
 
 @pytest.mark.parametrize(("case", "channel"), GOLDEN_RUNS)
 def test_golden_text_in_english(case: Case, channel: str) -> None:
-    actual = _serialize(_render(case, channel))
-    path = _golden_path(case, channel)
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    if not path.exists():
-        pytest.fail(f"no golden file {path.name}: run with UPDATE_GOLDEN=1 and review the diff")
-    expected = path.read_text(encoding="utf-8")
-    assert actual == expected, f"{path.name} differs; if the change is meant, see the docstring"
+    GOLDEN.check(case, channel)
 
 
 def test_every_template_and_channel_has_an_english_golden_case() -> None:
-    for name, template in TEMPLATES.items():
-        cases = [case for case in CASES if case.template == name]
-        assert cases, f"{name} has no English golden case"
-        for channel in template.channels:
-            assert UPDATE or all(_golden_path(case, channel).exists() for case in cases), (
-                f"{name} on {channel} has no English golden file"
-            )
+    GOLDEN.check_complete()
+
+
+def test_no_english_golden_file_outlives_its_case() -> None:
+    GOLDEN.check_no_stale()
+
+
+def test_english_golden_cases_name_known_templates_and_stay_unique() -> None:
+    GOLDEN.check_cases()
 
 
 def test_the_english_cases_are_the_portuguese_ones() -> None:
-    portuguese = {path.name for path in GOLDEN.parent.glob("*.txt")}
-    english = {path.name for path in GOLDEN.glob("*.txt")}
+    portuguese = {path.name for path in GOLDEN.folder.parent.glob("*.txt")}
+    english = {path.name for path in GOLDEN.folder.glob("*.txt")}
     assert english == portuguese
     assert len({case.name for case in CASES}) == len(CASES)
 
 
 @pytest.mark.parametrize(("case", "channel"), GOLDEN_RUNS)
 def test_no_portuguese_word_reaches_an_english_message(case: Case, channel: str) -> None:
-    rendered = _render(case, channel)
+    rendered = render_case(case, channel)
     words = f"{rendered.subject}\n{rendered.text}".lower()
     for portuguese in ("olá", " às ", "horário", "agendamento", "feira", "obrigad"):
         assert portuguese not in words, (case.name, portuguese)

@@ -40,6 +40,8 @@ p.pix_key, p.cancellation_notice_hours, p.reschedule_notice_hours, p.public_cont
 """
 
 # The month the plan's caps count is the professional's own local month (as a booking's is).
+ACCOUNT_EXISTS_SQL = "SELECT 1 FROM professionals WHERE user_id = :user_id"
+
 ACCOUNT_SQL = f"""
 SELECT p.id, {_SETTINGS_COLUMNS}, p.avatar_url, p.plan, p.subscription_status,
        p.trial_ends_at, p.past_due_since, p.subscription_period_end,
@@ -226,6 +228,9 @@ class PostgresAccounts:
             raise AccountExists("This sign-in already has a professional account")
         professional_id: UUID = row["id"]
         return professional_id
+
+    def exists(self, user_id: str) -> bool:
+        return self._tx.one(ACCOUNT_EXISTS_SQL, user_id=user_id) is not None
 
     def lock_settings(self, user_id: str) -> tuple[UUID, AccountSettings] | None:
         row = self._tx.one(LOCK_SETTINGS_SQL, user_id=user_id)

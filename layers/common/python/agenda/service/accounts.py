@@ -62,7 +62,7 @@ def create_account(
     now = deps.clock()
     # Whatever the body says, a sign-in with an account has its answer; the insert below
     # still decides a race between two sign-ups of one sign-in.
-    if _has_account(deps, user_id, now):
+    if _has_account(deps, user_id):
         raise AccountExists(ACCOUNT_EXISTS)
     settings = parse_sign_up(body)
     trial_ends_at = now + SIGN_UP_TRIAL
@@ -73,7 +73,7 @@ def create_account(
     except SlugTaken:
         # A racing sign-up of this same sign-in may have taken the slug: that is this one's
         # answer too, never a second professional.
-        if _has_account(deps, user_id, now):
+        if _has_account(deps, user_id):
             raise AccountExists(ACCOUNT_EXISTS) from None
         raise SlugTaken(SLUG_TAKEN, suggestions=_suggestions(deps, settings.slug)) from None
     count("AccountCreated")
@@ -156,8 +156,8 @@ def check_slug(
     }
 
 
-def _has_account(deps: AccountDependencies, user_id: str, now: datetime) -> bool:
-    return deps.uow.read(lambda stores: stores.accounts.for_user(user_id, now=now)) is not None
+def _has_account(deps: AccountDependencies, user_id: str) -> bool:
+    return deps.uow.read(lambda stores: stores.accounts.exists(user_id))
 
 
 def _suggestions(deps: AccountDependencies, wanted: str) -> list[str]:

@@ -210,6 +210,10 @@ class Accounts(Protocol):
         """The sign-in's professional as they see themselves, with this month's usage."""
         ...
 
+    def exists(self, user_id: str) -> bool:
+        """Whether the sign-in has a professional account (one index probe, nothing counted)."""
+        ...
+
     def create(self, user_id: str, settings: AccountSettings, *, trial_ends_at: datetime) -> UUID:
         """The sign-in's professional; AccountExists when it has one, SlugTaken when the
         slug is held (current or retired), both decided by the database's keys."""

@@ -47,7 +47,8 @@ def _zoned(moment: datetime, written: str) -> str:
 def _when(p: Params, name: str = "startsAt") -> str:
     """A time for the client, who may live in another zone: on the professional's clock,
     with the zone's name."""
-    return _zoned(p.moment(name), p.locale.when(p.moment(name)))
+    moment = p.moment(name)
+    return _zoned(moment, p.locale.when(moment))
 
 
 def _dated_when(p: Params, moment: datetime) -> str:
@@ -253,20 +254,19 @@ def _rescheduled(p: Params) -> Message:
             opening = (_hello(client), " ", Bold(pro), " remarcou seu horário.")
         else:
             opening = (_hello(client), " Seu horário com ", Bold(pro), " foi remarcado.")
+        before, now = _when(p, "previousStartsAt"), _when(p, "startsAt")
     else:
         subject = f"Agendamento remarcado: {client}"
         if moved_by == "client":
             opening = (_hello(pro), " ", Bold(client), " remarcou o horário.")
         else:
             opening = (_hello(pro), " Você remarcou o horário de ", Bold(client), ".")
+        before, now = p.when("previousStartsAt"), p.when("startsAt")
     return Message(
         subject,
         (
             para(*opening),
-            lines(
-                ("Antes: ", _when(p, "previousStartsAt")),
-                ("Agora: ", Bold(_when(p, "startsAt"))),
-            ),
+            lines(("Antes: ", before), ("Agora: ", Bold(now))),
             *_reason(p),
             *(_link(p, "manageUrl", _MANAGE) if reader == "client" else ()),
         ),
