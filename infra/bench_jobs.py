@@ -8,7 +8,9 @@ figure comes from a child interpreter of its own, so its peak memory is its own:
 
 - the job: `run_reminders("reminders_24h")` with 1,000-appointment pages, each queued in its
   own transaction, then handed to a publisher that accepts everything at once (the queue's
-  own round trips are left out: on AWS they add one SendMessageBatch per 10 messages);
+  own round trips are left out: on AWS they add one SendMessageBatch per 10 messages), each
+  page written and dispatched on a thread and a connection of its own while the next page is
+  read, as the function wires it;
 - the baseline: the same rows read with one unpaged query, which holds them all in memory;
 - a re-run: everything is queued already, so it reads (almost) nothing.
 
@@ -98,8 +100,13 @@ now = datetime.fromisoformat(sys.argv[2])
 before = rss_kib()
 start = time.perf_counter()
 if sys.argv[1] == "job":
+    # As the function wires it: each page written and dispatched behind the reads, on a
+    # connection of its own.
+    from agenda.adapters.outbox_writer import OutboxWriterBehind
+    behind = Database(DatabaseSettings.from_url(os.environ["DATABASE_URL"]))
     uow = PostgresUnitOfWork(db, AcceptAll())
-    run = run_reminders("reminders_24h", ReminderDependencies(uow), now=now)
+    writer = OutboxWriterBehind(PostgresUnitOfWork(behind, AcceptAll()))
+    run = run_reminders("reminders_24h", ReminderDependencies(uow, writer=writer), now=now)
     rows, queued = run.appointments, run.queued
 else:
     from agenda.adapters.jobs import REMINDER_PAGE_SQL

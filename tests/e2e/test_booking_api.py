@@ -213,7 +213,12 @@ def test_booking_is_stored_with_client_notification_and_queued_messages(
         ("booking_received", "whatsapp"),
         ("booking_received", "email"),
     }
-    assert all(m["enqueued_at"] is not None for m in outbox)
+    assert not rows(
+        db,
+        "SELECT 1 FROM notification_outbox o JOIN notification_outbox_pending q USING (id)"
+        " WHERE o.professional_id = :p",
+        p=pro.id,
+    )
 
 
 def test_auto_confirm_professional_gets_confirmed_bookings(

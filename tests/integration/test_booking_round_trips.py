@@ -103,7 +103,8 @@ def test_nothing_reaches_the_queue_before_the_deferred_dispatch(
     assert queue.sent == []
     pending = rows(
         db,
-        "SELECT 1 FROM notification_outbox WHERE professional_id = :p AND enqueued_at IS NULL",
+        "SELECT 1 FROM notification_outbox o JOIN notification_outbox_pending q USING (id)"
+        " WHERE o.professional_id = :p",
         p=pro.id,
     )
     assert len(pending) == 3

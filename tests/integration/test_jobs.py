@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ import pg8000.native
 import pytest
 
 from agenda.adapters.health import EvolutionConnectionStates, SqsQueueDepth
+from agenda.adapters.outbox_writer import OutboxWriterBehind
 from agenda.adapters.postgres import Database, Transaction
 from agenda.adapters.queue import SqsPublisher
 from agenda.adapters.unit_of_work import PostgresUnitOfWork
@@ -127,12 +129,29 @@ def delivered(stack: LocalStack, recipients: set[str]) -> Counter[str]:
 RUN_24H = datetime(2031, 3, 8, 11, tzinfo=UTC)
 
 
+@pytest.fixture
+def behind(stack: LocalStack, deps: ReminderDependencies) -> Iterator[ReminderDependencies]:
+    """As the function wires it: each page written and sent behind the run's reads, on a
+    connection of its own."""
+    database = Database(DatabaseSettings.from_url(stack.postgres.url), application_name="writer")
+    writer = OutboxWriterBehind(
+        PostgresUnitOfWork(database, SqsPublisher(QueueSettings.from_env()))
+    )
+    yield replace(deps, writer=writer)
+    database.close()
+
+
+@pytest.mark.parametrize("written", ["in the run", "behind the run"])
 def test_24h_reminders_across_zones_and_a_dst_change_are_sent_exactly_once(
     stack: LocalStack,
     db: pg8000.native.Connection,
-    deps: ReminderDependencies,
+    request: pytest.FixtureRequest,
+    written: str,
     make_professional: MakeProfessional,
 ) -> None:
+    deps: ReminderDependencies = request.getfixturevalue(
+        "deps" if written == "in the run" else "behind"
+    )
     # Each professional's local tomorrow at RUN_24H (Auckland is already at 00:00 on the 9th).
     tomorrow = {
         "America/Sao_Paulo": date(2031, 3, 9),

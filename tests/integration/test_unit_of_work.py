@@ -65,9 +65,13 @@ def test_messages_go_to_the_queue_after_the_commit_and_never_after_a_rollback(
 
     uow.run(work)
     assert queue.sent == [f"{prefix}:sent"]
-    enqueued = rows(db, "SELECT enqueued_at FROM notification_outbox WHERE message_key = :k",
-                    k=f"{prefix}:sent")  # fmt: skip
-    assert enqueued[0]["enqueued_at"] is not None
+    written = rows(
+        db,
+        "SELECT EXISTS (SELECT 1 FROM notification_outbox_pending q WHERE q.id = o.id) AS pending"
+        " FROM notification_outbox o WHERE o.message_key = :k",
+        k=f"{prefix}:sent",
+    )
+    assert written == [{"pending": False}]
 
     def failing(stores: PostgresStores) -> None:
         stores.outbox.add([(pro.id, envelope(f"{prefix}:rolled-back"))])

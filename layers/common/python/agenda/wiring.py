@@ -213,9 +213,21 @@ class Wiring:
         return PurgeDependencies(uow=self.uow_without_queue, clock=self.clock)
 
     def reminders(self) -> ReminderDependencies:
+        from agenda.adapters.outbox_writer import OutboxWriterBehind
+        from agenda.adapters.postgres import Database
+        from agenda.adapters.unit_of_work import PostgresUnitOfWork
         from agenda.service.reminders import ReminderDependencies
+        from agenda.settings import DatabaseSettings
 
-        return ReminderDependencies(uow=self.uow, links=self.links)
+        # The pages' messages are written on a connection of their own, behind the reads.
+        behind = Database(
+            DatabaseSettings.from_env(), application_name=f"{self.application_name}-writer"
+        )
+        return ReminderDependencies(
+            uow=self.uow,
+            links=self.links,
+            writer=OutboxWriterBehind(PostgresUnitOfWork(behind, self.publisher)),
+        )
 
     def watchdog(self) -> WatchdogDependencies:
         from agenda.adapters.health import EvolutionConnectionStates, SqsQueueDepth

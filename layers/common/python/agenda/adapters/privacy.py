@@ -73,7 +73,9 @@ SELECT
               'message_key', o.message_key, 'template', o.payload ->> 'template',
               'channel', o.payload ->> 'channel', 'audience', o.payload ->> 'audience',
               'to', o.payload ->> 'to', 'params', o.payload -> 'params',
-              'created_at', o.created_at, 'enqueued_at', o.enqueued_at,
+              'created_at', o.created_at,
+              'queued', NOT EXISTS (SELECT 1 FROM notification_outbox_pending q
+                                    WHERE q.id = o.id),
               'delivery_status', d.status, 'sent_at', d.sent_at)
             ORDER BY o.created_at, o.id), '[]')
    FROM notification_outbox o
@@ -149,7 +151,7 @@ WHERE p.deletion_requested_at IS NOT NULL
                SELECT 1 FROM notification_outbox o
                LEFT JOIN notification_deliveries d ON d.message_key = o.message_key
                WHERE o.professional_id = p.id
-                 AND (o.enqueued_at IS NULL
+                 AND (EXISTS (SELECT 1 FROM notification_outbox_pending q WHERE q.id = o.id)
                       OR (o.created_at >= p.deletion_requested_at
                           AND (d.status IS NULL OR d.status IN ('sending', 'failed')))))))
 ORDER BY p.deletion_requested_at, p.id

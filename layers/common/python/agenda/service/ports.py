@@ -100,6 +100,21 @@ class Outbox(Protocol):
         ...
 
 
+class OutboxWriter(Protocol):
+    """Pages of messages queued behind the caller, each in a transaction of its own and handed
+    to the queue after it, one page at a time (a job's pages: the next one is read while this
+    one is written)."""
+
+    def write(self, items: Sequence[Queued]) -> list[str]:
+        """Queue this page once the one before it is through; answer the keys that one wrote
+        (its failure is raised here)."""
+        ...
+
+    def settle(self) -> list[str]:
+        """Wait for the page handed over last (its failure is raised); answer its keys."""
+        ...
+
+
 class Professionals(Protocol):
     def public_profile(self, slug: str) -> PublicProfile | None: ...
 

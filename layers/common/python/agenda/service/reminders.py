@@ -1,9 +1,12 @@
 """The reminder job: the 24-hour reminders and the daily agendas every morning, the 1-hour
 reminders every 15 minutes, through the same code path.
 
-Work goes a page at a time: each page is read and queued in its own short transaction, then
-handed to the queue, so a run that stops half way leaves its earlier pages done and a second
-run picks up the rest. Message keys make every message once-only: the query passes over rows
+Work goes a page at a time: each page is read, and its messages queued in a short transaction
+of their own, then handed to the queue, so a run that stops half way leaves its earlier pages
+done and a second run picks up the rest. With a writer (the function has one), a page's
+messages are written and handed to the queue behind the run while it reads the next page
+(agenda.adapters.outbox_writer): one page in flight at most, and the run waits for it before it
+ends. Message keys make every message once-only: the query passes over rows
 whose messages are already in the outbox, and the outbox's unique key drops a message two
 overlapping runs both queue.
 
@@ -25,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agenda.domain.reminders import (
     TEMPLATE_OF_JOB,
+    Agenda,
     Job,
     ReminderPage,
     Span,
@@ -38,7 +42,7 @@ from agenda.observability import count, logger
 
 if TYPE_CHECKING:
     from agenda.service.links import GuestLinks
-    from agenda.service.ports import JobStores, UnitOfWork
+    from agenda.service.ports import JobStores, OutboxWriter, Queued, UnitOfWork
 
 DEFAULT_PAGE_SIZE = 1000
 # Long enough for any page (a short transaction and a SendMessageBatch per 10 messages), short
@@ -54,6 +58,9 @@ class ReminderDependencies:
     uow: UnitOfWork[JobStores]
     # Signs the client's link to view, reschedule or cancel; None sends reminders without it.
     links: GuestLinks | None = None
+    # Writes each page's messages behind the run while it reads the next page; None writes
+    # each page in the run's own transaction before the next is read.
+    writer: OutboxWriter | None = None
 
 
 @dataclass(slots=True)
@@ -153,7 +160,14 @@ def run_reminders(
         logger.warning("reminder run skipped: lease held", extra={"job": job})
         return run
     try:
-        _work(job, deps, now, page_size, lease, run)
+        try:
+            _work(job, deps, now, page_size, lease, run)
+        except BaseException:
+            _settle_quietly(deps, run)
+            raise
+        # The page still being written is through (or its failure raised) before the run
+        # lets go of its lease.
+        _settle(deps, run)
     except _LeaseLost:
         run.lease = "lost"
         count("ReminderRunsSkipped", 1, job=job)
@@ -207,33 +221,30 @@ def _remind(
         if not lease.keep():
             raise _LeaseLost
 
-        def page(
-            stores: JobStores, after: tuple[datetime, UUID | None] = after
-        ) -> tuple[ReminderPage, list[str]]:
-            found = stores.jobs.reminder_page(
+        def page(stores: JobStores, after: tuple[datetime, UUID | None] = after) -> ReminderPage:
+            return stores.jobs.reminder_page(
                 template=template, spans=spans, after=after, limit=page_size
             )
-            keys = stores.outbox.add(
-                [
-                    (appointment.professional_id, envelope)
-                    for appointment in found.due
-                    for envelope in reminder_envelopes(
-                        job,
-                        appointment,
-                        manage_url=(
-                            deps.links.manage_url(appointment.appointment_id, appointment.ends_at)
-                            if deps.links is not None
-                            else None
-                        ),
-                    )
-                ]
-            )
-            return found, keys
 
-        found, keys = deps.uow.run(page)
+        found = deps.uow.read(page)
+        _queue(
+            deps,
+            run,
+            [
+                (appointment.professional_id, envelope)
+                for appointment in found.due
+                for envelope in reminder_envelopes(
+                    job,
+                    appointment,
+                    manage_url=(
+                        deps.links.manage_url(appointment.appointment_id, appointment.ends_at)
+                        if deps.links is not None
+                        else None
+                    ),
+                )
+            ],
+        )
         run.pages += 1
-        run.appointments += len({key.split(":", 1)[0] for key in keys})
-        run.queued += len(keys)
         if found.read < page_size or found.last is None:
             return
         after = found.last
@@ -251,23 +262,54 @@ def _agendas(
         if not lease.keep():
             raise _LeaseLost
 
-        def page(
-            stores: JobStores, after_id: UUID | None = after
-        ) -> tuple[int, UUID | None, list[str]]:
-            found = stores.jobs.agenda_page(days=days, after_id=after_id, limit=page_size)
-            keys = stores.outbox.add(
-                [
-                    (agenda.professional_id, envelope)
-                    for agenda in found
-                    for envelope in agenda_envelopes(agenda)
-                ]
-            )
-            return len(found), (found[-1].professional_id if found else None), keys
+        def page(stores: JobStores, after_id: UUID | None = after) -> list[Agenda]:
+            return stores.jobs.agenda_page(days=days, after_id=after_id, limit=page_size)
 
-        found, last, keys = deps.uow.run(page)
+        found = deps.uow.read(page)
+        _queue(
+            deps,
+            run,
+            [
+                (agenda.professional_id, envelope)
+                for agenda in found
+                for envelope in agenda_envelopes(agenda)
+            ],
+        )
         run.pages += 1
-        run.agendas += len({key.split(":", 1)[0] for key in keys})
-        run.queued += len(keys)
-        if found < page_size or last is None:
+        if len(found) < page_size:
             return
-        after = last
+        after = found[-1].professional_id
+
+
+def _queue(deps: ReminderDependencies, run: ReminderRun, items: list[Queued]) -> None:
+    """A page's messages: to the writer behind the run (counted once written, a page later),
+    or written now in a transaction of the run's own."""
+    if deps.writer is not None:
+        _count(run, deps.writer.write(items))
+    elif items:
+        _count(run, deps.uow.run(lambda stores: stores.outbox.add(items)))
+
+
+def _settle(deps: ReminderDependencies, run: ReminderRun) -> None:
+    if deps.writer is not None:
+        _count(run, deps.writer.settle())
+
+
+def _settle_quietly(deps: ReminderDependencies, run: ReminderRun) -> None:
+    """The run failed or stopped: the page in flight is waited for (a container never returns
+    with it half written), and its own failure, if any, is logged, not raised over the run's."""
+    try:
+        _settle(deps, run)
+    except Exception:
+        logger.warning("reminder page not written", extra={"job": run.job}, exc_info=True)
+
+
+def _count(run: ReminderRun, keys: list[str]) -> None:
+    """What this run wrote, a page or two at a time. A key is subject:version:template:...,
+    the subject an appointment (a reminder) or a professional (their agenda), and one page
+    holds all the messages of each of its subjects."""
+    templates = {key.split(":", 1)[0]: key.split(":", 3)[2] for key in keys}
+    agendas = sum(1 for template in templates.values() if template == "daily_agenda")
+    run.agendas += agendas
+    run.appointments += len(templates) - agendas
+    run.queued += len(keys)
