@@ -46,7 +46,20 @@ from agenda.contract import (
     BookingRequest,
     CheckoutRequest,
     CheckoutStarted,
+    ClaimCodeRequest,
+    ClaimedClientOut,
+    ClientClaim,
+    ClientContactChanges,
+    ClientContactOut,
+    ClientDeletionStarted,
+    ClientProfileDeletion,
+    ClientProfileExport,
+    ClientProfileOut,
+    ClientProfileQuery,
+    CodeSentOut,
+    ContactConfirm,
     ErrorResponse,
+    FollowOut,
     FreeSlots,
     FreeSlotsQuery,
     GuestAppointment,
@@ -66,6 +79,9 @@ from agenda.contract import (
 )
 from agenda.domain.errors import (
     AccountExists,
+    AlreadyClaimed,
+    ClientProfileNotFound,
+    ContactInUse,
     DomainError,
     Forbidden,
     InvalidTransition,
@@ -163,6 +179,8 @@ class Operation:
     headers: tuple[Header, ...] = ()
     # A permanent redirect the route may answer instead (a slug its professional left).
     redirect: str | None = None
+    # Other success statuses answered with the same body (a PUT that found it done already).
+    also: tuple[int, ...] = ()
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -562,6 +580,187 @@ OPERATIONS: dict[str, Operation] = {
         status=202,
         errors=(ValidationFailed, NotFound, PayloadTooLarge, RateLimited, ServiceUnavailable),
     ),
+    "GET /api/client-profile/export": Operation(
+        operation_id="exportClientProfile",
+        summary="Everything held about the signed-in client, across professionals, as JSON",
+        description=(
+            "The right of access (LGPD): the client account; each professional's record of"
+            " the client the account claimed, with the professional's name and slug; the"
+            " appointments with their payments and refunds and their audit trail; messages,"
+            " reviews, the in-app notifications addressed to them, follows, the WhatsApp and"
+            " email messages sent to them with their outcome, and the verification codes"
+            " (never the code). Never the professionals' private notes: those are the"
+            " professionals' records. Each row has every column, in camelCase. A sign-in"
+            " without a client account is 404 `CLIENT_PROFILE_NOT_FOUND`. Answered"
+            " `Cache-Control: no-store`, as a download. See docs/privacy.md."
+        ),
+        response=ClientProfileExport,
+        errors=(ClientProfileNotFound, ServiceUnavailable),
+    ),
+    "DELETE /api/client-profile": Operation(
+        operation_id="deleteClientProfile",
+        summary="Delete the signed-in client's account",
+        description=(
+            "Confirmed by the account's email or phone in `confirm` (else 400, nothing"
+            " changed). Cancels every upcoming appointment of theirs with every professional,"
+            " as a cancellation by the client (refunded as the client's cancellation is; one"
+            " inside the professional's notice is a late cancellation, not refunded), and"
+            " tells each of their professionals, naming no one. Then, once the messages owed"
+            " about them are out, a job removes their contact data and account link"
+            " everywhere; the professionals keep their notes and the appointment history"
+            " under an anonymised client. Stripe down is 503 with nothing changed. Answers 202"
+            " when the first phase is done; a repeat answers the same. Counts against the"
+            " `account` rate limit (10 writes an hour). See docs/privacy.md."
+        ),
+        body=ClientProfileDeletion,
+        response=ClientDeletionStarted,
+        status=202,
+        errors=(
+            ValidationFailed,
+            ClientProfileNotFound,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
+    "GET /api/client-profile": Operation(
+        operation_id="getClientProfile",
+        summary="The signed-in client's profile",
+        description=(
+            "The client account's contact; its appointments with every professional whose"
+            " record it claimed: `upcoming` (pending or confirmed, not over; soonest first) and"
+            " one page of `past` (newest first; pass `pastCursor` back as `cursor`), each in"
+            " UTC and in the professional's own zone, with whether the client may cancel and"
+            " reschedule it now and `until` when (the professional's notice; then 403, as"
+            " `PATCH /api/appointments/{id}` answers the client's token); the professionals"
+            " followed; and the records of other professionals with the account's phone or"
+            " email offered for claiming, their contact masked. A sign-in without a client"
+            " account (before its first claim, or a professional's) is 404"
+            " `CLIENT_PROFILE_NOT_FOUND`. Answered `Cache-Control: no-store`. See"
+            " docs/client-profile.md."
+        ),
+        query=ClientProfileQuery,
+        response=ClientProfileOut,
+        errors=(ValidationFailed, ClientProfileNotFound, ServiceUnavailable),
+    ),
+    "PUT /api/client-profile/follows/{slug}": Operation(
+        operation_id="followProfessional",
+        summary="Follow a professional",
+        description=(
+            "201 with the follow when new, 200 with the same body when already followed. A"
+            " slug the professional left follows them at their current one. An unknown or"
+            " inactive slug is 404 `NOT_FOUND`; a sign-in without a client account is 404"
+            " `CLIENT_PROFILE_NOT_FOUND`. Counts against the `account` rate limit (10 writes"
+            " an hour)."
+        ),
+        response=FollowOut,
+        status=201,
+        also=(200,),
+        errors=(ClientProfileNotFound, NotFound, RateLimited, ServiceUnavailable),
+    ),
+    "DELETE /api/client-profile/follows/{slug}": Operation(
+        operation_id="unfollowProfessional",
+        summary="Stop following a professional",
+        description=(
+            "204 whether or not the professional was followed. An unknown or inactive slug is"
+            " 404 `NOT_FOUND`; a sign-in without a client account is 404"
+            " `CLIENT_PROFILE_NOT_FOUND`. Counts against the `account` rate limit."
+        ),
+        status=204,
+        errors=(ClientProfileNotFound, NotFound, RateLimited, ServiceUnavailable),
+    ),
+    "POST /api/client-profile/claim": Operation(
+        operation_id="claimClient",
+        summary="Claim a client record for the signed-in user",
+        description=(
+            "By the `invite` of the registration link a confirmation message carries, which"
+            " names one client record of one professional; or, for another professional's"
+            " record offered to the account (its phone or email is the account's), by"
+            " `clientId` and the `code` POST /api/client-profile/claim/codes sent to it. The"
+            " first claim creates the sign-in's client account from the record (name, phone,"
+            " email; the professional's language); every claim links the record to it."
+            " Claiming one's own record again answers the same. A proof that does not hold is"
+            " 403 `FORBIDDEN` with `fields.invite` or `fields.code`: an invite forged, altered,"
+            " expired, signed with another key or of another kind (a manage link's token); a"
+            " code wrong, expired, used, superseded or past its 5 tries; or a record deleted"
+            " since. A record another sign-in claimed is 409 `ALREADY_CLAIMED` (two sign-ins"
+            " racing for one record: exactly one wins). Tries of a code count against the"
+            " `verification_attempts` rate limit (10 in 15 minutes)."
+        ),
+        body=ClientClaim,
+        response=ClaimedClientOut,
+        errors=(
+            ValidationFailed,
+            Forbidden,
+            AlreadyClaimed,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
+    "POST /api/client-profile/claim/codes": Operation(
+        operation_id="sendClaimCode",
+        summary="Send a code to the phone or email of a record offered for claiming",
+        description=(
+            "Only for another professional's record that nobody claimed, not deleted, whose"
+            " phone or email is the account's, by a channel the record has (`whatsapp`: its"
+            " phone; `email`: its email). Anything else, and a sign-in without a client"
+            " account, is the same 404 `NOT_FOUND`, so the route tells nobody whether a phone"
+            " is someone's client. The code has 6 digits, works 10 minutes and 5 tries, and"
+            " replaces any code sent before. `sentTo` shows the destination in part. Counts"
+            " against the `verification` rate limit (5 an hour)."
+        ),
+        body=ClaimCodeRequest,
+        response=CodeSentOut,
+        status=202,
+        errors=(ValidationFailed, NotFound, PayloadTooLarge, RateLimited, ServiceUnavailable),
+    ),
+    "PATCH /api/client-profile": Operation(
+        operation_id="updateClientContact",
+        summary="Change the signed-in client's name, language, phone or email",
+        description=(
+            "`name` and `language` apply at once (the name on every claimed record too): 200."
+            " A new `phone` or `email` (one at a time) is 202: a code goes to the new"
+            " destination and `pending` says where; nothing changes until POST"
+            " /api/client-profile/contact/confirm. A phone or email another client of one of"
+            " the client's professionals holds is 409 `CONTACT_IN_USE`. 404"
+            " `CLIENT_PROFILE_NOT_FOUND` before a first claim. Counts against the `account`"
+            " rate limit, and a code sent against `verification`."
+        ),
+        body=ClientContactChanges,
+        response=ClientContactOut,
+        also=(202,),
+        errors=(
+            ValidationFailed,
+            ClientProfileNotFound,
+            ContactInUse,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
+    "POST /api/client-profile/contact/confirm": Operation(
+        operation_id="confirmClientContact",
+        summary="Apply a new phone or email with the code sent to it",
+        description=(
+            "The account and every claimed record take the new phone or email in one write."
+            " A wrong, expired or used code is 403 `FORBIDDEN` with `fields.code`; a phone"
+            " another client of one of the professionals took since is 409 `CONTACT_IN_USE`,"
+            " and nothing is written. Counts against the `account` and"
+            " `verification_attempts` rate limits."
+        ),
+        body=ContactConfirm,
+        response=ClientContactOut,
+        errors=(
+            ValidationFailed,
+            Forbidden,
+            ClientProfileNotFound,
+            ContactInUse,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
 }
 
 REQUEST_MODELS: tuple[type[BaseModel], ...] = tuple(
@@ -688,7 +887,8 @@ def _operation(
                 "required": True,
                 "content": {"application/json": {"schema": _ref(spec.body)}},
             }
-        responses = {str(spec.status): _success(spec)}
+        statuses = (spec.status, *spec.also)
+        responses = {str(status): _success(spec, status) for status in statuses}
         if spec.redirect is not None:
             responses["308"] = {
                 "description": spec.redirect,
@@ -761,8 +961,8 @@ def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[d
     return parameters
 
 
-def _success(spec: Operation) -> dict[str, Any]:
-    answer: dict[str, Any] = {"description": HTTPStatus(spec.status).phrase}
+def _success(spec: Operation, status: int) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": HTTPStatus(status).phrase}
     if spec.response is not None:
         answer["content"] = {"application/json": {"schema": _ref(spec.response)}}
     elif spec.media_type is not None:

@@ -1144,6 +1144,7 @@ class FakePayments:
             auto_confirm=schedule.auto_confirm,
             currency=schedule.currency,
             client=Party(client.name, client.phone, client.email),
+            client_id=row.client_id,
             client_user_id=client.user_id,
             refunded_amount=row.refunded_amount,
         )

@@ -53,6 +53,15 @@ EXPECTED_ROUTES = {
     "POST /api/account/avatar/confirm": ("AccountAvatarFunction", True),
     "GET /api/account/export": ("AccountPrivacyFunction", True),
     "DELETE /api/account": ("AccountPrivacyFunction", True),
+    "GET /api/client-profile": ("ClientProfileFunction", True),
+    "PUT /api/client-profile/follows/{slug}": ("ClientFollowsFunction", True),
+    "DELETE /api/client-profile/follows/{slug}": ("ClientFollowsFunction", True),
+    "GET /api/client-profile/export": ("ClientPrivacyFunction", True),
+    "DELETE /api/client-profile": ("ClientPrivacyFunction", True),
+    "POST /api/client-profile/claim": ("ClientClaimFunction", True),
+    "POST /api/client-profile/claim/codes": ("ClientClaimFunction", True),
+    "PATCH /api/client-profile": ("ClientContactFunction", True),
+    "POST /api/client-profile/contact/confirm": ("ClientContactFunction", True),
 }
 
 
@@ -173,6 +182,7 @@ def test_schedules_run_in_a_time_zone(stack: Any) -> None:
         ("CronRemindersFunction", "rate(15 minutes)", '{"job": "reminders_1h"}'),
         ("WhatsappWatchdogFunction", "cron(0 9 * * ? *)", '{"job": "whatsapp_watchdog"}'),
         ("AccountPurgeFunction", "rate(1 minute)", '{"job": "account_purge"}'),
+        ("ClientPurgeFunction", "rate(1 minute)", '{"job": "client_purge"}'),
     }
     for schedule in stack.schedules:
         assert schedule.timezone == "America/Sao_Paulo", schedule.name
@@ -191,6 +201,7 @@ EXPECTED_INVOKE_CONFIG = {
     "CronRemindersFunction": (2, 3600),
     "WhatsappWatchdogFunction": (2, 3600),
     "AccountPurgeFunction": (0, 60),
+    "ClientPurgeFunction": (0, 60),
 }
 FAILURES_QUEUE = "ScheduledJobFailuresQueue"
 RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
@@ -595,7 +606,7 @@ def test_scheduled_failures_reach_their_queue(translated: dict[str, Any]) -> Non
             for s in _statements(role)
         ), f"{name} may not send to {FAILURES_QUEUE}"
     schedules = [r for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
-    assert len(schedules) == 6
+    assert len(schedules) == 7
     for schedule in schedules:
         assert schedule["Properties"]["Target"]["DeadLetterConfig"] == {"Arn": failures}
         role = resources[schedule["Properties"]["Target"]["RoleArn"]["Fn::GetAtt"][0]]

@@ -138,7 +138,11 @@ def test_confirming_tells_a_guest_client_with_the_guest_link_and_the_invite(worl
         assert params["startsAt"] == "2030-03-04T09:00:00-03:00"
         assert params["registerUrl"].startswith(f"{APP_BASE_URL}/register?")
         invite = query_of(params["registerUrl"])
-        assert invite["appointment"] == str(appointment)
+        # The invite names the client row, and it is not a guest link: forwarding the manage
+        # link never lets anyone claim the client.
+        assert set(invite) == {"invite"}
+        assert LINKS.verify_invite(invite["invite"], now=NOW).client_id == world.guest_client
+        assert invite["invite"] != query_of(params["manageUrl"])["token"]
         # The guest link in the message opens this very appointment.
         assert LINKS.verify(query_of(params["manageUrl"])["token"], now=NOW).appointment_id == (
             appointment

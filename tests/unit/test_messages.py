@@ -95,6 +95,23 @@ CASES = (
         },
         "client",
     ),
+    Case(
+        "verification_code_claim",
+        "verification_code",
+        {
+            "code": "042917",
+            "purpose": "claim",
+            "clientName": "Ana Souza",
+            "professionalName": "Dra. Marina D'Ávila",
+        },
+        "client",
+    ),
+    Case(
+        "verification_code_contact",
+        "verification_code",
+        {"code": "042917", "purpose": "contact"},
+        "client",
+    ),
     _appointment(
         "cancelled_by_client",
         "cancelled_by_client",
@@ -294,10 +311,11 @@ CATALOGUE = {
     "payment_failed": "professional",
     "plan_limit_reached": "professional",
     "whatsapp_disconnected": "professional",
+    "verification_code": "client",
 }
 
 
-def test_the_catalogue_holds_the_twenty_one_templates_for_their_audience() -> None:
+def test_the_catalogue_holds_the_twenty_two_templates_for_their_audience() -> None:
     assert {name: t.audience for name, t in TEMPLATES.items()} == CATALOGUE
     assert all(name == t.name for name, t in TEMPLATES.items())
     assert TEMPLATES["whatsapp_disconnected"].channels == ("email",)

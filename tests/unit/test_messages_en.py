@@ -96,6 +96,24 @@ CASES = (
         },
         "client",
     ),
+    Case(
+        "verification_code_claim",
+        "verification_code",
+        {
+            "code": "042917",
+            "purpose": "claim",
+            "clientName": "John Miller",
+            "professionalName": "Emily O'Carter",
+            "locale": "en",
+        },
+        "client",
+    ),
+    Case(
+        "verification_code_contact",
+        "verification_code",
+        {"code": "042917", "purpose": "contact", "locale": "en"},
+        "client",
+    ),
     _appointment("cancelled_by_client", "cancelled_by_client", "professional", reason="Work trip"),
     _appointment(
         "cancelled_by_professional",

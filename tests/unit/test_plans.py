@@ -287,6 +287,8 @@ EXPECTED_RATE_LIMITS = {
     "messages": (30, 60, "user"),
     "guest": (30, 600, "ip"),
     "account": (10, 3600, "user"),
+    "verification": (5, 3600, "user"),
+    "verification_attempts": (10, 900, "user"),
 }
 
 

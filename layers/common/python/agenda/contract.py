@@ -12,7 +12,15 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from agenda.domain.accounts import (
@@ -29,6 +37,7 @@ from agenda.domain.accounts import (
     PaymentType,
 )
 from agenda.domain.accounts import EMAIL_LENGTH as ACCOUNT_EMAIL_LENGTH
+from agenda.domain.accounts import LANGUAGES as ACCOUNT_LANGUAGES
 from agenda.domain.accounts import MAX_PRICE as MAX_SESSION_PRICE
 from agenda.domain.accounts import NAME_LENGTH as ACCOUNT_NAME_LENGTH
 from agenda.domain.accounts import SLUG_DOCUMENTED_PATTERN as ACCOUNT_SLUG_PATTERN
@@ -52,6 +61,7 @@ from agenda.domain.queries import (
 )
 from agenda.domain.slots import Period
 from agenda.domain.statuses import Action, ChangedBy, LiveStatus, PaymentStatus, Status, View
+from agenda.domain.verification import CODE_DIGITS, CODE_PATTERN
 from agenda.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -978,6 +988,75 @@ class AccountDeletionStarted(Model):
     ]
 
 
+# --- a registered client's privacy rights (docs/privacy.md, "Clients") ----------------------
+
+
+class ClientProfileExport(Model):
+    """Everything held about the signed-in client across professionals, as stored: one section
+    per kind of record, each row with every column (camelCase), oldest first. Never the
+    professionals' private notes, which are the professionals' records."""
+
+    exported_at: datetime
+    account: Annotated[
+        dict[str, Any], Field(description="the client account: name, contact, language")
+    ]
+    clients: Annotated[
+        list[dict[str, Any]],
+        Field(
+            description="each professional's record of the client the account claimed, with"
+            " that professional's name and slug"
+        ),
+    ]
+    appointments: _Rows
+    payments: Annotated[
+        list[dict[str, Any]],
+        Field(description="the money of each appointment paid or charged online, refunds included"),
+    ]
+    appointment_changes: Annotated[
+        list[dict[str, Any]],
+        Field(description="the audit trail of their appointments: every change, by which role"),
+    ]
+    messages: _Rows
+    reviews: _Rows
+    notifications: Annotated[
+        list[dict[str, Any]], Field(description="the in-app notifications addressed to them")
+    ]
+    follows: _Rows
+    sent_messages: Annotated[
+        list[dict[str, Any]],
+        Field(description="WhatsApp and email messages sent to them, with their outcome"),
+    ]
+    verification_codes: Annotated[
+        list[dict[str, Any]],
+        Field(description="the one-time codes sent to them (never the code itself)"),
+    ]
+
+
+class ClientProfileDeletion(Model):
+    confirm: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=320,
+            description="the account's email or phone, typed to confirm",
+            examples=["ana@example.com"],
+        ),
+    ]
+
+
+class ClientDeletionStarted(Model):
+    status: Literal["deletion_scheduled"]
+    cancelled_appointments: Annotated[
+        int, Field(ge=0, description="upcoming appointments cancelled by this request")
+    ]
+    refunded_appointments: Annotated[
+        int, Field(ge=0, description="of those, the ones whose online payment was refunded")
+    ]
+    notified_professionals: Annotated[
+        int, Field(ge=0, description="professionals told of the deletion")
+    ]
+
+
 # --- the professional's photo (docs/operations.md, "Media") -----------------------------------
 
 ImageType = Literal["image/jpeg", "image/png", "image/webp"]
@@ -1013,3 +1092,309 @@ class AvatarConfirm(Model):
 
 class AvatarConfirmed(Model):
     avatar_url: Annotated[str, Field(description="the photo's public address (the CDN's)")]
+
+
+# --- claiming client rows and the client's contact (docs/client-profile.md) ------------------
+
+_INVITE_TOKEN: dict[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_TOKEN_LENGTH,
+    "pattern": GUEST_LINK_PATTERN,
+    "description": "the `invite` of the registration link (`/register?invite=...`): two"
+    " base64url parts joined by a dot; a forged, altered, expired or other kind of token (a"
+    " manage link's) is 403",
+}
+_CODE_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": CODE_PATTERN,
+    "description": f"the {CODE_DIGITS} digits sent; a wrong, expired or used one is 403",
+}
+_CLAIMABLE_ID: dict[str, Any] = {
+    "type": "string",
+    "format": "uuid",
+    "description": "a record offered for claiming",
+}
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _present(schema: dict[str, Any]) -> WithJsonSchema:
+    """An optional key that, when given, is never null: the document states the key's own
+    schema, without the null its Python type has (``_NO_DEFAULT`` drops the null default)."""
+    return WithJsonSchema(schema)
+
+
+_NO_DEFAULT = Field(json_schema_extra=_no_default)
+
+
+class ClientClaim(Model):
+    """POST /api/client-profile/claim: the registration invite of a confirmation message, or
+    another professional's record (offered for claiming) with the code sent to it."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="ignore",
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["invite"],
+                    "not": {"anyOf": [{"required": ["clientId"]}, {"required": ["code"]}]},
+                },
+                {"required": ["clientId", "code"], "not": {"required": ["invite"]}},
+            ]
+        },
+    )
+
+    invite: Annotated[
+        str | None,
+        Field(strict=True, min_length=1, max_length=MAX_TOKEN_LENGTH),
+        _present(_INVITE_TOKEN),
+        _NO_DEFAULT,
+    ] = None
+    client_id: Annotated[UUID | None, _present(_CLAIMABLE_ID), _NO_DEFAULT] = None
+    code: Annotated[
+        str | None, Field(strict=True, pattern=CODE_PATTERN), _present(_CODE_SCHEMA), _NO_DEFAULT
+    ] = None
+
+    @model_validator(mode="after")
+    def _one_proof(self) -> ClientClaim:
+        if self.invite is not None:
+            if self.client_id is not None or self.code is not None:
+                raise ValueError("give either invite, or clientId with code")
+        elif self.client_id is None or self.code is None:
+            raise ValueError("give either invite, or clientId with code")
+        return self
+
+
+class ClaimedClientOut(Model):
+    """The client record the sign-in holds now; GET /api/client-profile shows the whole
+    profile."""
+
+    client_id: UUID
+    professional_name: str
+    professional_slug: str
+
+
+class ClaimCodeRequest(Model):
+    """POST /api/client-profile/claim/codes."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    client_id: Annotated[UUID, Field(description="a record offered for claiming")]
+    channel: Annotated[
+        Literal["whatsapp", "email"],
+        Field(description="where the code goes: the record's phone (WhatsApp) or its email"),
+    ]
+
+
+class CodeSentOut(Model):
+    """A code on its way: where to (shown in part), and until when it works."""
+
+    channel: Literal["whatsapp", "email"]
+    sent_to: Annotated[str, Field(description="the phone or email, masked: +55 •••••••5432")]
+    expires_at: datetime
+
+
+class ClientContactChanges(Model):
+    """PATCH /api/client-profile: at least one key. `name` and `language` apply at once (the
+    name on every claimed record too); a new `phone` or `email` (one at a time) is applied when
+    the code sent to it is confirmed."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "minProperties": 1,
+            "not": {"required": ["phone", "email"]},
+        },
+    )
+
+    name: Annotated[
+        str | None,
+        _present(
+            {
+                "type": "string",
+                "minLength": ACCOUNT_NAME_LENGTH[0],
+                "maxLength": ACCOUNT_NAME_LENGTH[1],
+                "pattern": NAME_PATTERN,
+                "description": _ONE_LINE,
+            }
+        ),
+        _NO_DEFAULT,
+    ] = None
+    language: Annotated[
+        Language | None,
+        _present({"type": "string", "enum": list(ACCOUNT_LANGUAGES)}),
+        _NO_DEFAULT,
+    ] = None
+    phone: Annotated[
+        str | None,
+        _present(
+            {
+                "type": "string",
+                "minLength": 8,
+                "maxLength": 32,
+                "pattern": PHONE_PATTERN,
+                "description": "stored in E.164 (+5511987654321); a Brazilian number needs its"
+                " area code",
+            }
+        ),
+        _NO_DEFAULT,
+    ] = None
+    email: Annotated[
+        str | None,
+        _present(
+            {
+                "type": "string",
+                "maxLength": ACCOUNT_EMAIL_LENGTH,
+                "pattern": EMAIL_PATTERN,
+                "description": "kept in lower case",
+            }
+        ),
+        _NO_DEFAULT,
+    ] = None
+
+
+class ContactConfirm(Model):
+    """POST /api/client-profile/contact/confirm."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    code: Annotated[str, Field(strict=True, pattern=CODE_PATTERN), WithJsonSchema(_CODE_SCHEMA)]
+
+
+class ClientContactOut(Model):
+    """The client account's details as they stand; `pending`: the code sent to a new phone or
+    email, which applies when confirmed."""
+
+    name: str
+    phone: str | None
+    email: str | None
+    language: Language
+    pending: CodeSentOut | None = None
+
+
+# --- the registered client's profile and follows (docs/client-profile.md) -----------------
+
+
+class ClientProfileQuery(Model):
+    """GET /api/client-profile query string: the page of past appointments."""
+
+    limit: Annotated[
+        int, Field(ge=1, le=MAX_LIMIT, description="past appointments on this page")
+    ] = DEFAULT_LIMIT
+    cursor: Annotated[
+        str | None,
+        Field(max_length=200, description="`pastCursor` of the previous answer: the next page"),
+    ] = None
+
+
+class ProfessionalCardOut(Model):
+    name: str
+    slug: str
+    profession: str
+    avatar_url: Annotated[str | None, Field(description="the professional's photo")]
+
+
+class ClientActionOut(Model):
+    allowed: Annotated[bool, Field(description="the client may take this action now")]
+    until: Annotated[
+        datetime | None,
+        Field(
+            description="the last instant the client may (UTC), from the professional's notice;"
+            " null when the appointment's status never allows it again"
+        ),
+    ]
+
+
+class ClientActionsOut(Model):
+    """What the client may do through PATCH /api/appointments/{id} with their token."""
+
+    cancel: ClientActionOut
+    reschedule: ClientActionOut
+
+
+class ClientAppointmentOut(Model):
+    id: UUID
+    status: Status
+    payment_status: PaymentStatus
+    price: Annotated[
+        float | None,
+        Field(
+            description="the amount due online when the booking took payment, else the"
+            " professional's session price; null: none set"
+        ),
+    ]
+    currency: str
+    starts_at: Annotated[datetime, Field(description="UTC")]
+    ends_at: Annotated[datetime, Field(description="UTC")]
+    timezone: Annotated[str, Field(description="the professional's IANA zone")]
+    local_starts_at: Annotated[datetime, Field(description="the wall time in `timezone`")]
+    local_ends_at: Annotated[datetime, Field(description="the wall time in `timezone`")]
+    local_date: date
+    time: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
+    professional: ProfessionalCardOut
+    actions: ClientActionsOut
+
+
+class FollowOut(Model):
+    """A followed professional (PUT's answer, and a line of the profile's `follows`)."""
+
+    name: str
+    slug: str
+    profession: str
+    avatar_url: str | None
+    followed_at: datetime
+
+
+class ClaimChannelOut(Model):
+    channel: Literal["whatsapp", "email"]
+    to: Annotated[str, Field(description="the row's phone or email, masked")]
+
+
+class ClaimableProfessionalOut(Model):
+    name: str
+    slug: str
+
+
+class ClaimableOut(Model):
+    """Another professional's record with the account's phone or email, claimable with a code
+    sent to one of `channels` (POST /api/client-profile/claim/codes)."""
+
+    client_id: UUID
+    professional: ClaimableProfessionalOut
+    channels: list[ClaimChannelOut]
+
+
+class ClientProfileOut(Model):
+    name: str
+    phone: str | None
+    email: str | None
+    language: Language
+    upcoming: Annotated[
+        list[ClientAppointmentOut],
+        Field(
+            description="pending or confirmed and not over, soonest first, across every"
+            " professional (at most 100)"
+        ),
+    ]
+    past: Annotated[
+        list[ClientAppointmentOut],
+        Field(description="the rest (over, cancelled, rejected, completed), newest first"),
+    ]
+    past_cursor: Annotated[
+        str | None, Field(description="pass back as `cursor` for more past ones; null: no more")
+    ]
+    follows: Annotated[list[FollowOut], Field(description="newest first")]
+    claimable: list[ClaimableOut]

@@ -38,6 +38,25 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     return at, row_id
 
 
+def page_of(
+    params: Mapping[str, str], fields: dict[str, str]
+) -> tuple[int, tuple[datetime, UUID] | None]:
+    """The page a listing's query asks for: its size and the key it starts after. A bad
+    `limit` or `cursor` is added to `fields` (the route names every bad parameter at once)."""
+    limit = 0
+    after = None
+    try:
+        limit = page_limit(params)
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    if params.get("cursor"):
+        try:
+            after = decode_cursor(params["cursor"])
+        except ValidationFailed as exc:
+            fields.update(exc.fields)
+    return limit, after
+
+
 def page_limit(params: Mapping[str, str]) -> int:
     raw = params.get("limit")
     if raw is None:

@@ -379,6 +379,8 @@ class GuestLinkSettings:
     secret: Secret
     # A link works until this many days after the session ends (calendar files, late viewing).
     valid_days_after: int
+    # A registration invite works this many days after it was sent (agenda.domain.client_invite).
+    invite_valid_days: int = 30
 
     @classmethod
     def from_env(cls) -> GuestLinkSettings:
@@ -391,6 +393,7 @@ class GuestLinkSettings:
             app_base_url=_app_base_url(),
             secret=secret,
             valid_days_after=_int("GUEST_LINK_VALID_DAYS_AFTER", 14, minimum=0),
+            invite_valid_days=_int("CLIENT_INVITE_VALID_DAYS", 30, minimum=1),
         )
 
     def key(self) -> bytes:

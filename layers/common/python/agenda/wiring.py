@@ -33,6 +33,13 @@ if TYPE_CHECKING:
     from agenda.service.avatars import AvatarDependencies
     from agenda.service.billing import BillingDependencies
     from agenda.service.booking import BookingDependencies
+    from agenda.service.client_claims import ClaimDependencies
+    from agenda.service.client_contact import ContactDependencies
+    from agenda.service.client_privacy import (
+        ClientPrivacyDependencies,
+        ClientPurgeDependencies,
+    )
+    from agenda.service.client_profile import ClientProfileDependencies, FollowDependencies
     from agenda.service.links import GuestLinks
     from agenda.service.notifications import ConsumerDependencies
     from agenda.service.payments import PaymentDependencies
@@ -211,6 +218,60 @@ class Wiring:
         from agenda.service.privacy import PurgeDependencies
 
         return PurgeDependencies(uow=self.uow_without_queue, clock=self.clock)
+
+    def client_privacy(self) -> ClientPrivacyDependencies:
+        """A client's export and the deletion's first phase (its messages to the professionals
+        go out through the queue; its refunds through Stripe); the deletion counts against the
+        account limit."""
+        from agenda.service.client_privacy import ClientPrivacyDependencies
+
+        return ClientPrivacyDependencies(
+            uow=self.uow, stripe=self.stripe, limiter=self.limiter("account"), clock=self.clock
+        )
+
+    def client_purge(self) -> ClientPurgeDependencies:
+        """A client deletion's second phase: queues nothing."""
+        from agenda.service.client_privacy import ClientPurgeDependencies
+
+        return ClientPurgeDependencies(uow=self.uow_without_queue, clock=self.clock)
+
+    def client_profile(self) -> ClientProfileDependencies:
+        """A registered client's profile: one read, no queue, no rate limit."""
+        from agenda.service.client_profile import ClientProfileDependencies
+
+        return ClientProfileDependencies(uow=self.uow_without_queue, clock=self.clock)
+
+    def client_follows(self) -> FollowDependencies:
+        """Follows; writes count against the account limit."""
+        from agenda.service.client_profile import FollowDependencies
+
+        return FollowDependencies(uow=self.uow_without_queue, limiter=self.limiter("account"))
+
+    def client_claims(self) -> ClaimDependencies:
+        """Claiming client rows: the invite is verified, and the codes hashed, with the guest
+        links' key; a code goes out through the outbox."""
+        from agenda.service.client_claims import ClaimDependencies
+
+        return ClaimDependencies(
+            uow=self.uow,
+            links=self.links,
+            clock=self.clock,
+            code_requests=self.limiter("verification"),
+            code_attempts=self.limiter("verification_attempts"),
+        )
+
+    def client_contact(self) -> ContactDependencies:
+        """A client's own details: writes count against the account limit, codes as a claim's."""
+        from agenda.service.client_contact import ContactDependencies
+
+        return ContactDependencies(
+            uow=self.uow,
+            links=self.links,
+            clock=self.clock,
+            account=self.limiter("account"),
+            code_requests=self.limiter("verification"),
+            code_attempts=self.limiter("verification_attempts"),
+        )
 
     def reminders(self) -> ReminderDependencies:
         from agenda.adapters.outbox_writer import OutboxWriterBehind

@@ -74,9 +74,9 @@ UPDATE processed_stripe_events SET outcome = :outcome WHERE event_id = :event_id
 # An appointment with everything its payment needs: who to tell, how the professional
 # confirms, what was charged.
 _PAYMENT_SQL = """
-SELECT a.id, a.professional_id, a.status, a.payment_status, a.starts_at, a.ends_at,
-       a.sequence, a.stripe_checkout_session_id, a.stripe_payment_intent_id, a.amount_due,
-       a.payment_expires_at, a.status_changed_by, a.refunded_amount,
+SELECT a.id, a.professional_id, a.client_id, a.status, a.payment_status, a.starts_at,
+       a.ends_at, a.sequence, a.stripe_checkout_session_id, a.stripe_payment_intent_id,
+       a.amount_due, a.payment_expires_at, a.status_changed_by, a.refunded_amount,
        p.name AS professional_name, p.phone AS professional_phone,
        p.email AS professional_email, p.timezone, p.locale, p.auto_confirm, p.currency,
        c.name AS client_name, c.phone AS client_phone, c.email AS client_email,
@@ -183,6 +183,7 @@ def payment_record(row: Mapping[str, Any]) -> PaymentRecord:
         auto_confirm=row["auto_confirm"],
         currency=row["currency"].strip(),
         client=party_of(row, "client"),
+        client_id=row["client_id"],
         client_user_id=row["client_user_id"],
         refunded_amount=row["refunded_amount"],
     )

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from agenda.adapters.availability import PostgresAvailability
     from agenda.adapters.avatars import PostgresAvatars
     from agenda.adapters.billing import PostgresBilling, PostgresPayments
+    from agenda.adapters.client_claims import PostgresClientClaims
+    from agenda.adapters.client_contacts import PostgresClientContacts
+    from agenda.adapters.client_privacy import PostgresClientPrivacy
+    from agenda.adapters.client_profiles import PostgresClientProfiles
     from agenda.adapters.inbox import PostgresInbox, PostgresNotices
     from agenda.adapters.jobs import PostgresJobs
     from agenda.adapters.outbox import PostgresOutbox
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from agenda.adapters.privacy import PostgresPrivacy
     from agenda.adapters.professionals import PostgresBookings, PostgresProfessionals
     from agenda.adapters.queue import Publisher
+    from agenda.adapters.verification_codes import PostgresVerificationCodes
     from agenda.service.records import OutboxMessage
 
 
@@ -134,6 +139,36 @@ class PostgresStores:
         from agenda.adapters.privacy import PostgresPrivacy
 
         return PostgresPrivacy(self._tx)
+
+    @property
+    def client_claims(self) -> PostgresClientClaims:
+        from agenda.adapters.client_claims import PostgresClientClaims
+
+        return PostgresClientClaims(self._tx)
+
+    @property
+    def client_contacts(self) -> PostgresClientContacts:
+        from agenda.adapters.client_contacts import PostgresClientContacts
+
+        return PostgresClientContacts(self._tx)
+
+    @property
+    def verification_codes(self) -> PostgresVerificationCodes:
+        from agenda.adapters.verification_codes import PostgresVerificationCodes
+
+        return PostgresVerificationCodes(self._tx)
+
+    @property
+    def client_profiles(self) -> PostgresClientProfiles:
+        from agenda.adapters.client_profiles import PostgresClientProfiles
+
+        return PostgresClientProfiles(self._tx)
+
+    @property
+    def client_privacy(self) -> PostgresClientPrivacy:
+        from agenda.adapters.client_privacy import PostgresClientPrivacy
+
+        return PostgresClientPrivacy(self._tx)
 
 
 class PostgresUnitOfWork:

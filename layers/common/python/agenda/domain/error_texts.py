@@ -35,9 +35,12 @@ PT_BR: Mapping[str, str] = MappingProxyType(
         ),
         # who may
         "This link is invalid or has expired": "Este link é inválido ou expirou",
-        "Only a professional has an appointments dashboard": (
-            "Só um profissional tem um painel de agendamentos"
+        "Only a professional has an appointments dashboard:"
+        " a client's appointments are at /api/client-profile": (
+            "Só um profissional tem um painel de agendamentos:"
+            " os agendamentos de um cliente estão em /api/client-profile"
         ),
+        "No client profile for this sign-in": "Não há perfil de cliente para este acesso",
         "Only a professional has an availability to manage": (
             "Só um profissional tem uma disponibilidade para gerenciar"
         ),
@@ -113,6 +116,10 @@ PT_BR: Mapping[str, str] = MappingProxyType(
         "Type your page's address to confirm the deletion": (
             "Digite o endereço da sua página para confirmar a exclusão"
         ),
+        "Type your account's email or phone to confirm the deletion": (
+            "Digite o e-mail ou o telefone da sua conta para confirmar a exclusão"
+        ),
+        "must be your account's email or phone": "deve ser o e-mail ou o telefone da sua conta",
         "This address is already taken": "Este endereço já está em uso",
         "This address is already taken: choose another one": (
             "Este endereço já está em uso: escolha outro"
@@ -165,6 +172,25 @@ PT_BR: Mapping[str, str] = MappingProxyType(
         ),
         "must include a UTC offset, for example -03:00 or Z": (
             "deve incluir o deslocamento de UTC, por exemplo -03:00 ou Z"
+        ),
+        # claiming client records and the client's contact (docs/client-profile.md)
+        "This client record belongs to another account": (
+            "Este cadastro de cliente pertence a outra conta"
+        ),
+        "No client record to claim here": "Não há cadastro de cliente para vincular aqui",
+        "This code is wrong or has expired: ask for a new one": (
+            "Este código está errado ou expirou: peça um novo"
+        ),
+        "is invalid or has expired": "é inválido ou expirou",
+        "is wrong or has expired": "está errado ou expirou",
+        "give either invite, or clientId with code": "envie invite, ou clientId com code",
+        "Another client of one of your professionals has this contact already": (
+            "Outro cliente de um dos seus profissionais já tem este contato"
+        ),
+        "is another client's already": "já é de outro cliente",
+        "names nothing to change": "não indica nada para mudar",
+        "change the phone and the email one at a time": (
+            "mude o telefone e o e-mail um de cada vez"
         ),
         # pydantic's own words for the common cases
         "Field required": "Campo obrigatório",

@@ -134,3 +134,26 @@ class AccountExists(DomainError):
     """The sign-in already has a professional account: one per sign-in, never a second."""
 
     code = "ACCOUNT_EXISTS"
+
+
+class ClientProfileNotFound(NotFound):
+    """The sign-in has no client account (docs/client-profile.md): none before its first
+    claim, none once its deletion began, and a professional's sign-in is not a client's."""
+
+    code = "CLIENT_PROFILE_NOT_FOUND"
+
+    def __init__(self, message: str = "No client profile for this sign-in") -> None:
+        super().__init__(message)
+
+
+class AlreadyClaimed(DomainError):
+    """The client row is another sign-in's already: a row has one holder, whoever asks."""
+
+    code = "ALREADY_CLAIMED"
+
+
+class ContactInUse(DomainError):
+    """A new phone or email another client of one of the client's professionals holds: a
+    professional has one client per phone, so the change is refused whole."""
+
+    code = "CONTACT_IN_USE"

@@ -1,36 +1,23 @@
 """Guest links: a signed, expiring token that lets a client without an account manage a booking.
 
-A token is two base64url parts joined by a dot: the payload (a version byte, the appointment id's
-16 bytes, the expiry as 8 bytes of Unix seconds) and an HMAC-SHA256 over a fixed context string
-and that payload, keyed by a secret from configuration. Nothing is stored: the token proves
-itself. Changing any byte of it (the id, the expiry, the signature) makes it invalid; so does a
-non-canonical encoding of the same bytes, so one token has exactly one spelling.
+The token names the appointment (agenda.domain.signed_token: its format, and why a token of
+another kind never verifies here). Nothing is stored: the token proves itself.
 
 Pure: the secret and the clock are arguments.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
-from agenda.domain.errors import Unauthorized
+from agenda.domain.signed_token import INVALID, MAX_TOKEN_LENGTH, MIN_SECRET_BYTES, TokenKind
 
-VERSION = 1
+__all__ = ["INVALID", "MAX_TOKEN_LENGTH", "MIN_SECRET_BYTES", "GuestGrant", "issue", "verify"]
+
 # Domain separation: a MAC made for anything else with the same key never verifies here.
-_CONTEXT = b"agenda/guest-link/v1\x00"
-_PAYLOAD_BYTES = 1 + 16 + 8
-_SIGNATURE_BYTES = hashlib.sha256().digest_size
-# The longest token this scheme writes, plus room; anything longer is refused unread.
-MAX_TOKEN_LENGTH = 96
-MIN_SECRET_BYTES = 16
-
-INVALID = "This link is invalid or has expired"
+GUEST_LINK = TokenKind(context=b"agenda/guest-link/v1\x00", key_label="guest link secret")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,60 +30,11 @@ class GuestGrant:
 
 def issue(secret: bytes, appointment_id: UUID, expires_at: datetime) -> str:
     """A token for this appointment, valid until ``expires_at`` (to the second)."""
-    _check_secret(secret)
-    if expires_at.tzinfo is None:
-        raise ValueError("expires_at must be timezone-aware")
-    seconds = int(expires_at.timestamp())
-    if not 0 <= seconds < 2**63:
-        raise ValueError("expires_at is out of range")
-    payload = bytes([VERSION]) + appointment_id.bytes + seconds.to_bytes(8, "big")
-    return f"{_encode(payload)}.{_encode(_sign(secret, payload))}"
+    return GUEST_LINK.issue(secret, appointment_id, expires_at)
 
 
 def verify(secret: bytes, token: object, *, now: datetime) -> GuestGrant:
-    """The grant a token carries, or Unauthorized: forged, altered, malformed or expired all
-    get the same answer, and the signature is checked before anything in the payload is read."""
-    _check_secret(secret)
-    if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_LENGTH:
-        raise Unauthorized(INVALID)
-    encoded_payload, dot, encoded_signature = token.partition(".")
-    payload = _decode(encoded_payload)
-    signature = _decode(encoded_signature)
-    if (
-        not dot
-        or payload is None
-        or signature is None
-        or len(payload) != _PAYLOAD_BYTES
-        or len(signature) != _SIGNATURE_BYTES
-    ):
-        raise Unauthorized(INVALID)
-    if not hmac.compare_digest(signature, _sign(secret, payload)):
-        raise Unauthorized(INVALID)
-    if payload[0] != VERSION:
-        raise Unauthorized(INVALID)
-    expires_at = datetime.fromtimestamp(int.from_bytes(payload[17:], "big"), UTC)
-    if now.astimezone(UTC) >= expires_at:
-        raise Unauthorized(INVALID)
-    return GuestGrant(UUID(bytes=payload[1:17]), expires_at)
-
-
-def _sign(secret: bytes, payload: bytes) -> bytes:
-    return hmac.new(secret, _CONTEXT + payload, hashlib.sha256).digest()
-
-
-def _encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _decode(text: str) -> bytes | None:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    # Base64 tolerates stray bits in the last character; only the canonical spelling counts.
-    return raw if _encode(raw) == text else None
-
-
-def _check_secret(secret: bytes) -> None:
-    if len(secret) < MIN_SECRET_BYTES:
-        raise ValueError(f"the guest link secret must have at least {MIN_SECRET_BYTES} bytes")
+    """The grant a token carries, or Unauthorized: forged, altered, malformed, expired or of
+    another kind all get the same answer."""
+    appointment_id, expires_at = GUEST_LINK.verify(secret, token, now=now)
+    return GuestGrant(appointment_id, expires_at)

@@ -198,6 +198,14 @@ RATE_LIMITS: Mapping[str, RateLimit] = MappingProxyType(
         # Profile and account changes are rare, and some send a confirmation message: a few
         # corrections an hour is plenty.
         "account": RateLimit(max_requests=10, window_seconds=3600, per="user"),
+        # Each code is a message to a phone or an email, maybe not the asker's (a row offered
+        # for claiming): a person who mistypes or waits for a slow message asks two or three
+        # times; five an hour stops anyone using the route to flood someone's phone.
+        "verification": RateLimit(max_requests=5, window_seconds=3600, per="user"),
+        # Tries of a code, right or wrong: a code dies after 5 wrong tries of its own, and this
+        # caps the tries across codes, so a guesser gets at most 10 in a quarter of an hour (one
+        # chance in 100,000 against six digits) whatever codes they ask for.
+        "verification_attempts": RateLimit(max_requests=10, window_seconds=900, per="user"),
     }
 )
 

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from agenda.domain.errors import ValidationFailed
 from agenda.domain.statuses import VIEWS, View
-from agenda.pagination import decode_cursor, page_limit
+from agenda.pagination import page_of
 
 # A professional's public address: lowercase letters and digits in words joined by single
 # hyphens ("dr-ana").
@@ -98,17 +98,7 @@ def parse_list_query(params: Mapping[str, str] | None) -> AppointmentListRequest
     to_day = _query_date(params, "to", fields)
     if from_day and to_day and to_day < from_day:
         fields["to"] = "must not be before from"
-    limit = 0
-    after = None
-    try:
-        limit = page_limit(params)
-    except ValidationFailed as exc:
-        fields.update(exc.fields)
-    if params.get("cursor"):
-        try:
-            after = decode_cursor(params["cursor"])
-        except ValidationFailed as exc:
-            fields.update(exc.fields)
+    limit, after = page_of(params, fields)
     if fields:
         raise ValidationFailed("The query is invalid", fields=fields)
     return AppointmentListRequest(view, from_day, to_day, limit, after)

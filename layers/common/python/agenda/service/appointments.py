@@ -121,7 +121,11 @@ def list_appointments(
         )
     )
     if page is None:
-        raise Forbidden("Only a professional has an appointments dashboard")
+        # A registered client's own appointments are in their profile: say where.
+        raise Forbidden(
+            "Only a professional has an appointments dashboard:"
+            " a client's appointments are at /api/client-profile"
+        )
     zone = ZoneInfo(page.timezone)
     items, more = page.items[: query.limit], len(page.items) > query.limit
     return {
@@ -270,7 +274,7 @@ def apply_change(
                 register_url=(
                     None
                     if record.client.user_id is not None
-                    else deps.links.register_url(record.id, ends_at)
+                    else deps.links.register_url(record.client.id, now)
                 ),
                 booking_url=deps.links.booking_url(professional.slug),
                 refund=_refund_word(record, change, refund),

@@ -231,6 +231,13 @@ def _book(deps: BookingDependencies, request: BookingRequest, now: datetime) -> 
             status=status,
             locale=schedule.locale,
             manage_url=manage_url,
+            # Sent to a registered client too (the write alone knows the row): claiming one's
+            # own row again changes nothing.
+            register_url=(
+                deps.guest_links.booking_register_url(appointment_id, now)
+                if deps.guest_links and status == "confirmed"
+                else None
+            ),
         )
 
     caps = PlanCaps(

@@ -1,8 +1,9 @@
 """Links sent to clients: the guest link to manage a booking, registration, the booking page.
 
 The web app at APP_BASE_URL serves these pages; they call the API's guest routes with the
-token. A link is valid until some days after the session ends, so a rescheduled session gets a
-new link in its "rescheduled" message.
+token. A manage link is valid until some days after the session ends, so a rescheduled session
+gets a new link in its "rescheduled" message. A registration invite is a token of its own kind
+naming the client row (agenda.domain.client_invite), valid some days after it was sent.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 from uuid import UUID
 
-from agenda.domain import guest_token
+from agenda.domain import client_invite, guest_token, verification
+from agenda.domain.client_invite import InviteGrant
 from agenda.domain.guest_token import GuestGrant
 from agenda.settings import GuestLinkSettings
 
@@ -47,12 +49,33 @@ class GuestLinks:
         query = urlencode({"token": self.token(appointment_id, ends_at)})
         return f"{self._settings.app_base_url}/manage/{appointment_id}?{query}"
 
-    def register_url(self, appointment_id: UUID, ends_at: datetime) -> str:
-        # The registration page reads the client's name from the guest view with this token,
-        # so no contact detail travels in the URL.
-        token = self.token(appointment_id, ends_at)
-        query = urlencode({"appointment": str(appointment_id), "invite": token})
+    def invite(self, client_id: UUID, issued_at: datetime) -> str:
+        expires_at = issued_at + timedelta(days=self._settings.invite_valid_days)
+        return client_invite.issue(self._secret(), client_id, expires_at)
+
+    def verify_invite(self, token: object, *, now: datetime) -> InviteGrant:
+        return client_invite.verify(self._secret(), token, now=now)
+
+    def code_hash(self, code_id: UUID, code: str) -> bytes:
+        """A verification code as it is stored: keyed with the links' key, so a copy of the
+        table is no list of codes (agenda.domain.verification)."""
+        return verification.code_hash(self._secret(), code_id, code)
+
+    def code_matches(self, code_id: UUID, code: str, stored: bytes) -> bool:
+        return verification.code_matches(self._secret(), code_id, code, stored)
+
+    def register_url(self, client_id: UUID, issued_at: datetime) -> str:
+        # Only the invite travels: the registration page learns what it needs by claiming it,
+        # so no contact detail, and not the manage link's token, is in the URL.
+        query = urlencode({"invite": self.invite(client_id, issued_at)})
         return f"{self._settings.app_base_url}/register?{query}"
+
+    def booking_register_url(self, appointment_id: UUID, issued_at: datetime) -> str:
+        """The invite of a booking confirmed as it is made, naming its appointment: the
+        booking's statement finds or creates the client row, so its id is not known yet."""
+        expires_at = issued_at + timedelta(days=self._settings.invite_valid_days)
+        token = client_invite.issue_for_booking(self._secret(), appointment_id, expires_at)
+        return f"{self._settings.app_base_url}/register?{urlencode({'invite': token})}"
 
     def booking_url(self, slug: str) -> str:
         return f"{self._settings.app_base_url}/p/{quote(slug)}"

@@ -260,7 +260,7 @@ def _context(
         locale=record.locale,
         manage_url=deps.links.manage_url(record.id, ends_at),
         register_url=(
-            deps.links.register_url(record.id, ends_at)
+            deps.links.register_url(record.client_id, deps.clock())
             if register and record.client_user_id is None
             else None
         ),

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from agenda.domain.accounts import AccountSettings
     from agenda.domain.availability import Schedule
     from agenda.domain.billing import BillingState
+    from agenda.domain.client_deletion import DeletionNotice
     from agenda.domain.messages import Rendered
     from agenda.domain.notices import Notice
     from agenda.domain.reminders import Agenda, ReminderPage, Span
@@ -42,10 +43,18 @@ if TYPE_CHECKING:
         CancelledForDeletion,
         ChangeWritten,
         Claimed,
+        ClaimTarget,
+        ClientAccountContact,
+        ClientProfileRecord,
         DeletionSubject,
+        FollowRefusal,
+        FollowResult,
         InAppNotification,
         InstanceCheck,
+        LiveCode,
         NewBooking,
+        NewVerificationCode,
+        OfferedClient,
         OutboxMessage,
         PaymentChange,
         PaymentRecord,
@@ -59,6 +68,7 @@ if TYPE_CHECKING:
         StoredObject,
         UploadForm,
     )
+    from agenda.service.records.client_privacy import ClientDeletionSubject
 
 type Clock = Callable[[], datetime]
 # A message to queue and the professional it belongs to (the row goes with them when they go).
@@ -344,6 +354,95 @@ class Avatars(Protocol):
         ...
 
 
+class ClientProfiles(Protocol):
+    """A registered client's profile (docs/client-profile.md)."""
+
+    def profile(
+        self,
+        user_id: str,
+        *,
+        now: datetime,
+        upcoming_limit: int,
+        past_limit: int,
+        past_after: tuple[datetime, UUID] | None,
+    ) -> ClientProfileRecord | None:
+        """The client account of this sign-in with its appointments (upcoming ones, and one
+        page of past ones after ``past_after``), follows and the rows offered for claiming;
+        None without a client account."""
+        ...
+
+    def follow(self, user_id: str, slug: str) -> FollowResult | FollowRefusal:
+        """Follow the active professional at this slug (current or retired); idempotent."""
+        ...
+
+    def unfollow(self, user_id: str, slug: str) -> FollowRefusal | None:
+        """Stop following the active professional at this slug; None when done (also when
+        there was no follow)."""
+        ...
+
+
+class ClientClaims(Protocol):
+    """Client rows claimed by a sign-in (docs/client-profile.md)."""
+
+    def lock(
+        self, client_id: UUID | None, user_id: str, *, appointment_id: UUID | None = None
+    ) -> ClaimTarget | None:
+        """The client row (or the client row of ``appointment_id``), locked for this
+        transaction: a racing claim of it waits here and then sees who won; with whether
+        ``user_id``'s account is being deleted."""
+        ...
+
+    def claim(self, client_id: UUID, user_id: str) -> None:
+        """Link the row to the sign-in, creating the sign-in's client account from the row
+        (name, phone, email; the row's professional's language) if it has none."""
+        ...
+
+    def offered(self, user_id: str, client_id: UUID) -> OfferedClient | None:
+        """The row, if it is offered to this sign-in's client account for claiming: another
+        professional's, unclaimed, not anonymised, with the account's phone or email."""
+        ...
+
+
+class VerificationCodes(Protocol):
+    """One-time codes, kept as keyed hashes (agenda.domain.verification)."""
+
+    def issue(self, code: NewVerificationCode) -> None:
+        """Store the code, killing every live code of the sign-in for the same purpose."""
+        ...
+
+    def live(self, user_id: str, purpose: str) -> LiveCode | None:
+        """The sign-in's live code for the purpose (a newer one kills the older), locked for
+        this transaction: two tries of one code take turns. A used one is not live."""
+        ...
+
+    def attempted(self, code_id: UUID, *, matched: bool, now: datetime) -> None:
+        """Record a try: a right code is used up, a wrong one counts against the code."""
+        ...
+
+
+class ClientContacts(Protocol):
+    """A client account's own name, contact and language, and their copies on claimed rows."""
+
+    def lock(self, user_id: str) -> ClientAccountContact | None:
+        """The account, locked for this transaction; None without one."""
+        ...
+
+    def rename(self, user_id: str, *, name: str, language: str) -> None:
+        """Store the name and language; the name reaches every row the account claimed."""
+        ...
+
+    def held_elsewhere(self, user_id: str, *, phone: str | None, email: str | None) -> bool:
+        """Whether another client row of a professional whose row the account claimed holds
+        this phone (or email) already."""
+        ...
+
+    def change_contact(self, user_id: str, *, phone: str | None, email: str | None) -> None:
+        """Store the new phone or email (the one given) on the account and every row it
+        claimed; ContactInUse when a row of one of those professionals holds the phone (the
+        database's key decides, so the transaction is refused whole)."""
+        ...
+
+
 # -- outside systems ------------------------------------------------------------------------------
 
 
@@ -580,3 +679,63 @@ class PrivacyStores(Protocol):
 class AvatarStores(Protocol):
     @property
     def avatars(self) -> Avatars: ...
+
+
+class ClientProfileStores(Protocol):
+    @property
+    def client_profiles(self) -> ClientProfiles: ...
+
+
+class ClientClaimStores(Protocol):
+    @property
+    def client_claims(self) -> ClientClaims: ...
+
+    @property
+    def verification_codes(self) -> VerificationCodes: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+class ClientContactStores(Protocol):
+    @property
+    def client_contacts(self) -> ClientContacts: ...
+
+    @property
+    def verification_codes(self) -> VerificationCodes: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+class ClientPrivacy(Protocol):
+    """A registered client's export and their deletion in two phases (docs/privacy.md)."""
+
+    def export(self, user_id: str) -> dict[str, Any] | None:
+        """Everything held about the person across professionals, section by section, the
+        professionals' notes excepted."""
+        ...
+
+    def subject(self, user_id: str, *, now: datetime) -> ClientDeletionSubject | None: ...
+
+    def mark(self, user_id: str, *, now: datetime) -> bool:
+        """Phase one's mark on the account (kept from a first request); False when gone."""
+        ...
+
+    def notify(self, professional_id: UUID, client_id: UUID, notice: DeletionNotice) -> None:
+        """The professional's in-app notice of the deletion, once per client row."""
+        ...
+
+    def ready_for_purge(self, *, now: datetime, deadline_seconds: int, limit: int) -> list[str]:
+        """Marked accounts with nothing owed about them still on its way, locked (others'
+        locks are skipped)."""
+        ...
+
+    def purge(self, user_id: str) -> dict[str, int]:
+        """Phase two: the account's rows deleted, anonymised or scrubbed; answers how many."""
+        ...
+
+
+class ClientPrivacyStores(ChangeStores, Protocol):
+    @property
+    def client_privacy(self) -> ClientPrivacy: ...

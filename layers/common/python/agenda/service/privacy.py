@@ -12,6 +12,7 @@ between the phases only delays the purge to the job's next run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -64,10 +65,10 @@ def export_account(deps: PrivacyDependencies, *, user_id: str) -> dict[str, Any]
     found = deps.uow.read(lambda stores: stores.privacy.export(user_id))
     if found is None:
         raise NotFound(NO_ACCOUNT)
-    sections = {_camel(name): value for name, value in found.items()}
+    sections = {camel(name): value for name, value in found.items()}
     document: dict[str, Any] = {"exportedAt": deps.clock().isoformat()}
     for name, value in sections.items():
-        document[name] = _camel_row(value) if isinstance(value, dict) else _camel_rows(value)
+        document[name] = camel_row(value) if isinstance(value, dict) else camel_rows(value)
     logger.info("account exported", extra={"sections": len(sections)})
     count("AccountExported")
     return document
@@ -130,17 +131,30 @@ def purge_deleted(deps: PurgeDependencies, *, batch: int = PURGE_BATCH) -> dict[
     """Phase two, for every marked professional whose messages are out (or whose deadline
     passed). Each in its own transaction, locked with SKIP LOCKED, so two runs never purge
     the same professional and a failure leaves the others' purges done."""
+    return purge_in_turn(
+        lambda: deps.uow.run(partial(_purge_one, now=deps.clock())),
+        batch=batch,
+        metric="AccountsPurged",
+    )
+
+
+def purge_in_turn(
+    purge_one: Callable[[], dict[str, int] | None], *, batch: int, metric: str
+) -> dict[str, int]:
+    """Phase two of a deletion, one person after the other, each in its own transaction
+    (`purge_one` answers None once nobody is ready), at most `batch` a run; answers how many
+    were purged and the rows removed of each kind, summed."""
     purged = 0
     removed: dict[str, int] = {}
     while purged < batch:
-        done = deps.uow.run(partial(_purge_one, now=deps.clock()))
+        done = purge_one()
         if done is None:
             break
         purged += 1
         for name, value in done.items():
             removed[name] = removed.get(name, 0) + value
     if purged:
-        count("AccountsPurged", purged)
+        count(metric, purged)
     return {"purged": purged, **removed}
 
 
@@ -155,14 +169,14 @@ def _purge_one(stores: PrivacyStores, *, now: datetime) -> dict[str, int] | None
     return done
 
 
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _camel_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {_camel(name): value for name, value in row.items()}
+def camel_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {camel(name): value for name, value in row.items()}
 
 
-def _camel_rows(rows: Any) -> list[dict[str, Any]]:
-    return [_camel_row(row) for row in rows or ()]
+def camel_rows(rows: Any) -> list[dict[str, Any]]:
+    return [camel_row(row) for row in rows or ()]

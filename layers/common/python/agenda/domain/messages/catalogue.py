@@ -244,6 +244,9 @@ LIMIT = Choice(("clients", "appointments"))
 # What became of the payment of a cancelled session: given back, or kept because the
 # professional counted the cancellation late.
 REFUND = Choice(("refunded", "kept"))
+# What a verification code proves: a client row of another professional is theirs (claim), or
+# a new phone or email of their account reaches them (contact).
+CODE_PURPOSE = Choice(("claim", "contact"))
 
 
 # --- the parameter models ------------------------------------------------------------------
@@ -451,6 +454,14 @@ TEMPLATES: Mapping[str, Template] = MappingProxyType(
                 {"professionalName": TEXT, "instance": TEXT},
                 {"reconnectUrl": URL},
                 channels=("email",),
+            ),
+            # A one-time code to a client's phone or email (agenda.domain.verification). Not an
+            # appointment's: it goes out alone, never beside another message.
+            _template(
+                "verification_code",
+                "client",
+                {"code": TEXT, "purpose": CODE_PURPOSE},
+                {"clientName": TEXT, "professionalName": TEXT},
             ),
         )
     }

@@ -28,6 +28,7 @@ from agenda.domain.messages.markup import (
     para,
 )
 from agenda.domain.messages.params import Params, Text
+from agenda.domain.verification import CODE_LIFETIME
 
 _MANAGE = "View, reschedule or cancel"
 _DETAILS = "View details"
@@ -535,6 +536,33 @@ def _whatsapp_disconnected(p: Params) -> Message:
     )
 
 
+def _verification_code(p: Params) -> Message:
+    code, client = p.text("code"), p.maybe_text("clientName")
+    pro = p.maybe_text("professionalName")
+    if p.choice("purpose", ("claim", "contact")) == "claim":
+        use: Line = (
+            ("Use it to link your record with ", Bold(pro), " to your account.")
+            if pro
+            else ("Use it to link your record to your account.",)
+        )
+    else:
+        use = ("Use it to confirm this contact for your account.",)
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    return Message(
+        f"Your verification code: {code}",
+        (
+            para(
+                *((_hello(client), " ") if client else ()),
+                "Your code is ",
+                Bold(code),
+                f". It is valid for {minutes} minutes.",
+            ),
+            para(*use),
+            para("If you did not ask for it, ignore this message. Never share this code."),
+        ),
+    )
+
+
 TEXTS: Mapping[str, Text] = MappingProxyType(
     {
         "booking_request": _booking_request,
@@ -558,6 +586,7 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         "payment_failed": _payment_failed,
         "plan_limit_reached": _plan_limit_reached,
         "whatsapp_disconnected": _whatsapp_disconnected,
+        "verification_code": _verification_code,
     }
 )
 

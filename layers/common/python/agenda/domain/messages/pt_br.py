@@ -29,6 +29,7 @@ from agenda.domain.messages.markup import (
     para,
 )
 from agenda.domain.messages.params import Params, Text
+from agenda.domain.verification import CODE_LIFETIME
 
 _MANAGE = "Ver, remarcar ou cancelar"
 _DETAILS = "Ver detalhes"
@@ -534,6 +535,33 @@ def _whatsapp_disconnected(p: Params) -> Message:
     )
 
 
+def _verification_code(p: Params) -> Message:
+    code, client = p.text("code"), p.maybe_text("clientName")
+    pro = p.maybe_text("professionalName")
+    if p.choice("purpose", ("claim", "contact")) == "claim":
+        use: Line = (
+            ("Use-o para ligar à sua conta o seu cadastro com ", Bold(pro), ".")
+            if pro
+            else ("Use-o para ligar à sua conta o seu cadastro.",)
+        )
+    else:
+        use = ("Use-o para confirmar este contato na sua conta.",)
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    return Message(
+        f"Seu código de verificação: {code}",
+        (
+            para(
+                *((_hello(client), " ") if client else ()),
+                "Seu código é ",
+                Bold(code),
+                f". Ele vale por {minutes} minutos.",
+            ),
+            para(*use),
+            para("Se não foi você quem pediu, ignore esta mensagem. Não compartilhe este código."),
+        ),
+    )
+
+
 TEXTS: Mapping[str, Text] = MappingProxyType(
     {
         "booking_request": _booking_request,
@@ -557,6 +585,7 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         "payment_failed": _payment_failed,
         "plan_limit_reached": _plan_limit_reached,
         "whatsapp_disconnected": _whatsapp_disconnected,
+        "verification_code": _verification_code,
     }
 )
 

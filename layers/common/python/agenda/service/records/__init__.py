@@ -71,6 +71,45 @@ if TYPE_CHECKING:
     from agenda.service.records.booking import (
         PlanUsage as PlanUsage,
     )
+    from agenda.service.records.client_claims import (
+        ClaimedClient as ClaimedClient,
+    )
+    from agenda.service.records.client_claims import (
+        ClaimTarget as ClaimTarget,
+    )
+    from agenda.service.records.client_claims import (
+        ClientAccountContact as ClientAccountContact,
+    )
+    from agenda.service.records.client_claims import (
+        LiveCode as LiveCode,
+    )
+    from agenda.service.records.client_claims import (
+        NewVerificationCode as NewVerificationCode,
+    )
+    from agenda.service.records.client_claims import (
+        OfferedClient as OfferedClient,
+    )
+    from agenda.service.records.client_profile import (
+        ClaimableClient as ClaimableClient,
+    )
+    from agenda.service.records.client_profile import (
+        ClientAppointment as ClientAppointment,
+    )
+    from agenda.service.records.client_profile import (
+        ClientProfileRecord as ClientProfileRecord,
+    )
+    from agenda.service.records.client_profile import (
+        FollowedProfessional as FollowedProfessional,
+    )
+    from agenda.service.records.client_profile import (
+        FollowRefusal as FollowRefusal,
+    )
+    from agenda.service.records.client_profile import (
+        FollowResult as FollowResult,
+    )
+    from agenda.service.records.client_profile import (
+        ProfessionalCard as ProfessionalCard,
+    )
     from agenda.service.records.deliveries import (
         Claim as Claim,
     )
@@ -156,6 +195,19 @@ _MODULE_OF = {
     "StoredObject": "avatars",
     "UploadForm": "avatars",
     "DeletionSubject": "privacy",
+    "ClaimedClient": "client_claims",
+    "ClaimTarget": "client_claims",
+    "ClientAccountContact": "client_claims",
+    "LiveCode": "client_claims",
+    "NewVerificationCode": "client_claims",
+    "OfferedClient": "client_claims",
+    "ClaimableClient": "client_profile",
+    "ClientAppointment": "client_profile",
+    "ClientProfileRecord": "client_profile",
+    "FollowedProfessional": "client_profile",
+    "FollowRefusal": "client_profile",
+    "FollowResult": "client_profile",
+    "ProfessionalCard": "client_profile",
 }
 
 

@@ -32,6 +32,7 @@ class PaymentRecord:
     auto_confirm: bool
     currency: str
     client: Party
+    client_id: UUID
     client_user_id: str | None = None
     refunded_amount: Decimal | None = None  # given back so far
 
