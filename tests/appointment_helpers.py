@@ -160,3 +160,21 @@ def error_code(answer: requests.Response, status: int) -> str:
     ErrorResponse.model_validate(payload)
     code: str = payload["error"]["code"]
     return code
+
+
+# The JWT authorizer's own answer to a missing or bad token, {"message": "Unauthorized"}:
+# the authorization matrices' expectation for a caller their table does not name.
+NO_JWT: tuple[int, str | None] = (401, None)
+
+
+def assert_matrix_answer(answer: requests.Response, expected: tuple[int, str | None]) -> None:
+    """One cell of an authorization matrix: the status, and the contract's error code when the
+    cell names one (the authorizer's own body for a 401 without one)."""
+    status, code = expected
+    assert answer.status_code == status, answer.text
+    if code is not None:
+        payload = answer.json()
+        ErrorResponse.model_validate(payload)
+        assert payload["error"]["code"] == code
+    elif status == 401:
+        assert answer.json() == {"message": "Unauthorized"}

@@ -10,9 +10,15 @@ import pg8000.native
 import pytest
 import requests
 
-from agenda.contract import ErrorResponse
 from infra.local.stack import LocalStack
-from tests.appointment_helpers import add_appointment, add_client, bearer, forged_bearer
+from tests.appointment_helpers import (
+    NO_JWT,
+    add_appointment,
+    add_client,
+    assert_matrix_answer,
+    bearer,
+    forged_bearer,
+)
 from tests.conftest import MakeProfessional, Professional, next_weekday, rows
 from tests.e2e.test_account_avatar import form, png, stored, upload
 
@@ -25,7 +31,6 @@ ROUTES = (
     "DELETE /api/account",
 )
 CALLERS = ("owner", "other-professional", "client", "no-token", "bad-token")
-NO_JWT = (401, None)  # the JWT authorizer's own answer, {"message": "Unauthorized"}
 
 # route -> caller -> (status, error code or None); the missing callers get NO_JWT.
 EXPECTED: dict[str, dict[str, tuple[int, str | None]]] = {
@@ -121,14 +126,10 @@ def test_authorization_matrix(
 
     answer = call(api, route, headers, owner, presigned["key"])
 
-    status, code = EXPECTED[route].get(caller, NO_JWT)
-    assert answer.status_code == status, answer.text
+    expected = EXPECTED[route].get(caller, NO_JWT)
+    assert_matrix_answer(answer, expected)
+    status = expected[0]
     body: dict[str, Any] = answer.json()
-    if code is not None:
-        ErrorResponse.model_validate(body)
-        assert body["error"]["code"] == code
-    elif status == 401:
-        assert body == {"message": "Unauthorized"}
     owner_after, other_after = account_state(db, owner), account_state(db, other)
     changes_owner = caller == "owner" and route != "GET /api/account/export"
     if route == "POST /api/account/avatar":

@@ -13,7 +13,14 @@ import requests
 
 from infra.local.stack import LocalStack
 from tests.account_helpers import new_user
-from tests.appointment_helpers import add_client, bearer, forged_bearer, new_professional
+from tests.appointment_helpers import (
+    NO_JWT,
+    add_client,
+    assert_matrix_answer,
+    bearer,
+    forged_bearer,
+    new_professional,
+)
 from tests.client_claim_helpers import (
     claim,
     client_accounts,
@@ -24,7 +31,6 @@ from tests.client_claim_helpers import (
     send_code,
 )
 from tests.conftest import MakeProfessional, rows
-from tests.e2e.test_booking_api import assert_error
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +41,6 @@ ROUTES = (
     "POST /api/client-profile/contact/confirm",
 )
 CALLERS = ("client", "other-client", "professional", "no-token", "bad-token")
-NO_JWT = (401, None)  # the JWT authorizer's own answer, {"message": "Unauthorized"}
 
 # route -> caller -> (status, error code, or None for a success or the authorizer's 401)
 EXPECTED: dict[str, dict[str, tuple[int, str | None]]] = {
@@ -125,12 +130,8 @@ def test_authorization_matrix(
 
     answer = call(route, api, headers, {"invite": token, "offered": offered})
 
-    status, code = EXPECTED[route].get(caller, NO_JWT)
-    assert answer.status_code == status, answer.text
-    if code is not None:
-        assert_error(answer, status, code)
-    elif status == 401:
-        assert answer.json() == {"message": "Unauthorized"}
+    expected = EXPECTED[route].get(caller, NO_JWT)
+    assert_matrix_answer(answer, expected)
     after = snapshot(db, users, clients)
     # Rows never change hands, and no professional gets a client account, whoever asked.
     assert [row["user_id"] for row in after[1]] == [client_user, None, other_user]

@@ -11,7 +11,9 @@ import requests
 from agenda.contract import ClientProfileOut, FollowOut
 from infra.local.stack import LocalStack
 from tests.appointment_helpers import (
+    NO_JWT,
     add_appointment,
+    assert_matrix_answer,
     bearer,
     changes,
     forged_bearer,
@@ -41,7 +43,6 @@ ROUTES = (
 )
 CALLERS = ("the-client", "another-client", "professional", "no-token", "bad-token")
 NO_PROFILE = (404, "CLIENT_PROFILE_NOT_FOUND")
-NO_JWT = (401, None)  # the JWT authorizer's own answer, {"message": "Unauthorized"}
 
 # route -> caller -> (status, error code or None)
 EXPECTED: dict[str, dict[str, tuple[int, str | None]]] = {
@@ -108,12 +109,9 @@ def test_authorization_matrix(
     }[caller]
     answer = call(api, route, headers, followed.slug)
 
-    status, code = EXPECTED[route].get(caller, NO_JWT)
-    assert answer.status_code == status, answer.text
-    if code is not None:
-        assert_error(answer, status, code)
-    elif status == 401:
-        assert answer.json() == {"message": "Unauthorized"}
+    expected = EXPECTED[route].get(caller, NO_JWT)
+    assert_matrix_answer(answer, expected)
+    status = expected[0]
 
     if route == "GET /api/client-profile" and status == 200:
         body = answer.json()
