@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from agenda.adapters.privacy import HAS_MONEY, PAYMENT_ROW, SENT_MESSAGE_ROW
 from agenda.domain.client_deletion import PLACEHOLDER_NAMES
 from agenda.domain.language import EN
 from agenda.domain.parties import Party
@@ -56,7 +57,7 @@ mine AS (SELECT c.* FROM clients c JOIN me ON c.user_id = me.user_id),
 # who acted by role; an actor id is shown only when it is the client's own sign-in.
 EXPORT_SQL = (
     _ME
-    + """
+    + f"""
 SELECT
   to_jsonb(me) AS account,
   (SELECT COALESCE(jsonb_agg(to_jsonb(c) || jsonb_build_object(
@@ -65,17 +66,9 @@ SELECT
    FROM mine c JOIN professionals p ON p.id = c.professional_id) AS clients,
   (SELECT COALESCE(jsonb_agg(to_jsonb(a) - 'blocked_during' ORDER BY a.starts_at, a.id), '[]')
    FROM appointments a WHERE a.client_id IN (SELECT id FROM mine)) AS appointments,
-  (SELECT COALESCE(jsonb_agg(jsonb_build_object(
-              'appointment_id', a.id, 'payment_status', a.payment_status,
-              'amount_due', a.amount_due, 'paid_at', a.paid_at,
-              'stripe_checkout_session_id', a.stripe_checkout_session_id,
-              'stripe_payment_intent_id', a.stripe_payment_intent_id,
-              'stripe_refund_id', a.stripe_refund_id, 'refunded_amount', a.refunded_amount,
-              'refunded_at', a.refunded_at, 'late_cancellation', a.late_cancellation)
-            ORDER BY a.starts_at, a.id), '[]')
+  (SELECT COALESCE(jsonb_agg({PAYMENT_ROW} ORDER BY a.starts_at, a.id), '[]')
    FROM appointments a
-   WHERE a.client_id IN (SELECT id FROM mine)
-     AND (a.payment_status <> 'none' OR a.amount_due IS NOT NULL)) AS payments,
+   WHERE a.client_id IN (SELECT id FROM mine) AND {HAS_MONEY}) AS payments,
   (SELECT COALESCE(jsonb_agg((to_jsonb(t) - 'actor_id') || jsonb_build_object(
               'actor_id', CASE WHEN t.actor_id = me.user_id THEN t.actor_id END)
             ORDER BY t.changed_at, t.id), '[]')
@@ -94,14 +87,7 @@ SELECT
             ORDER BY f.created_at, f.id), '[]')
    FROM follows f JOIN professionals p ON p.id = f.professional_id
    WHERE f.user_id = me.user_id) AS follows,
-  (SELECT COALESCE(jsonb_agg(jsonb_build_object(
-              'message_key', o.message_key, 'template', o.payload ->> 'template',
-              'channel', o.payload ->> 'channel', 'to', o.payload ->> 'to',
-              'params', o.payload -> 'params', 'created_at', o.created_at,
-              'queued', NOT EXISTS (SELECT 1 FROM notification_outbox_pending q
-                                    WHERE q.id = o.id),
-              'delivery_status', d.status, 'sent_at', d.sent_at)
-            ORDER BY o.created_at, o.id), '[]')
+  (SELECT COALESCE(jsonb_agg({SENT_MESSAGE_ROW} ORDER BY o.created_at, o.id), '[]')
    FROM notification_outbox o
    LEFT JOIN notification_deliveries d ON d.message_key = o.message_key
    WHERE (o.professional_id IN (SELECT professional_id FROM mine) OR o.professional_id IS NULL)

@@ -24,11 +24,31 @@ from agenda.service.records import CancelledForDeletion, DeletionSubject
 if TYPE_CHECKING:
     from agenda.adapters.postgres import Transaction
 
+# What a payment and a sent message are in an export, the professional's and the client's
+# alike: the money columns of an appointment `a`, and an outbox row `o` with its delivery
+# record `d` and whether it is still waiting for the queue.
+PAYMENT_ROW = """jsonb_build_object(
+              'appointment_id', a.id, 'payment_status', a.payment_status,
+              'amount_due', a.amount_due, 'paid_at', a.paid_at,
+              'stripe_checkout_session_id', a.stripe_checkout_session_id,
+              'stripe_payment_intent_id', a.stripe_payment_intent_id,
+              'stripe_refund_id', a.stripe_refund_id, 'refunded_amount', a.refunded_amount,
+              'refunded_at', a.refunded_at, 'late_cancellation', a.late_cancellation)"""
+HAS_MONEY = "(a.payment_status <> 'none' OR a.amount_due IS NOT NULL)"
+SENT_MESSAGE_ROW = """jsonb_build_object(
+              'message_key', o.message_key, 'template', o.payload ->> 'template',
+              'channel', o.payload ->> 'channel', 'audience', o.payload ->> 'audience',
+              'to', o.payload ->> 'to', 'params', o.payload -> 'params',
+              'created_at', o.created_at,
+              'queued', NOT EXISTS (SELECT 1 FROM notification_outbox_pending q
+                                    WHERE q.id = o.id),
+              'delivery_status', d.status, 'sent_at', d.sent_at)"""
+
 # Each section is the professional's rows as JSON objects (columns by their names), oldest
 # first. Payments and refunds are columns of the appointments; their own section repeats
 # them for an appointment that involved money. The messages section is what the product sent
 # on the professional's behalf or to them, with its delivery outcome.
-EXPORT_SQL = """
+EXPORT_SQL = f"""
 WITH me AS (SELECT * FROM professionals WHERE user_id = :user_id)
 SELECT
   to_jsonb(me) AS professional,
@@ -46,17 +66,8 @@ SELECT
    FROM recurring_schedules t WHERE t.professional_id = me.id) AS recurring_schedules,
   (SELECT COALESCE(jsonb_agg(to_jsonb(t) - 'blocked_during' ORDER BY t.starts_at, t.id), '[]')
    FROM appointments t WHERE t.professional_id = me.id) AS appointments,
-  (SELECT COALESCE(jsonb_agg(jsonb_build_object(
-              'appointment_id', t.id, 'payment_status', t.payment_status,
-              'amount_due', t.amount_due, 'paid_at', t.paid_at,
-              'stripe_checkout_session_id', t.stripe_checkout_session_id,
-              'stripe_payment_intent_id', t.stripe_payment_intent_id,
-              'stripe_refund_id', t.stripe_refund_id, 'refunded_amount', t.refunded_amount,
-              'refunded_at', t.refunded_at, 'late_cancellation', t.late_cancellation)
-            ORDER BY t.starts_at, t.id), '[]')
-   FROM appointments t
-   WHERE t.professional_id = me.id
-     AND (t.payment_status <> 'none' OR t.amount_due IS NOT NULL)) AS payments,
+  (SELECT COALESCE(jsonb_agg({PAYMENT_ROW} ORDER BY a.starts_at, a.id), '[]')
+   FROM appointments a WHERE a.professional_id = me.id AND {HAS_MONEY}) AS payments,
   (SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY t.changed_at, t.id), '[]')
    FROM appointment_changes t WHERE t.professional_id = me.id) AS appointment_changes,
   (SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]')
@@ -69,15 +80,7 @@ SELECT
    FROM notifications t WHERE t.professional_id = me.id) AS notifications,
   (SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]')
    FROM follows t WHERE t.professional_id = me.id) AS follows,
-  (SELECT COALESCE(jsonb_agg(jsonb_build_object(
-              'message_key', o.message_key, 'template', o.payload ->> 'template',
-              'channel', o.payload ->> 'channel', 'audience', o.payload ->> 'audience',
-              'to', o.payload ->> 'to', 'params', o.payload -> 'params',
-              'created_at', o.created_at,
-              'queued', NOT EXISTS (SELECT 1 FROM notification_outbox_pending q
-                                    WHERE q.id = o.id),
-              'delivery_status', d.status, 'sent_at', d.sent_at)
-            ORDER BY o.created_at, o.id), '[]')
+  (SELECT COALESCE(jsonb_agg({SENT_MESSAGE_ROW} ORDER BY o.created_at, o.id), '[]')
    FROM notification_outbox o
    LEFT JOIN notification_deliveries d ON d.message_key = o.message_key
    WHERE o.professional_id = me.id) AS sent_messages,

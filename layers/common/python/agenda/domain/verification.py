@@ -31,6 +31,8 @@ _CODE = re.compile(CODE_PATTERN)
 _CONTEXT = b"agenda/verification-code/v1\x00"
 
 WRONG_CODE = "This code is wrong or has expired: ask for a new one"
+# The field the refusal names, the same for every route that takes a code.
+WRONG_CODE_FIELDS = {"code": "is wrong or has expired"}
 
 
 def new_code(randbelow: Callable[[int], int] = secrets.randbelow) -> str:

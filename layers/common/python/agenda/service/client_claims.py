@@ -38,7 +38,7 @@ from agenda.domain.errors import (
     Unauthorized,
 )
 from agenda.domain.signed_token import INVALID
-from agenda.domain.verification import WRONG_CODE, new_code
+from agenda.domain.verification import WRONG_CODE, WRONG_CODE_FIELDS, new_code
 from agenda.observability import count, logger
 from agenda.service.verification import send_code, try_code
 
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 ALREADY_CLAIMED = "This client record belongs to another account"
 NOT_OFFERED = "No client record to claim here"
 BAD_INVITE = {"invite": "is invalid or has expired"}
-BAD_CODE = {"code": "is wrong or has expired"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +170,7 @@ def _claim_by_code(
     claimed = deps.uow.run(work)
     if claimed is None:
         count("ClientClaimRefused", reason="code")
-        raise Forbidden(WRONG_CODE, fields=BAD_CODE)
+        raise Forbidden(WRONG_CODE, fields=WRONG_CODE_FIELDS)
     return claimed
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from agenda.domain.client_contact import CONTACT_IN_USE, in_use_fields, parse_contact_changes
 from agenda.domain.errors import ClientProfileNotFound, ContactInUse, Forbidden
-from agenda.domain.verification import WRONG_CODE, new_code
+from agenda.domain.verification import WRONG_CODE, WRONG_CODE_FIELDS, new_code
 from agenda.observability import count, logger
 from agenda.service.verification import CodeSent, send_code, try_code
 
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     from agenda.service.links import GuestLinks
     from agenda.service.ports import ClientContactStores, Clock, RateLimiter, UnitOfWork
     from agenda.service.records import ClientAccountContact
-
-BAD_CODE = {"code": "is wrong or has expired"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +129,7 @@ def confirm_contact(
     account = deps.uow.run(work)
     if account is None:
         count("ClientContactRefused", reason="code")
-        raise Forbidden(WRONG_CODE, fields=BAD_CODE)
+        raise Forbidden(WRONG_CODE, fields=WRONG_CODE_FIELDS)
     count("ClientContactConfirmed")
     return contact_document(account, None)
 
