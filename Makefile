@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: dev test venvs lint typecheck unit bench openapi sam-validate sam-build checkov clean
+.PHONY: dev test venvs chromium lint typecheck unit bench openapi sam-validate sam-build checkov clean
 
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
 	@test -n "$(PYTHON_312)" || { echo "Python 3.12 is required" >&2; exit 1; }
@@ -25,6 +25,11 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==1.170.0
 	@touch $@
 
+# The browser tests drive Debian's chromium (Playwright cannot download its own here). The script
+# returns at once when chromium is on PATH; make dev never needs it.
+chromium:
+	@scripts/ensure-chromium
+
 # checkov pins many dependencies of its own: its venv keeps them away from the project's.
 $(CHECKOV_VENV)/.installed:
 	$(PYTHON_312) -m venv $(CHECKOV_VENV)
@@ -36,16 +41,17 @@ $(CHECKOV_VENV)/.installed:
 dev: $(VENV)/.installed
 	$(PY) -m infra.local.dev
 
-## Run the whole test suite: lint, types, unit, integration, e2e, template validation.
+## Run the whole test suite: lint, types, unit, integration, e2e, browser, template validation.
 test: venvs
 	$(MAKE) --no-print-directory lint typecheck
 	SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov \
 		$(PY) -m pytest
 
-# The three venvs install side by side: on a fresh machine that is most of make test's wait.
+# The three venvs and chromium install side by side: on a fresh machine that is most of make
+# test's wait.
 venvs:
-	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed $(SAM_VENV)/.installed \
-		$(CHECKOV_VENV)/.installed
+	@$(MAKE) --no-print-directory -j4 $(VENV)/.installed $(SAM_VENV)/.installed \
+		$(CHECKOV_VENV)/.installed chromium
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -70,6 +76,18 @@ bench: $(VENV)/.installed
 ## Write the OpenAPI 3.1 document generated from the code's models.
 openapi: $(VENV)/.installed
 	$(PY) -m infra.openapi --out build/openapi.json
+
+.PHONY: pages deploy-pages
+STACK ?= agenda
+
+## Build the site: pages/site -> build/site, assets renamed by their content's hash.
+pages: $(VENV)/.installed
+	$(PY) -m infra.pages build
+
+## Build the site and upload it to the deployed stack's pages bucket (its PagesBucketName
+## output, read with boto3: STACK=name, default agenda), or to BUCKET=name.
+deploy-pages: pages
+	$(PY) -m infra.pages upload $(if $(BUCKET),--bucket '$(BUCKET)',--stack '$(STACK)')
 
 sam-validate: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam validate --lint

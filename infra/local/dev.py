@@ -74,6 +74,7 @@ def main(argv: list[str]) -> int:
         f"""
   API              {api}
   API docs         {api}/docs   (OpenAPI: {api}/openapi.json)
+  Site             {api}/   (pages/site, built and uploaded at start: make pages)
   DATABASE_URL     {stack.postgres.url}
   SQS endpoint     {stack.sqs.endpoint_url}
     queue          {stack.queue_url}

@@ -11,8 +11,15 @@ path, before routing and the authorizer; every other answer gets Access-Control-
 (and Expose-Headers, Allow-Credentials) when its Origin is allowed, and the functions' own
 Access-Control-* headers are dropped. An origin not allowed gets no CORS headers at all.
 
-A request no route takes (an unknown path, or a known path with another method) is a 404 in
-the contract's error shape, as API Gateway answers 404 (never 405) for a method no route
+Standing in for CloudFront too, it serves the site: a GET or HEAD outside `/api/` that no route
+takes is answered from the pages bucket with CloudFront's mapping (`/` -> `index.html`, `/x/y`
+-> key `x/y`, the query ignored as the cache policy ignores it), the object's Content-Type and
+Cache-Control, the response headers policy's headers (infra/site_headers.py), and, for a key
+that does not exist, `404.html` with status 404 (the distribution's custom error response).
+Those answers get no CORS headers: the site's origin is the bucket, which has no CORS rules.
+
+Any other request no route takes (an unknown path, or a known path with another method) is a
+404 in the contract's error shape, as API Gateway answers 404 (never 405) for a method no route
 declares; so is a verb outside HTTP's usual ones. Whatever the stdlib would answer itself (a
 malformed request line, too many headers) is JSON too, never its HTML page.
 """
@@ -28,8 +35,8 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from agenda.domain.errors import (
     DomainError,
@@ -41,8 +48,10 @@ from agenda.domain.errors import (
 from infra.local._http import BackgroundServer, Served
 from infra.local.auth import DevAuthority, InvalidToken, api_gateway_claims
 from infra.local.lambdas import Lambdas
+from infra.local.site import SiteFile
 from infra.local.template import Cors, Route, load_cors, match_route
 from infra.paths import TEMPLATE
+from infra.site_headers import SITE_HEADERS
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own request limit
 # The local value of the template's CorsAllowedOrigin: the stack's APP_BASE_URL.
@@ -58,6 +67,9 @@ _ERROR_BY_STATUS: dict[int, type[DomainError]] = {
     431: ValidationFailed,
     501: NotImplementedYet,
 }
+# CloudFront's default root object and the custom error responses' page.
+SITE_ROOT_OBJECT = "index.html"
+SITE_NOT_FOUND = "404.html"
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form-urlencoded")
 
 
@@ -67,6 +79,8 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     cookies: list[str] = field(default_factory=list)
+    # An answer of the site (the bucket behind CloudFront), which CORS rules never touch.
+    is_page: bool = False
 
     @classmethod
     def json(cls, status: int, payload: Any) -> Answer:
@@ -134,6 +148,38 @@ class CorsPolicy:
 
 # Extra local-only routes (OpenAPI document, docs page, schedules): (method, path) -> handler.
 LocalRoute = Callable[[bytes], Answer]
+
+
+class SiteOrigin(Protocol):
+    """Where the site's files are (the pages bucket): the object at a key, or None."""
+
+    def get(self, key: str) -> SiteFile | None: ...
+
+
+def site_key(path: str) -> str:
+    """The object CloudFront asks the bucket for: the default root object for `/`, else the
+    path without its leading slash (S3 keys are the decoded path)."""
+    decoded = unquote(path)
+    return SITE_ROOT_OBJECT if decoded == "/" else decoded.removeprefix("/")
+
+
+def page_answer(site: SiteOrigin, path: str) -> Answer:
+    found = site.get(site_key(path))
+    status = 200
+    if found is None:
+        status, found = 404, site.get(SITE_NOT_FOUND)
+    if found is None:
+        answer = Answer.error(404, f"No page at {path}")
+    else:
+        headers = {"content-type": found.content_type}
+        if found.cache_control:
+            headers["cache-control"] = found.cache_control
+        if found.etag and status == 200:
+            headers["etag"] = found.etag
+        answer = Answer(status, headers, found.body)
+    answer.headers.update({name.lower(): value for name, value in SITE_HEADERS.items()})
+    answer.is_page = True
+    return answer
 
 
 def build_event(
@@ -228,14 +274,17 @@ class Gateway(Served):
         port: int = 3000,
         local_routes: dict[tuple[str, str], LocalRoute] | None = None,
         cors: Cors | None = None,
+        site: SiteOrigin | None = None,
     ) -> None:
-        """`cors` defaults to the template's CorsConfiguration, with LOCAL_PARAMETERS."""
+        """`cors` defaults to the template's CorsConfiguration, with LOCAL_PARAMETERS; `site`
+        is the pages bucket (None: no site, every unrouted request is the JSON 404)."""
         config = cors if cors is not None else load_cors(TEMPLATE, LOCAL_PARAMETERS)
         self.cors = CorsPolicy(config) if config is not None else None
         self._routes = routes
         self._lambdas = lambdas
         self._authority = authority
         self._local_routes = local_routes or {}
+        self._site = site
         self._serving = BackgroundServer("gateway", self._make_server, port)
 
     @property
@@ -287,7 +336,7 @@ class Gateway(Served):
             answer = Answer.json(
                 500, {"message": "Internal Server Error", "error": type(exc).__name__}
             )
-        if self.cors is not None:
+        if self.cors is not None and not answer.is_page:
             answer = self.cors.applied(origin, answer)
         self._send(request, answer)
 
@@ -305,6 +354,12 @@ class Gateway(Served):
         if request.command != "HEAD":
             request.wfile.write(answer.body)
 
+    @staticmethod
+    def _is_page_request(method: str, path: str) -> bool:
+        # CloudFront's `/api/*` behaviour sends everything under it to the API, whatever the
+        # method; the site's behaviour allows GET and HEAD only.
+        return method in ("GET", "HEAD") and not path.startswith("/api/")
+
     def _handle(self, request: BaseHTTPRequestHandler) -> Answer:
         method = request.command
         parts = urlsplit(request.path)
@@ -318,6 +373,8 @@ class Gateway(Served):
             return local(body)
         matched = match_route(self._routes, method, parts.path) if method in HTTP_METHODS else None
         if matched is None:
+            if self._site is not None and self._is_page_request(method, parts.path):
+                return page_answer(self._site, parts.path)
             return Answer.error(404, f"No route for {method} {parts.path}")
         route, path_parameters = matched
         headers: dict[str, str] = {}

@@ -2,10 +2,11 @@
 
 Embedded Postgres (migrated, optionally seeded), the SQS endpoint with the template's queue and
 dead-letter queue, S3 for the media bucket (moto behind a gate that enforces presigned POST
-policies), the Upstash REST endpoint, the WhatsApp/email stand-in, the Stripe stand-in
-(which sends its events to the gateway's webhook route), and the gateway with its Lambda
-containers, queue consumer and schedules. Everything listens on 127.0.0.1 and stops
-with stop(), in reverse order.
+policies) and the pages bucket (the site, built from pages/site and uploaded at every start,
+which the gateway serves as CloudFront would), the Upstash REST endpoint, the WhatsApp/email
+stand-in, the Stripe stand-in (which sends its events to the gateway's webhook route), and the
+gateway with its Lambda containers, queue consumer and schedules. Everything listens on
+127.0.0.1 and stops with stop(), in reverse order.
 
 Every URL the stack makes follows the gateway's port: the JWT issuer, the OpenAPI document's
 server, and (for `make dev`, whose front end is the gateway itself) APP_BASE_URL, so the links
@@ -36,11 +37,15 @@ from infra.local.lambdas import Lambdas
 from infra.local.postgres import LocalPostgres
 from infra.local.providers import LocalProviders
 from infra.local.s3 import LocalS3, ensure_bucket
+from infra.local.site import BucketSite
 from infra.local.sqs import LocalSqs, ensure_queue_pair, sqs_client, use_local_credentials
 from infra.local.stripe import LocalStripe, Price
 from infra.local.template import Schedule, Stack, load_cors, load_stack
 from infra.local.upstash import LocalUpstash
 from infra.migrate import migrate
+from infra.pages import build as build_site
+from infra.pages import s3_client
+from infra.pages import upload as upload_site
 from infra.paths import TEMPLATE
 from infra.seed import seed
 
@@ -48,6 +53,8 @@ REGION = "us-east-1"
 WHATSAPP_INSTANCE = "agenda-local"
 # The media bucket (professionals' photos) in the S3 stand-in.
 MEDIA_BUCKET = "agenda-media-local"
+# The site's bucket (template.yaml's PagesBucket), which the gateway serves.
+PAGES_BUCKET = "agenda-pages-local"
 LOCAL_APP_URL = "http://127.0.0.1:3000"
 # The plans' prices in the Stripe stand-in (monthly, in BRL cents).
 LOCAL_PRICES = {
@@ -192,6 +199,7 @@ class LocalStack:
             service.start()
             self._started.append(service)
         ensure_bucket(self.s3.endpoint_url, MEDIA_BUCKET, REGION)
+        self.publish_site()
         queue = self.stack.queues[0]
         urls = ensure_queue_pair(
             self.sqs.endpoint_url,
@@ -235,6 +243,7 @@ class LocalStack:
                 port=port,
                 local_routes=self._local_routes(),
                 cors=load_cors(TEMPLATE, {"CorsAllowedOrigin": self.app_base_url}),
+                site=BucketSite(self.s3.endpoint_url, PAGES_BUCKET, REGION),
             )
             try:
                 gateway.start()
@@ -261,6 +270,15 @@ class LocalStack:
         fresh = self.options.state_dir / "ports.json.tmp"
         fresh.write_text(json.dumps(ports))
         fresh.replace(self.options.state_dir / "ports.json")
+
+    def publish_site(self) -> None:
+        """Build pages/site into the state folder (each stack its own build, so two stacks
+        never write one folder) and upload it to the pages bucket, as `make deploy-pages`
+        does on AWS. Running again publishes the sources as they are now."""
+        ensure_bucket(self.s3.endpoint_url, PAGES_BUCKET, REGION)
+        built = self.options.state_dir / "site"
+        build_site(out=built)
+        upload_site(s3_client(self.s3.endpoint_url, REGION), PAGES_BUCKET, built)
 
     @property
     def app_base_url(self) -> str:

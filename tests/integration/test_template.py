@@ -688,3 +688,136 @@ def test_checkov_finds_nothing_unexplained(checkov: Path) -> None:
         assert comment.strip(), f"{skipped['check_id']}: say why it is skipped"
     explained = {c["check_id"] for c in report["results"]["skipped_checks"]} | set(CHECKOV_ACCEPTED)
     assert not [check for check in explained if check not in docs], "explain it in the docs"
+
+
+# -- the site: pages bucket, distribution, headers --------------------------------------------
+
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def _site(raw: dict[str, Any]) -> dict[str, Any]:
+    config: dict[str, Any] = raw["Resources"]["SiteDistribution"]["Properties"][
+        "DistributionConfig"
+    ]
+    return config
+
+
+def test_the_pages_bucket_is_private_and_encrypted(raw: dict[str, Any]) -> None:
+    bucket = raw["Resources"]["PagesBucket"]["Properties"]
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    (encryption,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+
+def test_only_the_site_distribution_reads_the_pages_bucket(raw: dict[str, Any]) -> None:
+    policy = raw["Resources"]["PagesBucketPolicy"]["Properties"]
+    assert policy["Bucket"] == {"Ref": "PagesBucket"}
+    allows = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert len(allows) == 1
+    (allow,) = allows
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    # GetObject alone: without ListBucket a missing key is a 403, mapped to the 404 page.
+    assert allow["Action"] == "s3:GetObject"
+    source = allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert source.endswith(":distribution/${SiteDistribution}")
+    denies = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert [d["Condition"] for d in denies] == [{"Bool": {"aws:SecureTransport": "false"}}]
+
+
+def test_the_site_distribution_reaches_the_bucket_through_origin_access_control(
+    raw: dict[str, Any],
+) -> None:
+    config = _site(raw)
+    origins = {o["Id"]: o for o in config["Origins"]}
+    pages = origins["pages"]
+    assert pages["DomainName"] == {"Fn::GetAtt": ["PagesBucket", "RegionalDomainName"]}
+    assert pages["OriginAccessControlId"] == {"Fn::GetAtt": ["PagesOriginAccessControl", "Id"]}
+    assert pages["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    oac = raw["Resources"]["PagesOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert oac["OriginAccessControlOriginType"] == "s3"
+    assert oac["SigningBehavior"] == "always"
+    assert oac["SigningProtocol"] == "sigv4"
+    api = origins["api"]
+    assert api["DomainName"] == {
+        "Fn::Sub": "${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    }
+    assert api["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+
+
+def test_the_site_distribution_serves_pages_and_the_api_over_https(raw: dict[str, Any]) -> None:
+    config = _site(raw)
+    assert config["HttpVersion"] == "http2and3"
+    assert config["DefaultRootObject"] == "index.html"
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "pages"
+    assert default["ViewerProtocolPolicy"] in ("https-only", "redirect-to-https")
+    assert default["AllowedMethods"] == ["GET", "HEAD"]
+    assert default["CachePolicyId"] == CACHING_OPTIMIZED
+    assert default["ResponseHeadersPolicyId"] == {"Ref": "SiteHeadersPolicy"}
+    (api,) = config["CacheBehaviors"]
+    assert api["PathPattern"] == "/api/*"
+    assert api["TargetOriginId"] == "api"
+    assert api["ViewerProtocolPolicy"] == "https-only"
+    assert set(api["AllowedMethods"]) == {
+        "GET",
+        "HEAD",
+        "OPTIONS",
+        "PUT",
+        "PATCH",
+        "POST",
+        "DELETE",
+    }
+    assert api["CachePolicyId"] == CACHING_DISABLED
+    assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+
+
+def test_a_missing_page_is_the_sites_404_page(raw: dict[str, Any]) -> None:
+    errors = {e["ErrorCode"]: e for e in _site(raw)["CustomErrorResponses"]}
+    assert set(errors) == {403, 404}
+    for error in errors.values():
+        assert error["ResponseCode"] == 404
+        assert error["ResponsePagePath"] == "/404.html"
+    assert (ROOT / "pages" / "site" / "404.html").is_file()
+
+
+def test_the_site_domain_and_certificate_are_parameters(raw: dict[str, Any]) -> None:
+    parameters = raw["Parameters"]
+    assert parameters["SiteDomainName"]["Default"] == ""
+    assert parameters["SiteCertificateArn"]["Default"] == ""
+    assert ":acm:us-east-1:" in parameters["SiteCertificateArn"]["AllowedPattern"]
+    config = _site(raw)
+    assert config["Aliases"]["Fn::If"][0] == "HasSiteDomain"
+    with_domain, without = config["ViewerCertificate"]["Fn::If"][1:]
+    assert with_domain["AcmCertificateArn"] == {"Ref": "SiteCertificateArn"}
+    assert without == {"CloudFrontDefaultCertificate": True}
+    outputs = raw["Outputs"]
+    assert outputs["PagesBucketName"]["Value"] == {"Ref": "PagesBucket"}
+    assert outputs["SiteUrl"]["Value"]["Fn::If"][0] == "HasSiteDomain"
+
+
+def test_the_headers_policy_says_what_the_local_gateway_sends(raw: dict[str, Any]) -> None:
+    from infra.pages import BUCKET_OUTPUT
+    from infra.site_headers import SITE_HEADERS
+
+    config = raw["Resources"]["SiteHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    hsts = security["StrictTransportSecurity"]
+    sent = {
+        "Content-Security-Policy": security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+        "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}"
+        + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
+        + ("; preload" if hsts.get("Preload") else ""),
+        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
+    }
+    if "ContentTypeOptions" in security:
+        sent["X-Content-Type-Options"] = "nosniff"
+    for item in config.get("CustomHeadersConfig", {}).get("Items", []):
+        sent[item["Header"]] = item["Value"]
+    assert sent == SITE_HEADERS
+    # Override: the origin's own headers never replace these.
+    assert all(value["Override"] for value in security.values() if isinstance(value, dict))
+    assert BUCKET_OUTPUT in raw["Outputs"]
