@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: dev test venvs chromium lint typecheck unit bench openapi sam-validate sam-build checkov clean
+.PHONY: dev test venvs chromium node lint typecheck unit bench openapi sam-validate sam-build checkov clean
 
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
 	@test -n "$(PYTHON_312)" || { echo "Python 3.12 is required" >&2; exit 1; }
@@ -30,6 +30,11 @@ $(SAM_VENV)/.installed:
 chromium:
 	@scripts/ensure-chromium
 
+# The site's CloudFront Function is tested under node (Debian's nodejs). After chromium: both
+# install with apt-get, which runs one install at a time.
+node: chromium
+	@scripts/ensure-node
+
 # checkov pins many dependencies of its own: its venv keeps them away from the project's.
 $(CHECKOV_VENV)/.installed:
 	$(PYTHON_312) -m venv $(CHECKOV_VENV)
@@ -47,11 +52,11 @@ test: venvs
 	SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov \
 		$(PY) -m pytest
 
-# The three venvs and chromium install side by side: on a fresh machine that is most of make
-# test's wait.
+# The three venvs, chromium and node install side by side: on a fresh machine that is most of
+# make test's wait.
 venvs:
 	@$(MAKE) --no-print-directory -j4 $(VENV)/.installed $(SAM_VENV)/.installed \
-		$(CHECKOV_VENV)/.installed chromium
+		$(CHECKOV_VENV)/.installed node
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -77,17 +82,33 @@ bench: $(VENV)/.installed
 openapi: $(VENV)/.installed
 	$(PY) -m infra.openapi --out build/openapi.json
 
-.PHONY: pages deploy-pages
+.PHONY: pages deploy-pages lighthouse screenshots
 STACK ?= agenda
 
 ## Build the site: pages/site -> build/site, assets renamed by their content's hash.
 pages: $(VENV)/.installed
 	$(PY) -m infra.pages build
 
-## Build the site and upload it to the deployed stack's pages bucket (its PagesBucketName
-## output, read with boto3: STACK=name, default agenda), or to BUCKET=name.
+## Build the site and upload it to the deployed stack's pages bucket and site index (its
+## PagesBucketName and SiteIndexArn outputs, read with boto3: STACK=name, default agenda), or
+## to BUCKET=name SITE_INDEX=arn.
 deploy-pages: pages
-	$(PY) -m infra.pages upload $(if $(BUCKET),--bucket '$(BUCKET)',--stack '$(STACK)')
+	$(PY) -m infra.pages upload $(if $(BUCKET),--bucket '$(BUCKET)' --site-index '$(SITE_INDEX)',--stack '$(STACK)')
+
+## Lighthouse's mobile preset on the booking page, five runs and their median, and the first
+## load's gzipped bytes (a figure for docs/pages.md, not a test). Installs Lighthouse (npm,
+## pinned in tools/lighthouse) and chromium itself.
+lighthouse: $(VENV)/.installed chromium tools/lighthouse/node_modules/.installed
+	$(PY) -m infra.lighthouse --runs $(or $(RUNS),5)
+
+tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install npm" >&2; exit 1; }
+	npm ci --prefix tools/lighthouse --no-audit --no-fund --silent
+	@touch $@
+
+## Screenshots of every page at 360 px and desktop width into docs/screenshots/.
+screenshots: $(VENV)/.installed chromium
+	$(PY) -m infra.screenshots
 
 sam-validate: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam validate --lint

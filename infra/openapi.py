@@ -65,6 +65,8 @@ from agenda.contract import (
     GuestAppointment,
     GuestCancel,
     GuestLinkQuery,
+    GuestLinksAccepted,
+    GuestLinksRequest,
     GuestReschedule,
     NotificationOut,
     NotificationPage,
@@ -365,6 +367,26 @@ OPERATIONS: dict[str, Operation] = {
             PayloadTooLarge,
             ServiceUnavailable,
         ),
+    ),
+    "POST /api/guest/links": Operation(
+        operation_id="sendGuestLinks",
+        summary="Send a client's manage links again",
+        description=(
+            "For a client who lost the message: `contact` is the phone or the email they booked"
+            " with. Every client record with it (one per professional; deleted or anonymised"
+            " ones match nothing) gets one message per professional, on the channel of the"
+            " contact given (an email by email, a phone by WhatsApp), in the professional's"
+            " language, listing each appointment whose link still works (live ones, and past"
+            " ones until the link expires) with its time and manage link. The answer is 202"
+            ' `{"accepted": true}` for any well-formed contact, whether or not a booking has'
+            " it, and never comes sooner than the booking's response floor. A JWT is ignored."
+            " Limited per client address (`guest_links`: 5 in 10 minutes) and per contact"
+            " (`guest_links_contact`: 3 an hour, from any address)."
+        ),
+        body=GuestLinksRequest,
+        response=GuestLinksAccepted,
+        status=202,
+        errors=(ValidationFailed, PayloadTooLarge, RateLimited, ServiceUnavailable),
     ),
     "GET /api/notifications": Operation(
         operation_id="listNotifications",

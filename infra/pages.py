@@ -1,7 +1,8 @@
 """The static site: build pages/site into build/site, and upload a build to a bucket.
 
     python -m infra.pages build [--source DIR] [--out DIR]
-    python -m infra.pages upload (--bucket NAME | --stack NAME) [--site DIR] [--endpoint-url URL]
+    python -m infra.pages upload (--bucket NAME --site-index ARN | --stack NAME) [--site DIR]
+        [--endpoint-url URL] [--site-index-endpoint-url URL]
 
 Build. Every file under `assets/` gets the first 8 hex digits of its content's SHA-256 in its
 name (`assets/site.css` -> `assets/site.3f2a9c1e.css`), so it can be cached for a year and a
@@ -18,22 +19,27 @@ Content-Type (HTML keys have no extension to guess it from) and its Cache-Contro
 `immutable` for hashed assets, 60 seconds for everything else, so a deploy is live within a
 minute without an invalidation. Assets go up before the pages that name them. Nothing is
 deleted: a page still cached for its last 60 seconds may name an asset of the previous build.
+
+Then the site index (the CloudFront KeyValueStore the edge function answers from) gets the
+path of every page and the 404 page's HTML (infra/site_routes.py; docs/pages.md, "Routing").
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import mimetypes
 import re
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from infra.paths import ROOT
+from infra.site_routes import MAX_VALUE_BYTES, NOT_FOUND_KEY, NOT_FOUND_OBJECT, PAGE, index_key_of
 
 SOURCE = ROOT / "pages" / "site"
 OUT = ROOT / "build" / "site"
@@ -43,8 +49,26 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 # Keys kept with their extension: CloudFront asks for them by these names.
 KEPT_AS_THEY_ARE = frozenset({"index.html", "404.html"})
+# The build's asset names, source path -> hashed path (`/assets/site.css` ->
+# `/assets/site.3f2a9c1e.css`), for agenda.service.site_publisher.
+ASSET_MANIFEST = "asset-manifest.json"
+# Its key in the bucket (agenda.adapters.site_bucket reads it there): under `_site/`, which no
+# page path of the site can name.
+MANIFEST_KEY = "_site/asset-manifest.json"
 # The stack's output naming the pages bucket (template.yaml).
 BUCKET_OUTPUT = "PagesBucketName"
+# The stack's output naming the site index, the KeyValueStore the edge function reads.
+SITE_INDEX_OUTPUT = "SiteIndexArn"
+# The pages' sign-in settings, an object of their own beside the build (not in pages/site: each
+# stack has its own issuer), read by assets/js/auth.js.
+AUTH_CONFIG_KEY = "auth-config.json"
+# The stack's outputs it is made of (template.yaml, the Cognito user pool's hunk).
+SIGN_IN_OUTPUTS = {
+    "authorize_url": "SignInAuthorizeUrl",
+    "token_url": "SignInTokenUrl",
+    "client_id": "SignInClientId",
+}
+SIGN_IN_SCOPES = "openid email profile"
 
 # Explicit, so the answer does not depend on the machine's /etc/mime.types.
 CONTENT_TYPES = {
@@ -140,6 +164,10 @@ def build(source: Path = SOURCE, out: Path = OUT) -> dict[str, str]:
         target = out / hashed.get(name, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
+    # The pages generated outside the build (each professional's /p/{slug}) name assets by the
+    # hashed names this build gave them: the manifest goes up with the build.
+    manifest = {f"/{name}": f"/{hashed[name]}" for name in sorted(hashed)}
+    (out / ASSET_MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return hashed
 
 
@@ -153,6 +181,8 @@ def content_type(path: str) -> str:
 
 def key_for(relative: str) -> str:
     """The object key of a built file: its served path without the leading slash."""
+    if relative == ASSET_MANIFEST:
+        return MANIFEST_KEY
     if relative in KEPT_AS_THEY_ARE or not relative.endswith(".html"):
         return relative
     return relative.removesuffix(".html")
@@ -193,6 +223,35 @@ def upload(client: Any, bucket: str, site: Path = OUT) -> list[str]:
     return keys
 
 
+def index_entries(site: Path = OUT, extra: Iterable[str] = ()) -> dict[str, str]:
+    """The site index's keys for a build: the path of each of its pages (infra/site_routes.py)
+    with PAGE, and the 404 page's HTML under NOT_FOUND_KEY; `extra` names objects written
+    beside the build (the sign-in settings)."""
+    objects = [item.key for item in site_objects(site)] + list(extra)
+    entries = {key: PAGE for key in map(index_key_of, objects) if key is not None}
+    not_found = site / NOT_FOUND_OBJECT
+    if not not_found.is_file():
+        raise BuildError(f"{not_found} does not exist: the site needs its 404 page")
+    html = not_found.read_text(encoding="utf-8")
+    size = len(html.encode("utf-8"))
+    if size > MAX_VALUE_BYTES:
+        raise BuildError(
+            f"{NOT_FOUND_OBJECT} is {size} bytes built: the site index holds at most "
+            f"{MAX_VALUE_BYTES} (the edge answers it from there), keep it small"
+        )
+    entries[NOT_FOUND_KEY] = html
+    return entries
+
+
+def index_site(index: Any, site: Path = OUT, extra: Iterable[str] = ()) -> int:
+    """Write a build's keys to the site index (agenda.adapters.site_index's, or anything with
+    its put_many), after its objects are up: a path must never exist before its page does.
+    Answers how many keys went up. Nothing is removed, as nothing is deleted from the bucket."""
+    entries = index_entries(site, extra)
+    index.put_many(entries)
+    return len(entries)
+
+
 def s3_client(endpoint_url: str | None = None, region: str | None = None) -> Any:
     """boto3's S3 client; with an endpoint (the local stack's S3) its dummy credentials."""
     import boto3
@@ -211,17 +270,59 @@ def s3_client(endpoint_url: str | None = None, region: str | None = None) -> Any
     )
 
 
-def bucket_of_stack(stack_name: str, region: str | None = None) -> str:
-    """The pages bucket a deployed stack names in its outputs."""
+def auth_config(*, authorize_url: str, token_url: str, client_id: str) -> dict[str, str]:
+    """What the pages need to sign in with an OIDC issuer (authorization code with PKCE)."""
+    return {
+        "authorizationEndpoint": authorize_url,
+        "tokenEndpoint": token_url,
+        "clientId": client_id,
+        "scope": SIGN_IN_SCOPES,
+    }
+
+
+def put_auth_config(client: Any, bucket: str, config: dict[str, str]) -> None:
+    client.put_object(
+        Bucket=bucket,
+        Key=AUTH_CONFIG_KEY,
+        Body=json.dumps(config).encode(),
+        ContentType=CONTENT_TYPES[".json"],
+        CacheControl=SHORT,
+    )
+
+
+def stack_outputs(stack_name: str, region: str | None = None) -> dict[str, str]:
     import boto3
 
     stacks = boto3.client("cloudformation", region_name=region).describe_stacks(
         StackName=stack_name
     )["Stacks"]
-    for output in stacks[0].get("Outputs", []):
-        if output["OutputKey"] == BUCKET_OUTPUT:
-            return str(output["OutputValue"])
+    return {o["OutputKey"]: str(o["OutputValue"]) for o in stacks[0].get("Outputs", [])}
+
+
+def bucket_of_stack(stack_name: str, region: str | None = None) -> str:
+    """The pages bucket a deployed stack names in its outputs."""
+    outputs = stack_outputs(stack_name, region)
+    if BUCKET_OUTPUT in outputs:
+        return outputs[BUCKET_OUTPUT]
     raise BuildError(f"stack {stack_name} has no output {BUCKET_OUTPUT}")
+
+
+def auth_config_of_stack(outputs: dict[str, str], stack_name: str) -> dict[str, str]:
+    missing = [name for name in SIGN_IN_OUTPUTS.values() if name not in outputs]
+    if missing:
+        raise BuildError(f"stack {stack_name} has no output {', '.join(missing)}")
+    return auth_config(**{key: outputs[name] for key, name in SIGN_IN_OUTPUTS.items()})
+
+
+def _site_index(arn: str, endpoint_url: str | None, region: str | None) -> Any:
+    from agenda.adapters.site_index import KeyValueStoreSiteIndex
+
+    if endpoint_url is None:
+        return KeyValueStoreSiteIndex(arn, region=region or "us-east-1")
+    from infra.local.sqs import use_local_credentials
+
+    use_local_credentials(region or "us-east-1")
+    return KeyValueStoreSiteIndex(arn, endpoint_url=endpoint_url)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -239,6 +340,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     target.add_argument("--stack", help="a deployed stack whose PagesBucketName output names it")
     uploading.add_argument("--site", type=Path, default=OUT, help="default: build/site")
     uploading.add_argument("--endpoint-url", help="an S3 endpoint (the local stack's)")
+    uploading.add_argument(
+        "--site-index",
+        help="the site index's ARN (a CloudFront KeyValueStore); with --stack, its SiteIndexArn",
+    )
+    uploading.add_argument("--site-index-endpoint-url", help="the local KeyValueStore's URL")
     uploading.add_argument("--region", help="default: the AWS configuration's")
     args = parser.parse_args(argv)
     try:
@@ -246,9 +352,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             hashed = build(args.source, args.out)
             print(f"built {args.out} ({len(hashed)} hashed assets)")
             return 0
-        bucket = args.bucket or bucket_of_stack(args.stack, args.region)
-        keys = upload(s3_client(args.endpoint_url, args.region), bucket, args.site)
+        client = s3_client(args.endpoint_url, args.region)
+        outputs = stack_outputs(args.stack, args.region) if args.stack else {}
+        site_index = args.site_index or outputs.get(SITE_INDEX_OUTPUT)
+        if site_index is None:
+            raise BuildError(
+                "name the site index: --site-index ARN, or --stack NAME with a SiteIndexArn"
+            )
+        if args.stack:
+            if BUCKET_OUTPUT not in outputs:
+                raise BuildError(f"stack {args.stack} has no output {BUCKET_OUTPUT}")
+            bucket = outputs[BUCKET_OUTPUT]
+            keys = upload(client, bucket, args.site)
+            # The sign-in settings follow the stack's user pool, not the sources.
+            put_auth_config(client, bucket, auth_config_of_stack(outputs, args.stack))
+            keys.append(AUTH_CONFIG_KEY)
+        else:
+            keys = upload(client, args.bucket, args.site)
+            bucket = args.bucket
         print(f"uploaded {len(keys)} objects to s3://{bucket}")
+        # After the objects: a path the edge says exists must have its page.
+        written = index_site(
+            _site_index(site_index, args.site_index_endpoint_url, args.region),
+            args.site,
+            extra=[AUTH_CONFIG_KEY] if args.stack else [],
+        )
+        print(f"wrote {written} keys to the site index {site_index}")
         return 0
     except BuildError as exc:
         print(f"infra.pages: {exc}", file=sys.stderr)

@@ -750,6 +750,7 @@ class FakeProfessionals:
             session_price=float(price) if price is not None else None,
             currency=schedule.currency,
             timezone=schedule.timezone,
+            language=schedule.locale,
             reviews=(),
             related=tuple(
                 RelatedProfessional(
@@ -1358,7 +1359,13 @@ class FakeStripe:
         return self._once(f"customer-{professional_id}-{name}-{email}", str, "cus")
 
     def subscription_checkout(
-        self, *, professional_id: UUID, customer: str, plan: str, request_key: str
+        self,
+        *,
+        professional_id: UUID,
+        customer: str,
+        plan: str,
+        request_key: str,
+        locale: str,
     ) -> FakeCheckout:
         self._call(
             "subscription_checkout",
@@ -1366,6 +1373,7 @@ class FakeStripe:
             customer=customer,
             plan=plan,
             request_key=request_key,
+            locale=locale,
         )
         return self._once(request_key, lambda i: FakeCheckout(i, f"{self.BASE}/{i}"), "cs")
 
@@ -1390,6 +1398,7 @@ class FakeStripe:
         client_email: str | None,
         expires_at: datetime,
         manage_url: str | None,
+        locale: str,
     ) -> FakeCheckout:
         self._call(
             "appointment_checkout",
@@ -1402,6 +1411,7 @@ class FakeStripe:
             client_email=client_email,
             expires_at=expires_at,
             manage_url=manage_url,
+            locale=locale,
         )
         return self._once(
             f"appointment-{appointment_id}", lambda i: FakeCheckout(i, f"{self.BASE}/{i}"), "cs"

@@ -10,13 +10,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agenda.domain.queries import parse_free_slots_query
-from agenda.http import body_of, install_error_handlers, json_response
+from agenda.http import body_of, client_address, install_error_handlers, json_response
 from agenda.observability import logger
 from agenda.service import booking
-from agenda.settings import BookingSettings
+from agenda.settings import BookingSettings, EdgeSettings
 from agenda.wiring import Wiring
 
 settings = BookingSettings.from_env()
+edge = EdgeSettings.from_env()
 wiring = Wiring("booking", defer_dispatch=True)
 dependencies = wiring.booking()
 
@@ -35,7 +36,8 @@ def list_free_slots() -> Response:
 
 @app.post("/api/booking")
 def create_booking() -> Response:
-    source_ip = app.current_event.request_context.http.source_ip
+    # The viewer's address behind the site's distribution, else the caller's (agenda.http).
+    source_ip = client_address(app.current_event.raw_event, edge)
     result = booking.create_booking(dependencies, body_of(app), source_ip=source_ip)
     return json_response(201, result)
 

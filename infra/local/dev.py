@@ -80,6 +80,7 @@ def main(argv: list[str]) -> int:
     queue          {stack.queue_url}
     dead letters   {stack.dead_letter_url}
   S3 (media)       {stack.s3.endpoint_url}   (photos: {stack.environment()["MEDIA_BASE_URL"]})
+  Site index       {stack.kvs.url}   (KeyValueStore {stack.site_index_arn})
   Upstash REST     {stack.upstash.url}
   Messages sent    {stack.providers.url}/   (also {args.state / "messages.jsonl"})
   Stripe stand-in  {stack.stripe.url}   (its events go to {api}/api/stripe/webhook)

@@ -12,11 +12,13 @@ path, before routing and the authorizer; every other answer gets Access-Control-
 Access-Control-* headers are dropped. An origin not allowed gets no CORS headers at all.
 
 Standing in for CloudFront too, it serves the site: a GET or HEAD outside `/api/` that no route
-takes is answered from the pages bucket with CloudFront's mapping (`/` -> `index.html`, `/x/y`
--> key `x/y`, the query ignored as the cache policy ignores it), the object's Content-Type and
-Cache-Control, the response headers policy's headers (infra/site_headers.py), and, for a key
-that does not exist, `404.html` with status 404 (the distribution's custom error response).
-Those answers get no CORS headers: the site's origin is the bucket, which has no CORS rules.
+takes is decided as the edge function decides it (infra/site_routes.py, over the site index
+in the local KeyValueStore): a path the index holds is answered from the pages bucket with the
+object's Content-Type and Cache-Control, an old slug is a 301 to its new path, and any other
+path is the 404 page the index holds, with status 404; every one of them carries the response
+headers policy's headers (infra/site_headers.py), the embed mode's for `/embed/...`. The
+query plays no part but in a redirect, which keeps it. Those answers get no CORS headers: the
+site's origin is the bucket, which has no CORS rules.
 
 Any other request no route takes (an unknown path, or a known path with another method) is a
 404 in the contract's error shape, as API Gateway answers 404 (never 405) for a method no route
@@ -27,11 +29,12 @@ malformed request line, too many headers) is JSON too, never its HTML page.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,13 +48,15 @@ from agenda.domain.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
+from infra import site_routes
 from infra.local._http import BackgroundServer, Served
 from infra.local.auth import DevAuthority, InvalidToken, api_gateway_claims
 from infra.local.lambdas import Lambdas
 from infra.local.site import SiteFile
 from infra.local.template import Cors, Route, load_cors, match_route
+from infra.pages import SHORT
 from infra.paths import TEMPLATE
-from infra.site_headers import SITE_HEADERS
+from infra.site_headers import headers_for
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own request limit
 # The local value of the template's CorsAllowedOrigin: the stack's APP_BASE_URL.
@@ -67,9 +72,6 @@ _ERROR_BY_STATUS: dict[int, type[DomainError]] = {
     431: ValidationFailed,
     501: NotImplementedYet,
 }
-# CloudFront's default root object and the custom error responses' page.
-SITE_ROOT_OBJECT = "index.html"
-SITE_NOT_FOUND = "404.html"
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form-urlencoded")
 
 
@@ -150,34 +152,95 @@ class CorsPolicy:
 LocalRoute = Callable[[bytes], Answer]
 
 
+@dataclass(frozen=True)
+class LocalRequest:
+    """A whole request, for a local-only server mounted under a path prefix."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+# Local-only servers that need the query and headers too (the dev sign-in authority under
+# /local-auth/): path prefix -> handler.
+PrefixRoute = Callable[[LocalRequest], Answer]
+
+
 class SiteOrigin(Protocol):
-    """Where the site's files are (the pages bucket): the object at a key, or None."""
+    """The site as the edge sees it: the pages bucket's objects and the site index, whose keys
+    say which paths exist (infra/site_routes.py)."""
 
-    def get(self, key: str) -> SiteFile | None: ...
+    def get(self, key: str) -> SiteFile | None:
+        """The bucket's object at `key`, None when there is none."""
+        ...
+
+    def lookup(self, key: str) -> str | None:
+        """The site index's value at `key`, None when it holds none."""
+        ...
 
 
-def site_key(path: str) -> str:
-    """The object CloudFront asks the bucket for: the default root object for `/`, else the
-    path without its leading slash (S3 keys are the decoded path)."""
-    decoded = unquote(path)
-    return SITE_ROOT_OBJECT if decoded == "/" else decoded.removeprefix("/")
+# What S3 answers CloudFront for a key it lacks when the distribution may not list the bucket:
+# a path the index holds whose object is missing reaches the viewer as this, as on AWS.
+_ACCESS_DENIED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+)
+# The edge function's own 404 page when the index lacks the uploaded one (site_router.js).
+_FALLBACK_NOT_FOUND = (
+    '<!doctype html><html lang="pt-BR"><title>Página não encontrada · Page not found</title>'
+    '<h1>Página não encontrada</h1><p lang="en">Page not found</p></html>'
+).encode()
 
 
-def page_answer(site: SiteOrigin, path: str) -> Answer:
-    found = site.get(site_key(path))
-    status = 200
-    if found is None:
-        status, found = 404, site.get(SITE_NOT_FOUND)
-    if found is None:
-        answer = Answer.error(404, f"No page at {path}")
+# What CloudFront compresses (the behaviours' Compress: true): text types, from 1,000 bytes.
+_COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+_COMPRESS_FROM_BYTES = 1000
+
+
+def compressed(answer: Answer, accept_encoding: str) -> Answer:
+    """A page answer gzipped, as the distribution sends it to a browser that accepts gzip."""
+    content_type = answer.headers.get("content-type", "")
+    accepts = any(
+        part.split(";")[0].strip().lower() == "gzip" for part in accept_encoding.split(",")
+    )
+    if (
+        not accepts
+        or len(answer.body) < _COMPRESS_FROM_BYTES
+        or not content_type.startswith(_COMPRESSIBLE)
+    ):
+        return answer
+    headers = {**answer.headers, "content-encoding": "gzip", "vary": "Accept-Encoding"}
+    return replace(answer, body=gzip.compress(answer.body, mtime=0), headers=headers)
+
+
+def page_answer(site: SiteOrigin, path: str, query: str = "") -> Answer:
+    """A GET or HEAD of a page path, answered as the edge function and the bucket behind it
+    answer: the rules of infra/site_routes.py over the site index, then the object."""
+    decision = site_routes.decide(path, query, site.lookup)
+    if isinstance(decision, site_routes.Redirect):
+        answer = Answer(301, {"location": decision.location, "cache-control": SHORT})
+    elif isinstance(decision, site_routes.NotFound):
+        page = site.lookup(site_routes.NOT_FOUND_KEY)
+        body = _FALLBACK_NOT_FOUND if page is None else page.encode("utf-8")
+        headers = {"content-type": "text/html; charset=utf-8", "cache-control": SHORT}
+        answer = Answer(404, headers, body)
     else:
-        headers = {"content-type": found.content_type}
-        if found.cache_control:
-            headers["cache-control"] = found.cache_control
-        if found.etag and status == 200:
-            headers["etag"] = found.etag
-        answer = Answer(status, headers, found.body)
-    answer.headers.update({name.lower(): value for name, value in SITE_HEADERS.items()})
+        # CloudFront asks the bucket for the path as sent; S3 decodes it into the key.
+        found = site.get(unquote(decision.object_key))
+        if found is None:
+            answer = Answer(403, {"content-type": "application/xml"}, _ACCESS_DENIED)
+        else:
+            headers = {"content-type": found.content_type}
+            if found.cache_control:
+                headers["cache-control"] = found.cache_control
+            if found.etag:
+                headers["etag"] = found.etag
+            answer = Answer(200, headers, found.body)
+    answer.headers.update(
+        {name.lower(): value for name, value in headers_for(embed=decision.embed).items()}
+    )
     answer.is_page = True
     return answer
 
@@ -275,6 +338,7 @@ class Gateway(Served):
         local_routes: dict[tuple[str, str], LocalRoute] | None = None,
         cors: Cors | None = None,
         site: SiteOrigin | None = None,
+        prefix_routes: dict[str, PrefixRoute] | None = None,
     ) -> None:
         """`cors` defaults to the template's CorsConfiguration, with LOCAL_PARAMETERS; `site`
         is the pages bucket (None: no site, every unrouted request is the JSON 404)."""
@@ -284,6 +348,7 @@ class Gateway(Served):
         self._lambdas = lambdas
         self._authority = authority
         self._local_routes = local_routes or {}
+        self._prefix_routes = prefix_routes or {}
         self._site = site
         self._serving = BackgroundServer("gateway", self._make_server, port)
 
@@ -338,6 +403,8 @@ class Gateway(Served):
             )
         if self.cors is not None and not answer.is_page:
             answer = self.cors.applied(origin, answer)
+        if answer.is_page:
+            answer = compressed(answer, request.headers.get("accept-encoding", ""))
         self._send(request, answer)
 
     def _send(self, request: BaseHTTPRequestHandler, answer: Answer) -> None:
@@ -371,10 +438,14 @@ class Gateway(Served):
         local = self._local_routes.get((method, parts.path))
         if local is not None:
             return local(body)
+        for prefix, served in self._prefix_routes.items():
+            if parts.path.startswith(prefix):
+                seen = {key.lower(): value for key, value in request.headers.items()}
+                return served(LocalRequest(method, parts.path, parts.query, seen, body))
         matched = match_route(self._routes, method, parts.path) if method in HTTP_METHODS else None
         if matched is None:
             if self._site is not None and self._is_page_request(method, parts.path):
-                return page_answer(self._site, parts.path)
+                return page_answer(self._site, parts.path, parts.query)
             return Answer.error(404, f"No route for {method} {parts.path}")
         route, path_parameters = matched
         headers: dict[str, str] = {}

@@ -3,10 +3,11 @@
 Embedded Postgres (migrated, optionally seeded), the SQS endpoint with the template's queue and
 dead-letter queue, S3 for the media bucket (moto behind a gate that enforces presigned POST
 policies) and the pages bucket (the site, built from pages/site and uploaded at every start,
-which the gateway serves as CloudFront would), the Upstash REST endpoint, the WhatsApp/email
-stand-in, the Stripe stand-in (which sends its events to the gateway's webhook route), and the
-gateway with its Lambda containers, queue consumer and schedules. Everything listens on
-127.0.0.1 and stops with stop(), in reverse order.
+which the gateway serves as CloudFront would), the KeyValueStore holding the site index (the
+paths that exist, written at every start as the upload writes it), the Upstash REST endpoint,
+the WhatsApp/email stand-in, the Stripe stand-in (which sends its events to the gateway's
+webhook route), and the gateway with its Lambda containers, queue consumer and schedules.
+Everything listens on 127.0.0.1 and stops with stop(), in reverse order.
 
 Every URL the stack makes follows the gateway's port: the JWT issuer, the OpenAPI document's
 server, and (for `make dev`, whose front end is the gateway itself) APP_BASE_URL, so the links
@@ -28,23 +29,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agenda.adapters.site_index import KeyValueStoreSiteIndex
 from agenda.observability import logger
 from infra.local._http import HOST
 from infra.local.auth import DevAuthority
 from infra.local.consumer import QueueConsumer
 from infra.local.gateway import Answer, Gateway, LocalRoute
+from infra.local.kvs import LocalKeyValueStore
 from infra.local.lambdas import Lambdas
 from infra.local.postgres import LocalPostgres
 from infra.local.providers import LocalProviders
 from infra.local.s3 import LocalS3, ensure_bucket
+from infra.local.sign_in import PREFIX as SIGN_IN_PREFIX
+from infra.local.sign_in import LocalSignIn, demo_users
 from infra.local.site import BucketSite
 from infra.local.sqs import LocalSqs, ensure_queue_pair, sqs_client, use_local_credentials
 from infra.local.stripe import LocalStripe, Price
 from infra.local.template import Schedule, Stack, load_cors, load_stack
 from infra.local.upstash import LocalUpstash
-from infra.migrate import migrate
+from infra.migrate import connect, migrate
+from infra.pages import AUTH_CONFIG_KEY, auth_config, index_site, put_auth_config, s3_client
 from infra.pages import build as build_site
-from infra.pages import s3_client
 from infra.pages import upload as upload_site
 from infra.paths import TEMPLATE
 from infra.seed import seed
@@ -55,6 +60,10 @@ WHATSAPP_INSTANCE = "agenda-local"
 MEDIA_BUCKET = "agenda-media-local"
 # The site's bucket (template.yaml's PagesBucket), which the gateway serves.
 PAGES_BUCKET = "agenda-pages-local"
+# The site index (template.yaml's SiteIndex KeyValueStore), which says which paths exist.
+SITE_INDEX = "agenda-site-index-local"
+# The schedule that writes the professionals' pages (template.yaml's SitePagesFunction).
+PAGES_SWEEP = "SitePages"
 LOCAL_APP_URL = "http://127.0.0.1:3000"
 # The plans' prices in the Stripe stand-in (monthly, in BRL cents).
 LOCAL_PRICES = {
@@ -156,6 +165,8 @@ class LocalStack:
         self.postgres = LocalPostgres(state / "postgres", port=options.postgres_port)
         self.sqs = LocalSqs(port=_port_for(0, remembered.get("sqs")))
         self.s3 = LocalS3(port=_port_for(0, remembered.get("s3")))
+        self.kvs = LocalKeyValueStore()
+        self.site_index_arn = ""
         self.upstash = LocalUpstash(
             token=self.keys["upstash"], port=_port_for(0, remembered.get("upstash"))
         )
@@ -175,6 +186,7 @@ class LocalStack:
         self.dead_letter_url = ""
         self.lambdas: Lambdas | None = None
         self.gateway: Gateway | None = None
+        self.sign_in: LocalSignIn | None = None
         self.consumer: QueueConsumer | None = None
         self._ticker_stop = threading.Event()
         self._tickers: list[threading.Thread] = []
@@ -195,9 +207,10 @@ class LocalStack:
         migrate(self.postgres.url)
         if self.options.seed:
             seed(self.postgres.url)
-        for service in (self.sqs, self.s3, self.upstash, self.providers, self.stripe):
+        for service in (self.sqs, self.s3, self.kvs, self.upstash, self.providers, self.stripe):
             service.start()
             self._started.append(service)
+        self.site_index_arn = self.kvs.create(SITE_INDEX)
         ensure_bucket(self.s3.endpoint_url, MEDIA_BUCKET, REGION)
         self.publish_site()
         queue = self.stack.queues[0]
@@ -216,6 +229,8 @@ class LocalStack:
         use_local_credentials(REGION)
         gateway, lambdas = self._start_gateway()
         self._write_ports()
+        self.publish_professional_pages()
+        self.publish_auth_config()
         # Stripe's events come back through the gateway, as Stripe's would through API Gateway.
         self.stripe.webhook_url = f"{gateway.url}/api/stripe/webhook"
         if queue.consumer is not None and self.options.run_consumer:
@@ -236,6 +251,12 @@ class LocalStack:
                 self.options.state_dir / "auth", issuer=f"{self._api_url}/local-auth"
             )
             lambdas = Lambdas(self.stack.functions, self.environment())
+            self.sign_in = LocalSignIn(
+                self.authority,
+                self.options.state_dir / "auth",
+                origins=(self._api_url, self.app_base_url),
+                demo_users=demo_users(),
+            )
             gateway = Gateway(
                 self.stack.routes,
                 lambdas,
@@ -243,7 +264,8 @@ class LocalStack:
                 port=port,
                 local_routes=self._local_routes(),
                 cors=load_cors(TEMPLATE, {"CorsAllowedOrigin": self.app_base_url}),
-                site=BucketSite(self.s3.endpoint_url, PAGES_BUCKET, REGION),
+                site=BucketSite(self.s3.endpoint_url, PAGES_BUCKET, self.site_index(), REGION),
+                prefix_routes={f"{SIGN_IN_PREFIX}/": self.sign_in},
             )
             try:
                 gateway.start()
@@ -279,6 +301,36 @@ class LocalStack:
         built = self.options.state_dir / "site"
         build_site(out=built)
         upload_site(s3_client(self.s3.endpoint_url, REGION), PAGES_BUCKET, built)
+        # The sign-in settings are written once the gateway has its port (publish_auth_config).
+        index_site(self.site_index(), built, extra=[AUTH_CONFIG_KEY])
+
+    def site_index(self) -> KeyValueStoreSiteIndex:
+        """A writer and reader of the local site index, as the upload and the publisher are."""
+        use_local_credentials(REGION)
+        return KeyValueStoreSiteIndex(self.site_index_arn, endpoint_url=self.kvs.url)
+
+    def publish_auth_config(self) -> None:
+        """The pages' sign-in settings (/auth-config.json) for the dev authority, which only
+        exists once the gateway knows its port; `infra.pages upload --stack` writes the same
+        object from the Cognito outputs on AWS."""
+        assert self.sign_in is not None
+        config = auth_config(
+            authorize_url=f"{self.authority.issuer}/authorize",
+            token_url=f"{self.authority.issuer}/token",
+            client_id=self.sign_in.client_id,
+        )
+        put_auth_config(s3_client(self.s3.endpoint_url, REGION), PAGES_BUCKET, config)
+
+    def publish_professional_pages(self) -> None:
+        """Write every professional's page and old slug's redirect, after the site's build is
+        up, as the minute's sweep would: the S3 and site index stand-ins keep nothing between
+        starts, so every slug of the registry is queued again first."""
+        conn = connect(self.postgres.url)
+        try:
+            conn.run("INSERT INTO site_page_jobs (slug) SELECT slug FROM professional_slugs")
+        finally:
+            conn.close()
+        self.fire(PAGES_SWEEP)
 
     @property
     def app_base_url(self) -> str:
@@ -327,6 +379,11 @@ class LocalStack:
             "S3_ENDPOINT_URL": self.s3.endpoint_url,
             "MEDIA_BUCKET": MEDIA_BUCKET,
             "MEDIA_BASE_URL": f"{self.s3.endpoint_url}/{MEDIA_BUCKET}",
+            # The site index the page publisher writes (the edge's KeyValueStore).
+            "SITE_INDEX_ARN": self.site_index_arn,
+            "SITE_INDEX_ENDPOINT_URL": self.kvs.url,
+            # The professionals' pages are written where the site's build went.
+            "PAGES_BUCKET": PAGES_BUCKET,
             "UPSTASH_REDIS_REST_URL": self.upstash.url,
             "UPSTASH_REDIS_REST_TOKEN": self.keys["upstash"],
             "WHATSAPP_API_URL": self.providers.url,

@@ -234,6 +234,10 @@ def match_route(
     return None if best is None else (best[1], best[2])
 
 
+# What `!Ref AWS::NoValue` resolves to: the item is left out.
+_NO_VALUE = object()
+
+
 def load_cors(path: Path, parameter_values: Mapping[str, str]) -> Cors | None:
     """The CorsConfiguration of the template's HTTP API (or of Globals.HttpApi), if any.
 
@@ -252,21 +256,49 @@ def load_cors(path: Path, parameter_values: Mapping[str, str]) -> Cors | None:
     if config is True:
         return Cors(allow_origins=("*",), allow_methods=("*",), allow_headers=("*",))
     parameters: dict[str, Any] = template.get("Parameters") or {}
+    conditions: dict[str, Any] = template.get("Conditions") or {}
+
+    def parameter(name: str) -> Any:
+        if name in parameter_values:
+            return parameter_values[name]
+        if "Default" not in (parameters.get(name) or {}):
+            raise ValueError(f"CorsConfiguration: give {name} a value to run locally with")
+        return parameters[name]["Default"]
+
+    def holds(condition: Any) -> bool:
+        # The condition functions the CORS origins' defaults use (Not, Equals, a condition).
+        if isinstance(condition, dict) and set(condition) == {"Condition"}:
+            return holds(conditions[condition["Condition"]])
+        if isinstance(condition, dict) and set(condition) == {"Fn::Not"}:
+            return not holds(condition["Fn::Not"][0])
+        if isinstance(condition, dict) and set(condition) == {"Fn::Equals"}:
+            left, right = (resolved(side) for side in condition["Fn::Equals"])
+            return bool(left == right)
+        raise ValueError(
+            f"CorsConfiguration: a condition the local gateway cannot read: {condition}"
+        )
 
     def resolved(value: Any) -> Any:
         if isinstance(value, dict) and set(value) == {"Ref"}:
-            name = value["Ref"]
-            if name in parameter_values:
-                return parameter_values[name]
-            if "Default" not in (parameters.get(name) or {}):
-                raise ValueError(f"CorsConfiguration: give {name} a value to run locally with")
-            return parameters[name]["Default"]
+            return _NO_VALUE if value["Ref"] == "AWS::NoValue" else parameter(value["Ref"])
+        if isinstance(value, dict) and set(value) == {"Fn::If"}:
+            name, when_true, when_false = value["Fn::If"]
+            return resolved(when_true if holds(conditions[name]) else when_false)
+        if (
+            isinstance(value, dict)
+            and set(value) == {"Fn::Sub"}
+            and isinstance(value["Fn::Sub"], str)
+        ):
+            return re.sub(
+                r"\$\{([A-Za-z0-9]+)\}", lambda m: str(parameter(m.group(1))), value["Fn::Sub"]
+            )
         return value
 
     def strings(name: str) -> tuple[str, ...]:
         value = resolved(config.get(name))
         values = value if isinstance(value, list) else [] if value is None else [value]
-        return tuple(str(resolved(item)) for item in values)
+        items = (resolved(item) for item in values)
+        return tuple(str(item) for item in items if item is not _NO_VALUE)
 
     max_age = config.get("MaxAge")
     return Cors(

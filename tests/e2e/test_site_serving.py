@@ -1,6 +1,7 @@
-"""The site over HTTP through the local gateway, as CloudFront serves it: pages from the pages
-bucket at their paths, the site's 404, the security headers, the caches' lifetimes, and the API
-under /api/ answering exactly as before."""
+"""The site over HTTP through the local gateway, as CloudFront and its edge function serve it:
+pages from the pages bucket at the paths the site index holds, an old slug's 301, the site's
+404 for every other path, the security headers (the embed mode's for /embed/), the caches'
+lifetimes, and the API under /api/ answering exactly as before."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ import requests
 
 from infra.local.stack import PAGES_BUCKET, LocalStack
 from infra.pages import IMMUTABLE, SHORT, s3_client
-from infra.site_headers import SITE_HEADERS
+from infra.site_headers import EMBED_HEADERS, SITE_HEADERS
 
 pytestmark = pytest.mark.e2e
 
 STYLESHEET = re.compile(r'href="(/assets/site\.[0-9a-f]{8}\.css)"')
 
 
-def assert_site_headers(answer: requests.Response) -> None:
-    for name, value in SITE_HEADERS.items():
+def assert_site_headers(answer: requests.Response, expected: dict[str, str] = SITE_HEADERS) -> None:
+    for name, value in expected.items():
         assert answer.headers.get(name) == value, name
 
 
@@ -37,7 +38,15 @@ def test_the_home_page_is_the_index(api: str) -> None:
 
 
 def test_a_missing_page_is_the_sites_404(api: str) -> None:
-    for path in ("/p/nobody-at-all", "/nothing", "/index", "/assets/site.css", "/api"):
+    for path in (
+        "/p/nobody-at-all",
+        "/nothing",
+        "/index",
+        "/api",
+        "/manage/a/b",
+        "/embed",
+        "/404.html",
+    ):
         answer = requests.get(f"{api}{path}", timeout=10)
         assert answer.status_code == 404, path
         assert answer.headers["content-type"] == "text/html; charset=utf-8"
@@ -72,21 +81,76 @@ def test_head_answers_the_headers_without_a_body(api: str) -> None:
     assert_site_headers(missing)
 
 
-def test_a_page_uploaded_later_is_served_at_its_path(stack: LocalStack, api: str) -> None:
+def _put_page(stack: LocalStack, key: str, body: bytes) -> None:
     client: Any = s3_client(stack.s3.endpoint_url)
-    key = f"booking/e2e-{time.time_ns()}"
     client.put_object(
         Bucket=PAGES_BUCKET,
         Key=key,
-        Body=b"<p>paid</p>",
+        Body=body,
         ContentType="text/html; charset=utf-8",
         CacheControl=SHORT,
     )
+
+
+def test_a_page_is_served_once_the_site_index_holds_its_path(stack: LocalStack, api: str) -> None:
+    key = f"booking/e2e-{time.time_ns()}"
+    _put_page(stack, key, b"<p>paid</p>")
+    # An object the index does not name is no page: the edge answers 404 before the bucket.
+    unindexed = requests.get(f"{api}/{key}", timeout=10)
+    assert unindexed.status_code == 404
+    assert "Page not found" in unindexed.text
+    stack.site_index().put_page(f"/{key}")
     answer = requests.get(f"{api}/{key}", timeout=10)
     assert answer.status_code == 200
     assert answer.text == "<p>paid</p>"
     assert_site_headers(answer)
     assert requests.get(f"{api}/{key}.html", timeout=10).status_code == 404
+    stack.site_index().remove(f"/{key}")
+    assert requests.get(f"{api}/{key}", timeout=10).status_code == 404
+
+
+def test_an_old_slug_is_a_permanent_redirect_keeping_the_query(stack: LocalStack, api: str) -> None:
+    slug = f"e2e-{time.time_ns()}"
+    _put_page(stack, f"p/{slug}", b"<p>new</p>")
+    index = stack.site_index()
+    index.put_page(f"/p/{slug}")
+    index.put_redirect(f"/p/{slug}-old", f"/p/{slug}")
+    moved = requests.get(f"{api}/p/{slug}-old?utm_source=mail", timeout=10, allow_redirects=False)
+    assert moved.status_code == 301
+    assert moved.headers["location"] == f"/p/{slug}?utm_source=mail"
+    assert_site_headers(moved)
+    followed = requests.get(f"{api}/p/{slug}-old", timeout=10)
+    assert followed.status_code == 200
+    assert followed.text == "<p>new</p>"
+    # The embed mode follows the professional's page to its new slug.
+    embedded = requests.get(f"{api}/embed/{slug}-old", timeout=10, allow_redirects=False)
+    assert embedded.status_code == 301
+    assert embedded.headers["location"] == f"/embed/{slug}"
+    assert_site_headers(embedded, EMBED_HEADERS)
+
+
+def test_the_embed_mode_may_be_framed_by_any_site(stack: LocalStack, api: str) -> None:
+    slug = f"e2e-embed-{time.time_ns()}"
+    stack.site_index().put_page(f"/p/{slug}")
+    answer = requests.get(f"{api}/embed/{slug}", timeout=10)
+    # Served from the one `embed` object, with the embed mode's headers whatever it holds.
+    assert_site_headers(answer, EMBED_HEADERS)
+    assert "frame-ancestors *" in answer.headers["content-security-policy"]
+    missing = requests.get(f"{api}/embed/nobody-at-all", timeout=10)
+    assert missing.status_code == 404
+    assert "Page not found" in missing.text
+    assert_site_headers(missing, EMBED_HEADERS)
+    page = requests.get(f"{api}/", timeout=10)
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_a_missing_asset_is_the_buckets_own_refusal(api: str) -> None:
+    # Assets are not in the index (their names change with every build): as on AWS, the
+    # bucket answers a key it lacks with 403, CloudFront having no error responses.
+    answer = requests.get(f"{api}/assets/site.00000000.css", timeout=10)
+    assert answer.status_code == 403
+    assert "AccessDenied" in answer.text
+    assert_site_headers(answer)
 
 
 def test_other_methods_on_a_page_path_are_the_contracts_404(api: str) -> None:

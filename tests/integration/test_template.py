@@ -62,6 +62,7 @@ EXPECTED_ROUTES = {
     "POST /api/client-profile/claim/codes": ("ClientClaimFunction", True),
     "PATCH /api/client-profile": ("ClientContactFunction", True),
     "POST /api/client-profile/contact/confirm": ("ClientContactFunction", True),
+    "POST /api/guest/links": ("GuestLinksFunction", False),
 }
 
 
@@ -183,6 +184,7 @@ def test_schedules_run_in_a_time_zone(stack: Any) -> None:
         ("WhatsappWatchdogFunction", "cron(0 9 * * ? *)", '{"job": "whatsapp_watchdog"}'),
         ("AccountPurgeFunction", "rate(1 minute)", '{"job": "account_purge"}'),
         ("ClientPurgeFunction", "rate(1 minute)", '{"job": "client_purge"}'),
+        ("SitePagesFunction", "rate(1 minute)", '{"job": "site_pages"}'),
     }
     for schedule in stack.schedules:
         assert schedule.timezone == "America/Sao_Paulo", schedule.name
@@ -202,6 +204,7 @@ EXPECTED_INVOKE_CONFIG = {
     "WhatsappWatchdogFunction": (2, 3600),
     "AccountPurgeFunction": (0, 60),
     "ClientPurgeFunction": (0, 60),
+    "SitePagesFunction": (0, 60),
 }
 FAILURES_QUEUE = "ScheduledJobFailuresQueue"
 RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
@@ -488,7 +491,14 @@ def test_sam_build_packages_the_layer_and_every_function(
     assert (layer / "agenda" / "__init__.py").is_file(), sorted(p.name for p in build.iterdir())
     assert (layer / "agenda" / "http.py").is_file()
     installed = {path.name for path in layer.iterdir()}
-    for package in ("pg8000", "aws_lambda_powertools", "pydantic", "stripe", "upstash_redis"):
+    for package in (
+        "pg8000",
+        "aws_lambda_powertools",
+        "pydantic",
+        "stripe",
+        "upstash_redis",
+        "awscrt",
+    ):
         assert package in installed, (
             f"{package} is missing from the layer: sam build installs the requirements.txt "
             "found in the layer's ContentUri (layers/common/python)"
@@ -606,7 +616,7 @@ def test_scheduled_failures_reach_their_queue(translated: dict[str, Any]) -> Non
             for s in _statements(role)
         ), f"{name} may not send to {FAILURES_QUEUE}"
     schedules = [r for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
-    assert len(schedules) == 7
+    assert len(schedules) == 8
     for schedule in schedules:
         assert schedule["Properties"]["Target"]["DeadLetterConfig"] == {"Arn": failures}
         role = resources[schedule["Properties"]["Target"]["RoleArn"]["Fn::GetAtt"][0]]
@@ -720,7 +730,7 @@ def test_only_the_site_distribution_reads_the_pages_bucket(raw: dict[str, Any]) 
     assert len(allows) == 1
     (allow,) = allows
     assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
-    # GetObject alone: without ListBucket a missing key is a 403, mapped to the 404 page.
+    # GetObject alone: without ListBucket a missing key is a 403, never a listing.
     assert allow["Action"] == "s3:GetObject"
     source = allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
     assert source.endswith(":distribution/${SiteDistribution}")
@@ -758,7 +768,9 @@ def test_the_site_distribution_serves_pages_and_the_api_over_https(raw: dict[str
     assert default["AllowedMethods"] == ["GET", "HEAD"]
     assert default["CachePolicyId"] == CACHING_OPTIMIZED
     assert default["ResponseHeadersPolicyId"] == {"Ref": "SiteHeadersPolicy"}
-    (api,) = config["CacheBehaviors"]
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    assert set(behaviours) == {"/api/*", "/embed/*", "/embed.js"}
+    api = behaviours["/api/*"]
     assert api["PathPattern"] == "/api/*"
     assert api["TargetOriginId"] == "api"
     assert api["ViewerProtocolPolicy"] == "https-only"
@@ -775,12 +787,12 @@ def test_the_site_distribution_serves_pages_and_the_api_over_https(raw: dict[str
     assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
 
 
-def test_a_missing_page_is_the_sites_404_page(raw: dict[str, Any]) -> None:
-    errors = {e["ErrorCode"]: e for e in _site(raw)["CustomErrorResponses"]}
-    assert set(errors) == {403, 404}
-    for error in errors.values():
-        assert error["ResponseCode"] == 404
-        assert error["ResponsePagePath"] == "/404.html"
+def test_the_distribution_has_no_error_responses_that_would_hide_the_apis(
+    raw: dict[str, Any],
+) -> None:
+    # They apply to every behaviour: the API's JSON 403 and 404 would become the HTML page.
+    # The edge function answers the site's 404 (tests/integration/test_site_edge_template.py).
+    assert "CustomErrorResponses" not in _site(raw)
     assert (ROOT / "pages" / "site" / "404.html").is_file()
 
 
@@ -797,27 +809,3 @@ def test_the_site_domain_and_certificate_are_parameters(raw: dict[str, Any]) -> 
     outputs = raw["Outputs"]
     assert outputs["PagesBucketName"]["Value"] == {"Ref": "PagesBucket"}
     assert outputs["SiteUrl"]["Value"]["Fn::If"][0] == "HasSiteDomain"
-
-
-def test_the_headers_policy_says_what_the_local_gateway_sends(raw: dict[str, Any]) -> None:
-    from infra.pages import BUCKET_OUTPUT
-    from infra.site_headers import SITE_HEADERS
-
-    config = raw["Resources"]["SiteHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
-    security = config["SecurityHeadersConfig"]
-    hsts = security["StrictTransportSecurity"]
-    sent = {
-        "Content-Security-Policy": security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
-        "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}"
-        + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
-        + ("; preload" if hsts.get("Preload") else ""),
-        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
-    }
-    if "ContentTypeOptions" in security:
-        sent["X-Content-Type-Options"] = "nosniff"
-    for item in config.get("CustomHeadersConfig", {}).get("Items", []):
-        sent[item["Header"]] = item["Value"]
-    assert sent == SITE_HEADERS
-    # Override: the origin's own headers never replace these.
-    assert all(value["Override"] for value in security.values() if isinstance(value, dict))
-    assert BUCKET_OUTPUT in raw["Outputs"]

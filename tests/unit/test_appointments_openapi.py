@@ -39,7 +39,9 @@ def test_the_dashboard_documents_its_query(paths: dict[str, Any]) -> None:
 
 
 def test_guest_routes_are_public_and_say_how_a_token_fails(paths: dict[str, Any]) -> None:
-    guest = {path: item for path, item in paths.items() if path.startswith("/api/guest/")}
+    guest = {
+        path: item for path, item in paths.items() if path.startswith("/api/guest/appointments/")
+    }
     assert len(guest) == 4
     for item in guest.values():
         for operation in item.values():
@@ -52,6 +54,10 @@ def test_guest_routes_are_public_and_say_how_a_token_fails(paths: dict[str, Any]
         "text/calendar": {"schema": {"type": "string"}}
     }
     assert {p["name"] for p in calendar["parameters"]} == {"id", "token"}
+    links = paths["/api/guest/links"]["post"]
+    assert "security" not in links
+    assert "401" not in links["responses"]
+    assert set(links["responses"]) >= {"202", "400", "429"}
     token = next(p for p in calendar["parameters"] if p["name"] == "token")
     assert token["schema"]["pattern"] == GUEST_LINK_PATTERN
     assert token["schema"]["maxLength"] == MAX_TOKEN_LENGTH

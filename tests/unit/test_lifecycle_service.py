@@ -434,9 +434,13 @@ def test_a_guest_sees_the_appointment_and_what_the_policy_allows_but_no_contacts
         "profession": "Psicóloga",
         "timezone": SAO_PAULO,
         "sessionDuration": 50,
+        "language": "pt-BR",
+        "contact": None,
     }
     assert view["policy"]["canCancel"] is True
     assert view["policy"]["cancelUntil"] == "2030-03-03T09:00:00-03:00"
+    # Nothing was paid online: a cancellation gives nothing back.
+    assert (view["policy"]["refundOnCancel"], view["policy"]["refundAmount"]) == ("none", None)
     flat = repr(view)
     for contact in ("+5511", "@example.com"):
         assert contact not in flat

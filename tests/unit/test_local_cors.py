@@ -21,8 +21,13 @@ def test_the_template_configuration_is_read_with_its_parameter() -> None:
         max_age=600,
         allow_credentials=False,
     )
-    with pytest.raises(ValueError, match="CorsAllowedOrigin"):
-        load_cors(TEMPLATE, {})
+    # Left empty, the origin follows the site's domain, else there is none (docs/pages.md).
+    domain = load_cors(TEMPLATE, {"SiteDomainName": "agenda.example"})
+    assert domain is not None
+    assert domain.allow_origins == ("https://agenda.example",)
+    unset = load_cors(TEMPLATE, {})
+    assert unset is not None
+    assert unset.allow_origins == ()
 
 
 def test_credentials_are_allowed_for_the_allowed_origin_only() -> None:

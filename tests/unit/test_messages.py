@@ -96,6 +96,24 @@ CASES = (
         "client",
     ),
     Case(
+        "guest_links",
+        "guest_links",
+        {
+            "professionalName": APPOINTMENT["professionalName"],
+            "clientName": APPOINTMENT["clientName"],
+            "timezone": APPOINTMENT["timezone"],
+            # Out of order on purpose: the message lists them earliest first.
+            "appointments": [
+                {
+                    "startsAt": "2026-11-30T17:30:00+00:00",
+                    "manageUrl": "https://agenda.test/m/7d41b0?token=def&lang=pt",
+                },
+                {"startsAt": APPOINTMENT["startsAt"], "manageUrl": MANAGE},
+            ],
+        },
+        "client",
+    ),
+    Case(
         "verification_code_claim",
         "verification_code",
         {
@@ -312,10 +330,11 @@ CATALOGUE = {
     "plan_limit_reached": "professional",
     "whatsapp_disconnected": "professional",
     "verification_code": "client",
+    "guest_links": "client",
 }
 
 
-def test_the_catalogue_holds_the_twenty_two_templates_for_their_audience() -> None:
+def test_the_catalogue_holds_every_template_for_its_audience() -> None:
     assert {name: t.audience for name, t in TEMPLATES.items()} == CATALOGUE
     assert all(name == t.name for name, t in TEMPLATES.items())
     assert TEMPLATES["whatsapp_disconnected"].channels == ("email",)

@@ -97,6 +97,25 @@ CASES = (
         "client",
     ),
     Case(
+        "guest_links",
+        "guest_links",
+        {
+            "professionalName": APPOINTMENT["professionalName"],
+            "clientName": APPOINTMENT["clientName"],
+            "timezone": APPOINTMENT["timezone"],
+            # Out of order on purpose: the message lists them earliest first.
+            "appointments": [
+                {
+                    "startsAt": "2026-11-30T17:30:00+00:00",
+                    "manageUrl": "https://agenda.test/m/7d41b0?token=def&lang=en",
+                },
+                {"startsAt": APPOINTMENT["startsAt"], "manageUrl": MANAGE},
+            ],
+            "locale": "en",
+        },
+        "client",
+    ),
+    Case(
         "verification_code_claim",
         "verification_code",
         {

@@ -286,6 +286,8 @@ EXPECTED_RATE_LIMITS = {
     "checkout": (10, 3600, "user"),
     "messages": (30, 60, "user"),
     "guest": (30, 600, "ip"),
+    "guest_links": (5, 600, "ip"),
+    "guest_links_contact": (3, 3600, "contact"),
     "account": (10, 3600, "user"),
     "verification": (5, 3600, "user"),
     "verification_attempts": (10, 900, "user"),

@@ -94,6 +94,36 @@ def test_a_client_cancelling_a_paid_session_in_time_gets_the_money_back(world: W
     assert "devolvido" in notices[0].body
 
 
+def test_the_guest_view_announces_the_refund_the_cancel_then_makes(world: World) -> None:
+    row = paid_booking(world)
+    token = LINKS.token(row.id, row.facts.ends_at)
+    policy = guest.view(appointments(world), str(row.id), token)["policy"]
+    assert (policy["refundOnCancel"], policy["refundAmount"], policy["refundCurrency"]) == (
+        "full",
+        150.0,
+        "BRL",
+    )
+    guest.cancel(appointments(world), str(row.id), {"token": token})
+    assert world.row(row).refunded_amount == Decimal(str(policy["refundAmount"]))
+    # Cancelled, nothing more can be given back.
+    after = guest.view(appointments(world), str(row.id), token)["policy"]
+    assert (after["canCancel"], after["refundOnCancel"], after["refundAmount"]) == (
+        False,
+        "none",
+        None,
+    )
+
+
+def test_the_guest_view_of_a_payment_taken_by_hand_announces_no_refund(world: World) -> None:
+    client = world.state.add_client(world.pro.id)
+    appointment = world.state.add_appointment(
+        world.pro.id, client, at(MONDAY, "11:00"), payment_status="paid"
+    )
+    token = LINKS.token(appointment, at(MONDAY, "11:50"))
+    policy = guest.view(appointments(world), str(appointment), token)["policy"]
+    assert (policy["canCancel"], policy["refundOnCancel"]) == (True, "none")
+
+
 def test_rejecting_a_paid_request_always_refunds() -> None:
     world = make_world()  # the professional confirms by hand
     row = paid_booking(world)

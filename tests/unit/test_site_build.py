@@ -3,6 +3,7 @@ Content-Type, Cache-Control) into a real bucket of the local S3."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -60,9 +61,16 @@ def test_assets_get_a_content_hash_and_pages_name_them(tmp_path: Path) -> None:
     assert set(hashed) == {"assets/site.css", "assets/logo.png", "assets/app.js"}
     assert HASHED.match(hashed["assets/site.css"])
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert files == {"index.html", "404.html", "booking/paid.html", "robots.txt"} | set(
-        hashed.values()
-    )
+    assert files == {
+        "index.html",
+        "404.html",
+        "booking/paid.html",
+        "robots.txt",
+        "asset-manifest.json",
+    } | set(hashed.values())
+    # The generated pages (a professional's /p/{slug}) name the assets through the manifest.
+    manifest = json.loads((out / "asset-manifest.json").read_text())
+    assert manifest == {f"/{name}": f"/{path}" for name, path in hashed.items()}
     index = (out / "index.html").read_text()
     assert f'href="/{hashed["assets/site.css"]}"' in index
     assert f'src="/{hashed["assets/logo.png"]}"' in index
@@ -117,9 +125,13 @@ def test_a_build_replaces_the_previous_one(tmp_path: Path) -> None:
 def test_objects_have_the_served_keys_types_and_cache_lifetimes(tmp_path: Path) -> None:
     hashed = built(tmp_path, SITE)
     objects = {o.key: o for o in site_objects(tmp_path / "out")}
-    assert set(objects) == {"index.html", "404.html", "booking/paid", "robots.txt"} | set(
-        hashed.values()
-    )
+    assert set(objects) == {
+        "index.html",
+        "404.html",
+        "booking/paid",
+        "robots.txt",
+        "_site/asset-manifest.json",
+    } | set(hashed.values())
     for key in ("index.html", "404.html", "booking/paid"):
         assert objects[key].content_type == "text/html; charset=utf-8"
         assert objects[key].cache_control == SHORT == "public, max-age=60, must-revalidate"
@@ -170,7 +182,7 @@ class _Page(HTMLParser):
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("page", ["index.html", "404.html"])
+@pytest.mark.parametrize("page", ["index.html", "404.html", "manage.html"])
 def test_the_sources_are_pages_the_policy_lets_run(page: str) -> None:
     parsed = _Page()
     parsed.feed((SOURCE / page).read_text(encoding="utf-8"))
@@ -220,10 +232,25 @@ def test_upload_puts_every_object_with_its_headers(tmp_path: Path, local_s3: str
 
 @pytest.mark.integration
 def test_the_command_line_builds_and_uploads(tmp_path: Path, local_s3: str) -> None:
+    from agenda.adapters.site_index import NOT_FOUND_KEY, PAGE, KeyValueStoreSiteIndex
+    from infra.local.kvs import LocalKeyValueStore
+
     source, out = write(tmp_path / "src", SITE), tmp_path / "site"
     assert main(["build", "--source", str(source), "--out", str(out)]) == 0
     uploaded = ["upload", "--bucket", "pages-test", "--site", str(out)]
-    assert main([*uploaded, "--endpoint-url", local_s3]) == 0
+    # The site index must be named: pages the edge does not know of would all be 404s.
+    assert main([*uploaded, "--endpoint-url", local_s3]) == 2
+    with LocalKeyValueStore() as kvs:
+        arn = kvs.create("pages-test")
+        indexed = ["--site-index", arn, "--site-index-endpoint-url", kvs.url]
+        assert main([*uploaded, "--endpoint-url", local_s3, *indexed]) == 0
+        index = dict(KeyValueStoreSiteIndex(arn, endpoint_url=kvs.url).items())
+    assert {key: value for key, value in index.items() if key != NOT_FOUND_KEY} == {
+        "/": PAGE,
+        "/booking/paid": PAGE,
+        "/robots.txt": PAGE,
+    }
+    assert index[NOT_FOUND_KEY] == (out / "404.html").read_text(encoding="utf-8")
     client: Any = s3_client(local_s3)
     assert client.head_object(Bucket="pages-test", Key="index.html")["ContentLength"] > 0
     assert main(["upload", "--bucket", "pages-test", "--site", str(tmp_path / "none")]) == 2

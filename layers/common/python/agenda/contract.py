@@ -84,6 +84,8 @@ NAME_PATTERN = (
 _ADDRESS = r"[!-?A-~]"
 EMAIL_PATTERN = rf"^{_ADDRESS}{{1,64}}@{_ADDRESS}+\.{_ADDRESS}{{2,}}$"
 GUEST_LINK_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+# A phone as a booking takes it, or an email: what POST /api/guest/links looks a booking up by.
+CONTACT_PATTERN = f"(?:{PHONE_PATTERN})|(?:{EMAIL_PATTERN})"
 # The document's example professional: the demo one `make dev` seeds, so the examples work locally.
 EXAMPLE_SLUG = "dr-ana"
 
@@ -330,6 +332,9 @@ class PublicProfile(Model):
     session_price: float | None
     currency: str
     timezone: str
+    language: Annotated[
+        Language, Field(description="the professional's language, the one their pages are in")
+    ]
     reviews: list[ReviewOut]
     related: list[RelatedProfessional]
 
@@ -550,6 +555,16 @@ class GuestProfessional(Model):
     profession: str
     timezone: str
     session_duration: int
+    language: Annotated[
+        Language, Field(description="the professional's language: the page's and the messages'")
+    ]
+    contact: Annotated[
+        str | None,
+        Field(
+            description="the way to reach the professional they chose to publish (https,"
+            " mailto: or tel:), for what the link can no longer do; null when they did not"
+        ),
+    ]
 
 
 class GuestPolicy(Model):
@@ -559,6 +574,20 @@ class GuestPolicy(Model):
     can_reschedule: bool
     cancel_until: datetime
     reschedule_until: datetime
+    refund_on_cancel: Annotated[
+        Literal["none", "full"],
+        Field(
+            description="what a cancellation through this link would give back now: `full`,"
+            " the whole online payment (refunded through Stripe); `none`, nothing was paid"
+            " online, or the link may not cancel"
+        ),
+    ]
+    refund_amount: Annotated[
+        float | None, Field(description="with `full`: the amount given back; else null")
+    ]
+    refund_currency: Annotated[
+        str | None, Field(description="with `full`: its currency (ISO 4217); else null")
+    ]
 
 
 class GuestAppointment(Model):
@@ -570,8 +599,59 @@ class GuestAppointment(Model):
     timezone: str
     sequence: int
     client_name: str
+    price: Annotated[
+        float | None,
+        Field(
+            description="the amount due online when the booking took payment, else the"
+            " professional's session price; null: none set"
+        ),
+    ]
+    currency: str
     professional: GuestProfessional
     policy: GuestPolicy
+
+
+class GuestLinksRequest(Model):
+    """POST /api/guest/links: the manage links of a phone's or an email's bookings, sent again."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    contact: Annotated[
+        str,
+        Field(
+            strict=True,
+            min_length=3,
+            max_length=254,
+            json_schema_extra={"pattern": CONTACT_PATTERN},
+            description="the phone or the email the booking was made with: with an @ it is an"
+            " email (kept in lower case), else a phone (normalised to E.164 as a booking's)."
+            " The links go back to it, by email or by WhatsApp",
+        ),
+    ]
+
+    @field_validator("contact")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        value = value.strip()
+        if "@" in value:
+            email = value.lower()
+            if not _EMAIL.match(email):
+                raise ValueError("must be a valid email address")
+            return email
+        phone = normalize_phone(value)
+        if phone is None:
+            raise ValueError(
+                "must be a phone number with area code, e.g. (11) 98765-4321, or an email"
+            )
+        return phone
+
+
+class GuestLinksAccepted(Model):
+    """The same answer whether or not any booking has that phone or email."""
+
+    accepted: Literal[True]
 
 
 # -- in-app notifications --------------------------------------------------------------------

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
+import ipaddress
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -197,3 +200,45 @@ def subject(app: APIGatewayHttpResolver) -> str:
     if not isinstance(sub, str) or not sub:
         raise Unauthorized("Sign in to continue")
     return sub
+
+
+# -- the client's address -------------------------------------------------------------------------
+
+# The header the site distribution adds to every request it sends the API, with the secret
+# only it and the functions know (template.yaml, OriginVerifySecret).
+ORIGIN_VERIFY_HEADER = "x-origin-verify"
+# The viewer's address and port as CloudFront saw them ("198.51.100.7:46532", "2001:db8::7:443").
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
+
+
+class _SecretValue(Protocol):
+    def value(self) -> str: ...
+
+
+class EdgeTrust(Protocol):
+    """What client_address needs of the settings: the origin-verify secret, None when the API
+    is not behind the site's distribution (agenda.settings.EdgeSettings)."""
+
+    @property
+    def origin_verify_secret(self) -> _SecretValue | None: ...
+
+
+def client_address(event: Mapping[str, Any], settings: EdgeTrust) -> str:
+    """The address a rate limit keys on: the viewer's, from CloudFront-Viewer-Address, when the
+    request came through the site's distribution (its X-Origin-Verify header holds the secret),
+    else the request context's source IP. Without the secret's proof the header is anyone's
+    word: a caller of the API's own endpoint could name any address and never be limited."""
+    source_ip = str(event.get("requestContext", {}).get("http", {}).get("sourceIp", ""))
+    secret = settings.origin_verify_secret
+    if secret is None:
+        return source_ip
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    proof = headers.get(ORIGIN_VERIFY_HEADER)
+    if proof is None or not hmac.compare_digest(proof.encode(), secret.value().encode()):
+        return source_ip
+    viewer = headers.get(VIEWER_ADDRESS_HEADER, "")
+    host, _, port = viewer.rpartition(":")
+    try:
+        return str(ipaddress.ip_address(host)) if port.isdigit() else source_ip
+    except ValueError:
+        return source_ip

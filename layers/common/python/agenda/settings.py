@@ -281,6 +281,56 @@ class MediaSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SitePagesSettings:
+    """The pages bucket the professionals' pages are written to, and the site's address their
+    links and link previews name."""
+
+    bucket: str
+    site_url: str  # APP_BASE_URL: the site serves the pages and /api on one origin
+    region: str
+    endpoint_url: str | None  # a local S3 endpoint; None on AWS
+
+    @classmethod
+    def from_env(cls) -> SitePagesSettings:
+        return cls(
+            bucket=_required("PAGES_BUCKET"),
+            site_url=_app_base_url(),
+            region=_region(),
+            endpoint_url=_optional("S3_ENDPOINT_URL"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeSettings:
+    """Whether the API trusts the site distribution's word on the viewer's address: the secret
+    the distribution sends in X-Origin-Verify (ORIGIN_VERIFY_SECRET locally, the secret
+    ORIGIN_VERIFY_SECRET_ARN names on AWS); None when the API is not behind the site."""
+
+    origin_verify_secret: Secret | None
+
+    @classmethod
+    def from_env(cls) -> EdgeSettings:
+        return cls(Secret.optional_from_env("ORIGIN_VERIFY_SECRET", "ORIGIN_VERIFY_SECRET_ARN"))
+
+
+@dataclass(frozen=True, slots=True)
+class SiteIndexSettings:
+    """The site index (a CloudFront KeyValueStore) the edge answers page paths from."""
+
+    kvs_arn: str
+    region: str
+    endpoint_url: str | None  # the local stand-in (infra/local/kvs.py); None on AWS
+
+    @classmethod
+    def from_env(cls) -> SiteIndexSettings:
+        return cls(
+            kvs_arn=_required("SITE_INDEX_ARN"),
+            region=_region(),
+            endpoint_url=_optional("SITE_INDEX_ENDPOINT_URL"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class RateLimitSettings:
     url: str
     token: Secret  # UPSTASH_REDIS_REST_TOKEN, or UPSTASH_TOKEN_SECRET_ARN's secret

@@ -40,11 +40,13 @@ if TYPE_CHECKING:
         ClientPurgeDependencies,
     )
     from agenda.service.client_profile import ClientProfileDependencies, FollowDependencies
+    from agenda.service.guest_links import GuestLinkDependencies
     from agenda.service.links import GuestLinks
     from agenda.service.notifications import ConsumerDependencies
     from agenda.service.payments import PaymentDependencies
     from agenda.service.privacy import PrivacyDependencies, PurgeDependencies
     from agenda.service.reminders import ReminderDependencies
+    from agenda.service.site_publisher import PublisherDependencies
     from agenda.service.stripe_events import WebhookDependencies
     from agenda.service.watchdog import WatchdogDependencies
     from agenda.settings import ProviderSettings, StripeSettings
@@ -122,6 +124,22 @@ class Wiring:
 
     clock = staticmethod(utc_now)
 
+    @cached_property
+    def site_publisher(self) -> PublisherDependencies:
+        """The professionals' pages: the pages bucket and the site index (both clients lazy)."""
+        from agenda.adapters.site_bucket import S3SiteBucket
+        from agenda.adapters.site_index import KeyValueStoreSiteIndex
+        from agenda.service.site_publisher import PublisherDependencies
+        from agenda.settings import SiteIndexSettings, SitePagesSettings
+
+        settings = SitePagesSettings.from_env()
+        return PublisherDependencies(
+            uow=self.uow_without_queue,
+            bucket=S3SiteBucket(settings),
+            index=KeyValueStoreSiteIndex.from_settings(SiteIndexSettings.from_env()),
+            site_url=settings.site_url,
+        )
+
     # -- the use cases --------------------------------------------------------------------------
 
     def booking(self) -> BookingDependencies:
@@ -154,7 +172,10 @@ class Wiring:
         from agenda.service.accounts import AccountDependencies
 
         return AccountDependencies(
-            uow=self.uow_without_queue, limiter=self.limiter("account"), clock=self.clock
+            uow=self.uow_without_queue,
+            limiter=self.limiter("account"),
+            clock=self.clock,
+            pages=self.site_publisher,
         )
 
     def billing(self, *, limited: bool = True) -> BillingDependencies:
@@ -196,6 +217,7 @@ class Wiring:
             media=S3Media(MediaSettings.from_env()),
             limiter=self.limiter("account"),
             clock=self.clock,
+            pages=self.site_publisher,
         )
 
     def privacy(self) -> PrivacyDependencies:
@@ -211,6 +233,7 @@ class Wiring:
             limiter=self.limiter("account"),
             clock=self.clock,
             media=S3Media(MediaSettings.from_env()),
+            pages=self.site_publisher,
         )
 
     def purge(self) -> PurgeDependencies:
@@ -258,6 +281,19 @@ class Wiring:
             clock=self.clock,
             code_requests=self.limiter("verification"),
             code_attempts=self.limiter("verification_attempts"),
+        )
+
+    def guest_links(self) -> GuestLinkDependencies:
+        """Sending a client's manage links again: limited per client address and per contact;
+        the messages go out through the outbox."""
+        from agenda.service.guest_links import GuestLinkDependencies
+
+        return GuestLinkDependencies(
+            uow=self.uow,
+            links=self.links,
+            clock=self.clock,
+            per_address=self.limiter("guest_links"),
+            per_contact=self.limiter("guest_links_contact"),
         )
 
     def client_contact(self) -> ContactDependencies:

@@ -43,6 +43,7 @@ _APPOINTMENT_COLUMNS = """
 SELECT a.id, a.professional_id, a.client_id, a.status, a.payment_status, a.starts_at,
        a.ends_at, a.sequence, a.status_changed_by, a.status_changed_at, a.created_at,
        a.updated_at, a.stripe_payment_intent_id, a.stripe_checkout_session_id, a.amount_due,
+       COALESCE(a.amount_due, p.session_price) AS price,
        p.user_id AS professional_user_id, p.slug, p.name AS professional_name, p.profession,
        p.phone AS professional_phone, p.email AS professional_email, p.timezone, p.locale,
        p.session_duration, p.cancellation_notice_hours, p.reschedule_notice_hours,
@@ -211,6 +212,7 @@ def appointment_record(row: Mapping[str, Any]) -> AppointmentRecord:
             else None
         ),
         checkout_session_id=row["stripe_checkout_session_id"],
+        price=row["price"],
     )
 
 

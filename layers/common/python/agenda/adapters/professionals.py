@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from agenda.adapters.postgres import overlap_is_slot_taken
 from agenda.domain.errors import ScheduleChanged
+from agenda.domain.language import language_of
 from agenda.domain.parties import Party
 from agenda.domain.plans import Account
 from agenda.domain.slots import Busy, Rules, WeeklyWindow, default_step
@@ -39,7 +40,7 @@ RELEASED_SQL = ", ".join(f"'{status}'" for status in sorted(RELEASED))
 
 PUBLIC_PROFILE_SQL = """
 SELECT p.slug, p.name, p.profession, p.bio, p.avatar_url, p.session_duration,
-       p.session_price::float8 AS session_price, p.currency, p.timezone,
+       p.session_price::float8 AS session_price, p.currency, p.timezone, p.locale,
        COALESCE((
            SELECT json_agg(json_build_array(
                       r.rating, r.comment, split_part(btrim(c.name), ' ', 1), r.created_at)
@@ -190,6 +191,7 @@ class PostgresProfessionals:
             session_price=row["session_price"],
             currency=row["currency"].strip(),
             timezone=row["timezone"],
+            language=language_of(row["locale"]),
             reviews=tuple(Review(*review) for review in row["reviews"]),
             related=tuple(RelatedProfessional(*other) for other in row["related"]),
         )

@@ -24,6 +24,14 @@ from agenda.domain.errors import InvalidTransition, ServiceUnavailable
 from agenda.domain.money import minor_units
 from agenda.observability import count, logger
 
+# Checkout's page in the professional's language: Stripe names ours as we do.
+_STRIPE_LOCALES = {"pt-BR": "pt-BR", "en": "en"}
+
+
+def stripe_locale(locale: str) -> str:
+    return _STRIPE_LOCALES.get(locale, "auto")
+
+
 if TYPE_CHECKING:
     from agenda.settings import StripeSettings
 
@@ -107,7 +115,13 @@ class StripeApi:
         return str(customer.id)
 
     def subscription_checkout(
-        self, *, professional_id: UUID, customer: str, plan: str, request_key: str
+        self,
+        *,
+        professional_id: UUID,
+        customer: str,
+        plan: str,
+        request_key: str,
+        locale: str,
     ) -> CheckoutSession:
         base = self.settings.app_base_url
         metadata = {"professional_id": str(professional_id), "plan": plan}
@@ -120,7 +134,7 @@ class StripeApi:
             "subscription_data": {"metadata": metadata},
             "success_url": f"{base}/billing?checkout=success",
             "cancel_url": f"{base}/billing?checkout=cancelled",
-            "locale": "pt-BR",
+            "locale": stripe_locale(locale),
         }
         with self._call("checkout.sessions.create"):
             session = self.client().v1.checkout.sessions.create(
@@ -220,6 +234,7 @@ class StripeApi:
         client_email: str | None,
         expires_at: datetime,
         manage_url: str | None,
+        locale: str,
     ) -> CheckoutSession:
         base = self.settings.app_base_url
         metadata = {"appointment_id": str(appointment_id), "professional_id": str(professional_id)}
@@ -242,7 +257,7 @@ class StripeApi:
             "expires_at": int(expires_at.timestamp()),
             "success_url": manage_url or f"{base}/booking/paid",
             "cancel_url": manage_url or f"{base}/booking/cancelled",
-            "locale": "pt-BR",
+            "locale": stripe_locale(locale),
         }
         if client_email:
             params["customer_email"] = client_email

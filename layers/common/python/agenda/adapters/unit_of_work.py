@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from agenda.adapters.client_contacts import PostgresClientContacts
     from agenda.adapters.client_privacy import PostgresClientPrivacy
     from agenda.adapters.client_profiles import PostgresClientProfiles
+    from agenda.adapters.guest_links import PostgresGuestLinks
     from agenda.adapters.inbox import PostgresInbox, PostgresNotices
     from agenda.adapters.jobs import PostgresJobs
     from agenda.adapters.outbox import PostgresOutbox
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from agenda.adapters.privacy import PostgresPrivacy
     from agenda.adapters.professionals import PostgresBookings, PostgresProfessionals
     from agenda.adapters.queue import Publisher
+    from agenda.adapters.site_pages import PostgresSitePageJobs
     from agenda.adapters.verification_codes import PostgresVerificationCodes
     from agenda.service.records import OutboxMessage
 
@@ -169,6 +171,18 @@ class PostgresStores:
         from agenda.adapters.client_privacy import PostgresClientPrivacy
 
         return PostgresClientPrivacy(self._tx)
+
+    @property
+    def site_pages(self) -> PostgresSitePageJobs:
+        from agenda.adapters.site_pages import PostgresSitePageJobs
+
+        return PostgresSitePageJobs(self._tx)
+
+    @property
+    def guest_links(self) -> PostgresGuestLinks:
+        from agenda.adapters.guest_links import PostgresGuestLinks
+
+        return PostgresGuestLinks(self._tx)
 
 
 class PostgresUnitOfWork:

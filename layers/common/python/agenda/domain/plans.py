@@ -168,14 +168,15 @@ def check_booking_allowed(
 class RateLimit:
     max_requests: int
     window_seconds: int
-    # Whose budget: the client IP (public routes) or the JWT subject (signed-in routes).
+    # Whose budget: the client IP (public routes), the JWT subject (signed-in routes), or a
+    # phone or email a public route sends to (keyed, never in clear).
     # The default keeps limits built before this field existed counting per address.
-    per: Literal["ip", "user"] = "ip"
+    per: Literal["ip", "user", "contact"] = "ip"
 
     def __post_init__(self) -> None:
         if self.max_requests < 1 or self.window_seconds < 1:
             raise ValueError("a rate limit needs at least one request in a window of a second")
-        if self.per not in ("ip", "user"):
+        if self.per not in ("ip", "user", "contact"):
             raise ValueError(f"unknown rate limit key {self.per!r}")
 
 
@@ -195,6 +196,12 @@ RATE_LIMITS: Mapping[str, RateLimit] = MappingProxyType(
         # A guest link visit is a page load and an action or two; reloads fit, a script
         # walking tokens or hammering one link does not.
         "guest": RateLimit(max_requests=30, window_seconds=600, per="ip"),
+        # "Send me my links again": a person who lost a message asks once or twice, maybe
+        # with a phone and then an email; a script walking contacts from one address stops.
+        "guest_links": RateLimit(max_requests=5, window_seconds=600, per="ip"),
+        # Each request may message that phone or email: from however many addresses, a
+        # contact gets at most three rounds of links an hour.
+        "guest_links_contact": RateLimit(max_requests=3, window_seconds=3600, per="contact"),
         # Profile and account changes are rare, and some send a confirmation message: a few
         # corrections an hour is plenty.
         "account": RateLimit(max_requests=10, window_seconds=3600, per="user"),

@@ -32,6 +32,7 @@ from agenda.domain.errors import (
 from agenda.domain.plans import effective_plan
 from agenda.domain.queries import SLUG_MAX_LENGTH
 from agenda.observability import count, logger
+from agenda.service.site_publisher import publish_after_change
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from agenda.domain.accounts import AccountSettings
     from agenda.service.ports import AccountStores, Clock, RateLimiter, UnitOfWork
     from agenda.service.records import AccountRecord
+    from agenda.service.site_publisher import PublisherDependencies
 
 NO_ACCOUNT = "No professional account for this sign-in"
 SLUG_TAKEN = "This address is already taken: choose another one"
@@ -51,6 +53,7 @@ class AccountDependencies:
     uow: UnitOfWork[AccountStores]
     limiter: RateLimiter
     clock: Clock
+    pages: PublisherDependencies | None = None  # the public page, written after a change
 
 
 def create_account(
@@ -81,6 +84,7 @@ def create_account(
         "professional account created",
         extra={"professional_id": str(professional_id), "language": settings.language},
     )
+    publish_after_change(deps.pages, professional_id)
     return get_account(deps, user_id=user_id)
 
 
@@ -123,6 +127,7 @@ def update_account(
             "professional account changed",
             extra={"professional_id": str(professional_id), "changed": list(changed)},
         )
+        publish_after_change(deps.pages, professional_id)
     return get_account(deps, user_id=user_id)
 
 

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from agenda.domain.lifecycle import Change
     from agenda.service.links import GuestLinks
     from agenda.service.ports import ChangeStores, Clock, Stripe, UnitOfWork
-    from agenda.service.records import AppointmentRecord
+    from agenda.service.records import AppointmentPayment, AppointmentRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,22 +361,31 @@ def _offering_contact(refused: Forbidden, record: AppointmentRecord) -> Forbidde
     return refused
 
 
+def refundable(record: AppointmentRecord, change: Change) -> AppointmentPayment | None:
+    """The online payment this change gives back, or None: the one rule a change applies,
+    and what the guest page tells a client before they cancel."""
+    if not refund_due(change) or record.payment is None:
+        return None
+    return record.payment
+
+
 def _refund(
     deps: AppointmentsDependencies, record: AppointmentRecord, change: Change
 ) -> _Refund | None:
     """Give a paid session's money back when the change ends it (DESIGN.md, late
     cancellation). Only what Stripe took can be given back here."""
-    if not refund_due(change) or record.payment is None:
+    payment = refundable(record, change)
+    if payment is None:
         return None
     if deps.stripe is None:
         raise RuntimeError("a session paid through Stripe is refunded through Stripe")
-    refund_id = deps.stripe.refund(record.payment.payment_intent_id, appointment_id=record.id)
+    refund_id = deps.stripe.refund(payment.payment_intent_id, appointment_id=record.id)
     count("AppointmentRefunded", action=change.action, actor=change.role)
     logger.info(
         "payment refunded",
         extra={"appointment_id": str(record.id), "refund_id": refund_id, "action": change.action},
     )
-    return _Refund(refund_id, record.payment.amount)
+    return _Refund(refund_id, payment.amount)
 
 
 def _refund_word(record: AppointmentRecord, change: Change, refund: _Refund | None) -> str | None:

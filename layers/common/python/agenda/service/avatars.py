@@ -26,11 +26,13 @@ from agenda.domain.avatars import (
 )
 from agenda.domain.errors import DomainError, NotFound
 from agenda.observability import count, logger
+from agenda.service.site_publisher import publish_after_change
 
 if TYPE_CHECKING:
     from uuid import UUID
 
     from agenda.service.ports import AvatarStores, Clock, Media, RateLimiter, UnitOfWork
+    from agenda.service.site_publisher import PublisherDependencies
 
 NO_ACCOUNT = "No professional account for this sign-in"
 
@@ -46,6 +48,7 @@ class AvatarDependencies:
     limiter: RateLimiter  # the account limit: both routes write
     clock: Clock
     token: Callable[[], str] = field(default=_token)
+    pages: PublisherDependencies | None = None  # the public page, written after a change
 
 
 def _professional(deps: AvatarDependencies, user_id: str) -> UUID:
@@ -118,4 +121,5 @@ def confirm_upload(
         deps.media.delete(replaced)
     count("AvatarChanged")
     logger.info("avatar changed", extra={"professional_id": str(professional_id)})
+    publish_after_change(deps.pages, professional_id)
     return {"avatarUrl": url}

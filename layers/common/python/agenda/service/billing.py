@@ -95,6 +95,7 @@ def start_checkout(
         customer=customer,
         plan=plan,
         request_key=f"checkout-{account.id}-{plan}-{window}-{since}",
+        locale=account.locale,
     )
     count("CheckoutStarted", plan=plan)
     logger.info(

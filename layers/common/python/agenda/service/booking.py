@@ -377,6 +377,7 @@ def _open_checkout(
         client_email=client.email,
         expires_at=expires_at,
         manage_url=manage_url,
+        locale=schedule.locale,
     )
     count("BookingCheckoutOpened")
     return PaymentHold(checkout.id, expires_at, amount), checkout

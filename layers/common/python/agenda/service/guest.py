@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo
 
 from agenda.domain.errors import NotFound, Unauthorized
 from agenda.domain.guest_token import INVALID
-from agenda.domain.lifecycle import CALENDAR_STATUS, TRANSITIONS
+from agenda.domain.language import language_of
+from agenda.domain.lifecycle import CALENDAR_STATUS, TRANSITIONS, decide
 from agenda.service.appointments import (
     GUEST,
     AppointmentsDependencies,
     ChangeRequest,
     apply_change,
+    refundable,
 )
 
 if TYPE_CHECKING:
@@ -120,6 +122,14 @@ def guest_item(record: AppointmentRecord, deps: AppointmentsDependencies) -> dic
             action, facts.starts_at, now
         )
 
+    can_cancel = may("cancel")
+    # What a cancellation now would give back, decided by the rules the cancel route applies.
+    refund = (
+        refundable(record, decide(facts, "cancel", role="client", policy=policy, now=now))
+        if can_cancel
+        else None
+    )
+    refund_amount = None if refund is None or refund.amount is None else float(refund.amount)
     return {
         "id": str(record.id),
         "status": facts.status,
@@ -129,21 +139,28 @@ def guest_item(record: AppointmentRecord, deps: AppointmentsDependencies) -> dic
         "timezone": professional.timezone,
         "sequence": facts.sequence,
         "clientName": record.client.contact.name,
+        "price": None if record.price is None else float(record.price),
+        "currency": professional.currency,
         "professional": {
             "name": professional.contact.name,
             "slug": professional.slug,
             "profession": professional.profession,
             "timezone": professional.timezone,
             "sessionDuration": professional.session_duration,
+            "language": language_of(professional.locale),
+            "contact": professional.public_contact,
         },
         "policy": {
             "cancellationNoticeHours": policy.cancellation_notice_hours,
             "rescheduleNoticeHours": policy.reschedule_notice_hours,
-            "canCancel": may("cancel"),
+            "canCancel": can_cancel,
             "canReschedule": may("reschedule"),
             "cancelUntil": policy.deadline("cancel", facts.starts_at).astimezone(zone).isoformat(),
             "rescheduleUntil": policy.deadline("reschedule", facts.starts_at)
             .astimezone(zone)
             .isoformat(),
+            "refundOnCancel": "none" if refund is None else "full",
+            "refundAmount": refund_amount,
+            "refundCurrency": None if refund is None else professional.currency,
         },
     }

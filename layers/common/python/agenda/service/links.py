@@ -8,6 +8,8 @@ naming the client row (agenda.domain.client_invite), valid some days after it wa
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
@@ -44,6 +46,16 @@ class GuestLinks:
 
     def verify(self, token: object, *, now: datetime) -> GuestGrant:
         return guest_token.verify(self._secret(), token, now=now)
+
+    def valid_for_ended_after(self, now: datetime) -> datetime:
+        """Appointments that ended after this instant still have a manage link that works."""
+        return now - timedelta(days=self._settings.valid_days_after)
+
+    def contact_key(self, contact: str) -> str:
+        """A normalised phone or email as a rate limit counts it: keyed with the links' key,
+        so the limiter's store holds no list of contacts that a dictionary could reverse."""
+        digest = hmac.new(self._secret(), b"guest-links:" + contact.encode(), hashlib.sha256)
+        return digest.hexdigest()
 
     def manage_url(self, appointment_id: UUID, ends_at: datetime) -> str:
         query = urlencode({"token": self.token(appointment_id, ends_at)})

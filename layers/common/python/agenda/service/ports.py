@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         FollowResult,
         InAppNotification,
         InstanceCheck,
+        LinkedAppointment,
         LiveCode,
         NewBooking,
         NewVerificationCode,
@@ -62,7 +63,9 @@ if TYPE_CHECKING:
         PlanUsage,
         ProfessionalOnInstance,
         ProfessionalSchedule,
+        ProfilePage,
         PublicProfile,
+        RedirectPage,
         ScheduleRange,
         SlugOwner,
         StoredObject,
@@ -420,6 +423,17 @@ class VerificationCodes(Protocol):
         ...
 
 
+class GuestLinkLookup(Protocol):
+    def appointments_for(
+        self, *, phone: str | None, email: str | None, ended_after: datetime, limit: int
+    ) -> list[LinkedAppointment]:
+        """The appointments (of the statuses links are sent again for, ending after
+        ``ended_after``) of every client record with this phone or email, deleted, anonymised
+        and leaving ones excepted, grouped by professional and soonest first within each;
+        at most ``limit`` a professional."""
+        ...
+
+
 class ClientContacts(Protocol):
     """A client account's own name, contact and language, and their copies on claimed rows."""
 
@@ -547,7 +561,13 @@ class Stripe(Protocol):
     def create_customer(self, professional_id: UUID, *, name: str, email: str | None) -> str: ...
 
     def subscription_checkout(
-        self, *, professional_id: UUID, customer: str, plan: str, request_key: str
+        self,
+        *,
+        professional_id: UUID,
+        customer: str,
+        plan: str,
+        request_key: str,
+        locale: str,
     ) -> CheckoutSession: ...
 
     def portal(self, customer: str) -> str: ...
@@ -566,6 +586,7 @@ class Stripe(Protocol):
         client_email: str | None,
         expires_at: datetime,
         manage_url: str | None,
+        locale: str,
     ) -> CheckoutSession: ...
 
     def expire_checkout(self, session_id: str) -> None:
@@ -697,6 +718,14 @@ class ClientClaimStores(Protocol):
     def outbox(self) -> Outbox: ...
 
 
+class GuestLinkStores(Protocol):
+    @property
+    def guest_links(self) -> GuestLinkLookup: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
 class ClientContactStores(Protocol):
     @property
     def client_contacts(self) -> ClientContacts: ...
@@ -739,3 +768,60 @@ class ClientPrivacy(Protocol):
 class ClientPrivacyStores(ChangeStores, Protocol):
     @property
     def client_privacy(self) -> ClientPrivacy: ...
+
+
+# -- the professionals' public pages (agenda.service.site_publisher) ------------------------------
+
+
+class SitePageJobs(Protocol):
+    """The pages waiting to be written (site_page_jobs, kept by triggers on what they show)."""
+
+    def claim(self, professional_id: UUID | None = None) -> str | None:
+        """The slug of the oldest waiting page (of one professional's slugs, when given), its
+        row locked for this transaction; None when none waits. Rows another publisher holds
+        are skipped."""
+        ...
+
+    def take(self, slug: str) -> None:
+        """Hold ``slug``'s page for this transaction (a publisher of the same slug waits) and
+        delete its waiting rows; the rows a change queues after this statement stay."""
+        ...
+
+    def state(self, slug: str) -> ProfilePage | RedirectPage | None:
+        """What the page at ``slug`` shows now; None: no page (unknown, inactive, deleted)."""
+        ...
+
+    def requeue(self, slug: str) -> None:
+        """Put ``slug``'s waiting page behind every other (its write failed): one page that
+        cannot be written never holds up the rest."""
+        ...
+
+
+class SitePageStores(Protocol):
+    @property
+    def site_pages(self) -> SitePageJobs: ...
+
+
+class SiteBucket(Protocol):
+    """The pages bucket."""
+
+    def put_html(self, key: str, html: str) -> None: ...
+
+    def delete(self, key: str) -> None:
+        """Deleting a key already gone succeeds."""
+        ...
+
+    def asset_manifest(self) -> Mapping[str, str]:
+        """The deployed build's assets: source path -> hashed path (``/assets/site.css`` ->
+        ``/assets/site.3f2a9c1e.css``)."""
+        ...
+
+
+class SiteIndex(Protocol):
+    """Every path the site has, which the edge answers from (docs/pages.md)."""
+
+    def put_page(self, path: str) -> None: ...
+
+    def put_redirect(self, path: str, target: str) -> None: ...
+
+    def remove(self, path: str) -> None: ...

@@ -26,6 +26,7 @@ from agenda.domain.account_deletion import (
 from agenda.domain.billing import ENDED
 from agenda.domain.errors import NotFound
 from agenda.observability import count, logger
+from agenda.service.site_publisher import publish_after_change
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         Stripe,
         UnitOfWork,
     )
+    from agenda.service.site_publisher import PublisherDependencies
 
 NO_ACCOUNT = "No professional account for this sign-in"
 # Professionals purged per transaction run by run: each is one statement, and a run stops
@@ -52,6 +54,7 @@ class PrivacyDependencies:
     limiter: RateLimiter  # the account limit, on writes only
     clock: Clock
     media: Media  # the photo goes with the account
+    pages: PublisherDependencies | None = None  # the public page, removed after phase one
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,7 @@ def delete_account(
         return len(cancelled), len(clients)
 
     cancelled, clients = deps.uow.run(first_phase)
+    publish_after_change(deps.pages, subject.id)
     count("AccountDeletionRequested")
     logger.info(
         "account deletion requested",

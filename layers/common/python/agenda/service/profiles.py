@@ -46,6 +46,7 @@ def public_profile(uow: UnitOfWork[ProfileStores], slug: str) -> dict[str, Any]:
         "sessionPrice": profile.session_price,
         "currency": profile.currency,
         "timezone": profile.timezone,
+        "language": profile.language,
         "reviews": [
             {
                 "rating": review.rating,

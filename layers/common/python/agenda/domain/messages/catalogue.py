@@ -229,6 +229,34 @@ class _Appointments(Kind):
         return sorted(found, key=lambda appointment: appointment[0])
 
 
+type ManageLink = tuple[datetime, str]
+
+
+class _ManageLinks(Kind):
+    """A client's appointments with one professional and the manage link of each: a non-empty
+    list of {startsAt, manageUrl}, read earliest first."""
+
+    def parse(self, value: object) -> list[ManageLink]:
+        if value is None:
+            raise Invalid("is required")
+        if isinstance(value, str | bytes) or not isinstance(value, Sequence) or not value:
+            raise Invalid("must be a non-empty list of {startsAt, manageUrl}")
+        found = []
+        for i, item in enumerate(value):
+            if not isinstance(item, Mapping):
+                raise Invalid("must be an object with startsAt and manageUrl", f"[{i}]")
+            try:
+                starts = MOMENT.parse(item.get("startsAt"))
+            except Invalid as exc:
+                raise Invalid(exc.problem, f"[{i}].startsAt") from None
+            try:
+                url = URL.parse(item.get("manageUrl"))
+            except Invalid as exc:
+                raise Invalid(exc.problem, f"[{i}].manageUrl") from None
+            found.append((starts, url))
+        return sorted(found, key=lambda link: link[0])
+
+
 TEXT = _Text()
 URL = _Url()
 ZONE = _Zone()
@@ -238,6 +266,7 @@ AMOUNT = _Amount()
 CURRENCY = _Currency()
 LOCALE = _Locale()
 APPOINTMENTS = _Appointments()
+MANAGE_LINKS = _ManageLinks()
 STATUS = Choice(("pending_confirmation", "confirmed"))
 PARTY = Choice(PARTIES)
 LIMIT = Choice(("clients", "appointments"))
@@ -454,6 +483,18 @@ TEMPLATES: Mapping[str, Template] = MappingProxyType(
                 {"professionalName": TEXT, "instance": TEXT},
                 {"reconnectUrl": URL},
                 channels=("email",),
+            ),
+            # A client asked for their links again (POST /api/guest/links): one message per
+            # professional, to the phone or email they asked with.
+            _template(
+                "guest_links",
+                "client",
+                {
+                    "professionalName": TEXT,
+                    "clientName": TEXT,
+                    "timezone": ZONE,
+                    "appointments": MANAGE_LINKS,
+                },
             ),
             # A one-time code to a client's phone or email (agenda.domain.verification). Not an
             # appointment's: it goes out alone, never beside another message.

@@ -536,6 +536,17 @@ def _whatsapp_disconnected(p: Params) -> Message:
     )
 
 
+def _guest_links(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    blocks: list[Block] = [
+        para(_hello(client), " here are the links to your sessions with ", Bold(pro), ", as asked:")
+    ]
+    for starts, url in p.manage_links():
+        blocks += [para(Bold(_zoned(starts, p.locale.when(starts)))), Link(_MANAGE, url)]
+    blocks.append(para("If you did not ask for this, you can ignore this message."))
+    return Message(f"Your links for your sessions with {pro}", tuple(blocks))
+
+
 def _verification_code(p: Params) -> Message:
     code, client = p.text("code"), p.maybe_text("clientName")
     pro = p.maybe_text("professionalName")
@@ -587,6 +598,7 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         "plan_limit_reached": _plan_limit_reached,
         "whatsapp_disconnected": _whatsapp_disconnected,
         "verification_code": _verification_code,
+        "guest_links": _guest_links,
     }
 )
 

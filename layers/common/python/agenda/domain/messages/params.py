@@ -15,6 +15,7 @@ from agenda.domain.messages.catalogue import (
     APPOINTMENTS,
     CURRENCY,
     DAY,
+    MANAGE_LINKS,
     MOMENT,
     TEXT,
     URL,
@@ -23,6 +24,7 @@ from agenda.domain.messages.catalogue import (
     Choice,
     Invalid,
     Kind,
+    ManageLink,
     MessageError,
     Template,
     absent,
@@ -111,6 +113,12 @@ class Params:
         found: list[AgendaEntry] = self._read(name, APPOINTMENTS)
         zone = self.zone
         return [(starts.astimezone(zone), client, status) for starts, client, status in found]
+
+    def manage_links(self, name: str = "appointments") -> list[ManageLink]:
+        """(local start, manage link) of each appointment, earliest first."""
+        found: list[ManageLink] = self._read(name, MANAGE_LINKS)
+        zone = self.zone
+        return [(starts.astimezone(zone), url) for starts, url in found]
 
 
 type Text = Callable[[Params], Message]

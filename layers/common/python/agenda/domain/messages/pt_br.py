@@ -535,6 +535,22 @@ def _whatsapp_disconnected(p: Params) -> Message:
     )
 
 
+def _guest_links(p: Params) -> Message:
+    pro, client = p.text("professionalName"), p.text("clientName")
+    blocks: list[Block] = [
+        para(
+            _hello(client),
+            " Você pediu de novo os links dos seus horários com ",
+            Bold(pro),
+            ":",
+        )
+    ]
+    for starts, url in p.manage_links():
+        blocks += [para(Bold(_zoned(starts, p.locale.when(starts)))), Link(_MANAGE, url)]
+    blocks.append(para("Se não foi você quem pediu, ignore esta mensagem."))
+    return Message(f"Seus links para os horários com {pro}", tuple(blocks))
+
+
 def _verification_code(p: Params) -> Message:
     code, client = p.text("code"), p.maybe_text("clientName")
     pro = p.maybe_text("professionalName")
@@ -586,6 +602,7 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         "plan_limit_reached": _plan_limit_reached,
         "whatsapp_disconnected": _whatsapp_disconnected,
         "verification_code": _verification_code,
+        "guest_links": _guest_links,
     }
 )
 

@@ -116,6 +116,9 @@ if TYPE_CHECKING:
     from agenda.service.records.deliveries import (
         Claimed as Claimed,
     )
+    from agenda.service.records.guest_links import (
+        LinkedAppointment as LinkedAppointment,
+    )
     from agenda.service.records.inbox import (
         InAppNotification as InAppNotification,
     )
@@ -158,6 +161,12 @@ if TYPE_CHECKING:
     from agenda.service.records.schedule import (
         ScheduleRange as ScheduleRange,
     )
+    from agenda.service.records.site_pages import (
+        ProfilePage as ProfilePage,
+    )
+    from agenda.service.records.site_pages import (
+        RedirectPage as RedirectPage,
+    )
 
 # record -> the module of this package that defines it
 _MODULE_OF = {
@@ -173,6 +182,7 @@ _MODULE_OF = {
     "ChangeWritten": "appointments",
     "ClientListing": "appointments",
     "BookingRecord": "booking",
+    "LinkedAppointment": "guest_links",
     "NewBooking": "booking",
     "PaymentHold": "booking",
     "PlanUsage": "booking",
@@ -181,6 +191,8 @@ _MODULE_OF = {
     "PublicProfile": "profiles",
     "RelatedProfessional": "profiles",
     "Review": "profiles",
+    "ProfilePage": "site_pages",
+    "RedirectPage": "site_pages",
     "ScheduleRange": "schedule",
     "Claim": "deliveries",
     "Claimed": "deliveries",

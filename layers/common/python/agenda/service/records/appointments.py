@@ -60,6 +60,8 @@ class AppointmentRecord:
     role: Role
     payment: AppointmentPayment | None = None  # paid online through Stripe
     checkout_session_id: str | None = None
+    # The amount due online when the booking took payment, else the session price; None: none.
+    price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

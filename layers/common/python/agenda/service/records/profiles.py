@@ -32,5 +32,6 @@ class PublicProfile:
     session_price: float | None
     currency: str
     timezone: str
+    language: str  # the page's language: pt-BR or en
     reviews: tuple[Review, ...]
     related: tuple[RelatedProfessional, ...]
