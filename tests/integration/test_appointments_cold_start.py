@@ -34,6 +34,7 @@ import importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("app", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
+at_import = sorted(name for name in json.loads(sys.argv[3]) if name in sys.modules)
 
 class Context:
     function_name = "probe"
@@ -43,11 +44,19 @@ class Context:
 
 answer = module.lambda_handler(json.loads(sys.argv[2]), Context())
 heavy = sorted(name for name in json.loads(sys.argv[3]) if name in sys.modules)
-print(json.dumps({"status": answer["statusCode"], "heavy": heavy}))
+print(json.dumps({"answer": answer, "atImport": at_import, "heavy": heavy}))
 """
 
 
 def first_get(stack: LocalStack, function: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The status of a fresh interpreter's first answer, and the HEAVY modules loaded by then."""
+    run = cold_invoke(stack, function, event)
+    return {"status": run["answer"]["statusCode"], "heavy": run["heavy"]}
+
+
+def cold_invoke(stack: LocalStack, function: str, event: dict[str, Any]) -> dict[str, Any]:
+    """A fresh interpreter imports functions/<function>/app.py and answers `event`: its
+    `answer`, and the HEAVY modules loaded `atImport` and once it answered (`heavy`)."""
     env = {
         **os.environ,
         **stack.environment(),

@@ -5,10 +5,6 @@ a page is written), and the scheduled event publishes what waits."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pg8000.native
@@ -16,55 +12,15 @@ import pytest
 import requests
 
 from infra.local.stack import LocalStack
-from tests.conftest import ROOT, MakeProfessional
-from tests.integration.test_appointments_cold_start import HEAVY, first_get, sample
+from tests.conftest import MakeProfessional
+from tests.integration.test_appointments_cold_start import cold_invoke, first_get, sample
 
 pytestmark = pytest.mark.integration
 
-PROBE = """
-import importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("app", sys.argv[1])
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-
-class Context:
-    function_name = "probe"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:probe"
-    aws_request_id = "probe"
-
-answer = module.lambda_handler(json.loads(sys.argv[2]), Context())
-heavy = sorted(name for name in json.loads(sys.argv[3]) if name in sys.modules)
-print(json.dumps({"answer": answer, "heavy": heavy}))
-"""
-
 
 def first_sweep(stack: LocalStack) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        **stack.environment(),
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common" / "python"), str(ROOT)]),
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PROBE,
-            str(ROOT / "functions" / "site_pages" / "app.py"),
-            json.dumps(sample("site_pages/scheduled.json")),
-            json.dumps(HEAVY),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    found: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return found
+    run = cold_invoke(stack, "site_pages", sample("site_pages/scheduled.json"))
+    return {"answer": run["answer"], "heavy": run["heavy"]}
 
 
 def test_an_idle_sweep_and_the_account_read_stay_light(

@@ -25,6 +25,7 @@ ASSETS = {
     "/assets/og-default.png": "/assets/og-default.44444444.png",
     "/assets/booking.css": "/assets/booking.55555555.css",
     "/assets/favicon.svg": "/assets/favicon.aaaaaaaa.svg",
+    "/assets/js/dom.js": "/assets/js/dom.bbbbbbbb.js",
     "/assets/js/slot-picker.js": "/assets/js/slot-picker.66666666.js",
     "/assets/js/api.js": "/assets/js/api.77777777.js",
     "/assets/js/i18n.js": "/assets/js/i18n.88888888.js",
@@ -147,6 +148,7 @@ def test_the_profile_is_written_in_the_locale_with_one_h1_and_landmarks() -> Non
         "/assets/js/api.77777777.js",
         "/assets/js/i18n.88888888.js",
         "/assets/js/calendar-file.99999999.js",
+        "/assets/js/dom.bbbbbbbb.js",
     }
 
 

@@ -14,6 +14,7 @@
 
 import { api } from "/assets/js/api.js";
 import { calendarLink } from "/assets/js/calendar-file.js";
+import { element } from "/assets/js/dom.js";
 import { fill, formatDateTime, formatMoney, formatTime, textsFor, visitorZone, zoneLabel, zonesDiffer } from "/assets/js/i18n.js";
 import { mountSlotPicker } from "/assets/js/slot-picker.js";
 
@@ -111,14 +112,6 @@ function ensureStylesheet() {
   link.rel = "stylesheet";
   link.href = STYLESHEET;
   document.head.append(link);
-}
-
-function element(tag, { className, text, attributes } = {}) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
-  return node;
 }
 
 function field(id, { name, label, type = "text", autocomplete, inputmode, hint, required }) {

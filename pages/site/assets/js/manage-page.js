@@ -12,6 +12,7 @@
 // a link that does not open) the browser's.
 
 import { api } from "/assets/js/api.js";
+import { element } from "/assets/js/dom.js";
 import { fill, formatDateTime, formatMoney, languageOf, textsFor, visitorZone, zoneLabel, zonesDiffer } from "/assets/js/i18n.js";
 import { mountSlotPicker } from "/assets/js/slot-picker.js";
 
@@ -174,14 +175,6 @@ const TEXTS = {
 
 const LIVE = new Set(["pending_payment", "pending_confirmation", "confirmed"]);
 const RELEASED = new Set(["rejected", "cancelled"]);
-
-function element(tag, { className, text, attributes } = {}) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
-  return node;
-}
 
 function minutesOf(error) {
   return Math.max(1, Math.ceil((error.retryAfter || 60) / 60));

@@ -10,6 +10,7 @@
 // is said only when there is none at all.
 
 import { api } from "/assets/js/api.js";
+import { element } from "/assets/js/dom.js";
 import { fill, formatDay, formatShortDay, formatTime, textsFor, visitorZone, zoneLabel, zonesDiffer } from "/assets/js/i18n.js";
 
 const TEXTS = {
@@ -59,14 +60,6 @@ const PAGE_DAYS = 14;
 const MAX_DAYS = 60;
 const PERIODS = ["morning", "afternoon", "evening"];
 let mounted = 0;
-
-function element(tag, { className, text, attributes } = {}) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
-  return node;
-}
 
 // Today's date in a zone, as YYYY-MM-DD.
 export function todayIn(zone, now = new Date()) {

@@ -25,6 +25,27 @@ if TYPE_CHECKING:
 PUBLISHED_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
+def s3_client(region: str, endpoint_url: str | None) -> Any:
+    """The functions' S3 client: short timeouts (a request waits on it), one retry, Signature
+    V4 (presigned uploads need it), and path-style addressing for a local endpoint."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        config=Config(
+            signature_version="s3v4",
+            # A local endpoint is an address, not a bucket's host name.
+            s3={"addressing_style": "path" if endpoint_url else "auto"},
+            connect_timeout=2,
+            read_timeout=5,
+            retries={"max_attempts": 2, "mode": "standard"},
+        ),
+    )
+
+
 class S3Media:
     def __init__(self, settings: MediaSettings) -> None:
         self.settings = settings
@@ -32,22 +53,7 @@ class S3Media:
 
     def client(self) -> Any:
         if self._client is None:
-            import boto3
-            from botocore.config import Config
-
-            self._client = boto3.client(
-                "s3",
-                region_name=self.settings.region,
-                endpoint_url=self.settings.endpoint_url,
-                config=Config(
-                    signature_version="s3v4",
-                    # A local endpoint is an address, not a bucket's host name.
-                    s3={"addressing_style": "path" if self.settings.endpoint_url else "auto"},
-                    connect_timeout=2,
-                    read_timeout=5,
-                    retries={"max_attempts": 2, "mode": "standard"},
-                ),
-            )
+            self._client = s3_client(self.settings.region, self.settings.endpoint_url)
         return self._client
 
     @contextmanager

@@ -28,21 +28,9 @@ class S3SiteBucket:
 
     def client(self) -> Any:
         if self._client is None:
-            import boto3
-            from botocore.config import Config
+            from agenda.adapters.media import s3_client
 
-            self._client = boto3.client(
-                "s3",
-                region_name=self.settings.region,
-                endpoint_url=self.settings.endpoint_url,
-                config=Config(
-                    # A local endpoint is an address, not a bucket's host name.
-                    s3={"addressing_style": "path" if self.settings.endpoint_url else "auto"},
-                    connect_timeout=2,
-                    read_timeout=5,
-                    retries={"max_attempts": 2, "mode": "standard"},
-                ),
-            )
+            self._client = s3_client(self.settings.region, self.settings.endpoint_url)
         return self._client
 
     def put_html(self, key: str, html: str) -> None:

@@ -36,6 +36,7 @@ BOOKING_MODULES = (
     "/assets/js/api.js",
     "/assets/js/i18n.js",
     "/assets/js/calendar-file.js",
+    "/assets/js/dom.js",
 )
 DEFAULT_IMAGE = "/assets/og-default.png"
 DEFAULT_IMAGE_SIZE = (1200, 630)
