@@ -47,10 +47,17 @@ dev: $(VENV)/.installed
 	$(PY) -m infra.local.dev
 
 ## Run the whole test suite: lint, types, unit, integration, e2e, browser, template validation.
+## The browser tests run beside the rest, in a pytest of their own (a stack and a chromium of
+## their own), so the two-core machine's second core is not idle; their report follows.
 test: venvs
 	$(MAKE) --no-print-directory lint typecheck
+	@mkdir -p build
+	@$(PY) -m pytest -m browser > build/browser-tests.log 2>&1 & browser=$$!; \
 	SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov \
-		$(PY) -m pytest
+		$(PY) -m pytest -m "not browser"; rest=$$?; \
+	wait $$browser; browsers=$$?; \
+	echo "--- the browser tests (build/browser-tests.log)"; cat build/browser-tests.log; \
+	exit $$(( rest || browsers ))
 
 # The three venvs, chromium and node install side by side: on a fresh machine that is most of
 # make test's wait.
