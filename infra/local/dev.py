@@ -86,6 +86,8 @@ def main(argv: list[str]) -> int:
   Stripe stand-in  {stack.stripe.url}   (its events go to {api}/api/stripe/webhook)
   Environment      {env_file}   (for python -m infra.dlq, infra.local.consumer)
 
+  Book:  {api}/p/dr-ana   (in a browser; /p/dra-carla takes payment at booking,
+         /p/emily-tutor is in English; the manage and register links are in the messages)
   Try:   curl '{api}/api/booking?slug=dr-ana&date=YYYY-MM-DD&days=7'
          dra-carla takes payment at booking: open the answer's checkoutUrl to pay.
   Token: .venv/bin/python -m infra.local.auth --sub demo-user-dr-ana --state {args.state}
