@@ -109,7 +109,7 @@ lighthouse: $(VENV)/.installed chromium tools/lighthouse/node_modules/.installed
 	$(PY) -m infra.lighthouse --runs $(or $(RUNS),5)
 
 tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json tools/lighthouse/package-lock.json
-	@command -v npm >/dev/null || { echo "npm is missing: apt-get install npm" >&2; exit 1; }
+	@scripts/ensure-node npm
 	npm ci --prefix tools/lighthouse --no-audit --no-fund --silent
 	@touch $@
 

@@ -210,3 +210,13 @@ def test_a_404_page_too_big_for_the_index_fails_the_upload(tmp_path: Path) -> No
     build(source, tmp_path / "out")
     with pytest.raises(BuildError, match="1024"):
         index_entries(tmp_path / "out")
+
+
+def test_the_edge_rules_and_the_index_writer_speak_the_same_index() -> None:
+    # Two definitions by necessity: the layer cannot import infra, and infra.pages runs
+    # without the layer on its path. They must never drift apart.
+    from agenda.adapters import site_index
+    from infra import site_routes
+
+    for name in ("PAGE", "REDIRECT", "NOT_FOUND_KEY", "MAX_KEY_BYTES", "MAX_VALUE_BYTES"):
+        assert getattr(site_index, name) == getattr(site_routes, name), name
