@@ -59,3 +59,17 @@ def test_the_404_page_leads_home_by_keyboard(
     page.keyboard.press("Enter")
     page.wait_for_url("/")
     assert page.evaluate("location.pathname") == "/"
+    # Home is a page of its own: served under the headers, accessible, in Portuguese first.
+    expect(page.locator("h1")).to_have_text("Agenda")
+    assert page.evaluate("document.documentElement.lang") == "pt-BR"
+    assert_accessible(page)
+
+
+def test_the_home_page_is_served_under_the_site_headers(page: Page) -> None:
+    response = page.goto("/")
+    assert response is not None
+    assert response.status == 200
+    headers = response.headers
+    for name, value in SITE_HEADERS.items():
+        assert headers[name.lower()] == value, name
+    assert_accessible(page)
