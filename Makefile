@@ -47,17 +47,21 @@ dev: $(VENV)/.installed
 	$(PY) -m infra.local.dev
 
 ## Run the whole test suite: lint, types, unit, integration, e2e, browser, template validation.
-## The browser tests run beside the rest, in a pytest of their own (a stack and a chromium of
-## their own), so the two-core machine's second core is not idle; their report follows.
+## Two pytest runs side by side, so the two-core machine's second core is not idle: the
+## end-to-end tests (the longest part) here, and beside them the unit and integration tests
+## and then the browser tests (each run with a stack of its own); the second's report follows.
 test: venvs
 	$(MAKE) --no-print-directory lint typecheck
 	@mkdir -p build
-	@$(PY) -m pytest -m browser > build/browser-tests.log 2>&1 & browser=$$!; \
-	SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov \
-		$(PY) -m pytest -m "not browser"; rest=$$?; \
-	wait $$browser; browsers=$$?; \
-	echo "--- the browser tests (build/browser-tests.log)"; cat build/browser-tests.log; \
-	exit $$(( rest || browsers ))
+	@export SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov; \
+	( $(PY) -m pytest -m "not browser" tests/unit tests/integration; inner=$$?; \
+	  $(PY) -m pytest -m browser; browsers=$$?; exit $$(( inner || browsers )) \
+	) > build/beside-tests.log 2>&1 & beside=$$!; \
+	$(PY) -m pytest -m "not browser" tests/e2e; e2e=$$?; \
+	wait $$beside; others=$$?; \
+	echo "--- unit, integration and browser tests (build/beside-tests.log)"; \
+	cat build/beside-tests.log; \
+	exit $$(( e2e || others ))
 
 # The three venvs, chromium and node install side by side: on a fresh machine that is most of
 # make test's wait.

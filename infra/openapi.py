@@ -48,14 +48,20 @@ from agenda.contract import (
     CheckoutStarted,
     ClaimCodeRequest,
     ClaimedClientOut,
+    ClientChanges,
     ClientClaim,
     ClientContactChanges,
     ClientContactOut,
     ClientDeletionStarted,
+    ClientDetailOut,
+    ClientHistoryQuery,
+    ClientPage,
     ClientProfileDeletion,
     ClientProfileExport,
     ClientProfileOut,
     ClientProfileQuery,
+    ClientReviewOut,
+    ClientsQuery,
     CodeSentOut,
     ContactConfirm,
     ErrorResponse,
@@ -67,14 +73,32 @@ from agenda.contract import (
     GuestLinkQuery,
     GuestLinksAccepted,
     GuestLinksRequest,
+    GuestMessageIn,
+    GuestMessagesQuery,
     GuestReschedule,
+    GuestReviewIn,
+    MessageIn,
+    MessageOut,
+    MessagesQuery,
+    MessageThread,
+    NewClient,
+    NoteIn,
+    NoteOut,
+    NotePage,
+    NotesQuery,
     NotificationOut,
     NotificationPage,
     NotificationRead,
     NotificationsMarked,
     NotificationsQuery,
     PortalOpened,
+    ProfessionalReviewOut,
     PublicProfile,
+    ReviewIn,
+    ReviewModeration,
+    ReviewPage,
+    ReviewReplyIn,
+    ReviewsQuery,
     SlugCheck,
     SlugQuery,
     StripeEventReceived,
@@ -82,6 +106,10 @@ from agenda.contract import (
 from agenda.domain.errors import (
     AccountExists,
     AlreadyClaimed,
+    AlreadyReplied,
+    AlreadyReviewed,
+    ClientAnonymised,
+    ClientExists,
     ClientProfileNotFound,
     ContactInUse,
     DomainError,
@@ -89,6 +117,7 @@ from agenda.domain.errors import (
     InvalidTransition,
     NotFound,
     NotImplementedYet,
+    NotReviewable,
     PayloadTooLarge,
     PlanLimitReached,
     RateLimited,
@@ -119,6 +148,7 @@ _PATH_PARAMETER = re.compile(r"\{([^}/]+?)\+?\}")
 # that does not exist), a slug is a professional's public address.
 PATH_PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {
     "id": {"type": "string", "format": "uuid"},
+    "noteId": {"type": "string", "format": "uuid"},
     "slug": {
         "type": "string",
         "minLength": 1,
@@ -782,6 +812,321 @@ OPERATIONS: dict[str, Operation] = {
             RateLimited,
             ServiceUnavailable,
         ),
+    ),
+    # -- clients (docs/client-relationship.md) --
+    "GET /api/clients": Operation(
+        operation_id="listClients",
+        summary="The professional's clients",
+        description=(
+            "One page (`limit` 1-100, default 25; pass `nextCursor` back as `cursor`) in name"
+            " order, case and accents ignored, then id. `q` (at most 100 characters) finds a"
+            " client by a part of the name (case and accents ignored), a part of the email, or,"
+            " written as a phone (digits and the usual separators, at least 3 digits), those"
+            " digits in the phone. Each client with the last appointment that started (not"
+            " rejected or cancelled), the next live one, counts (completed sessions, no-shows,"
+            " cancellations), what they owe (completed and no-show sessions unpaid, in the"
+            " professional's currency) and their unread messages. An anonymised client (one who"
+            " deleted their data) is listed with `anonymised: true` and no phone or email. A"
+            " sign-in without a professional account (a client's) is 404 `NOT_FOUND`. Answered"
+            " `Cache-Control: no-store`."
+        ),
+        query=ClientsQuery,
+        response=ClientPage,
+        errors=(ValidationFailed, NotFound, ServiceUnavailable),
+    ),
+    "POST /api/clients": Operation(
+        operation_id="addClient",
+        summary="Add a client by hand",
+        description=(
+            "A client the professional adds (a phone call, a walk-in, a series to come): 201"
+            " with the client as `GET /api/clients/{id}` answers it. The phone is normalised as"
+            " a booking's is, the email kept in lower case; no key beyond name, phone, email and"
+            " tags is taken. A phone or an email (case ignored) another of the professional's"
+            " clients has is 409 `CLIENT_EXISTS` with `fields` naming it and `clientId` of the"
+            " client who has it; two requests at once for one phone or email give one 201 and"
+            " one 409. A client added by hand counts against the plan's cap on clients as a"
+            " booking's new client does: past it, 403 `PLAN_LIMIT_REACHED`. Recorded in the"
+            " client's `changes` (`created`, the fields given). Counts against the `clients`"
+            " rate limit (60 writes per 10 minutes per professional)."
+        ),
+        body=NewClient,
+        response=ClientDetailOut,
+        status=201,
+        errors=(
+            ValidationFailed,
+            PlanLimitReached,
+            NotFound,
+            ClientExists,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
+    "GET /api/clients/{id}": Operation(
+        operation_id="getClient",
+        summary="A client and their history",
+        description=(
+            "The client as in the list, with `appointments` (a page, newest first, `limit`"
+            " 1-100, default 25, `appointmentsCursor` for the next), each in the professional's"
+            " zone with its price and its audit trail oldest first (`by`: professional, client,"
+            " guest or system), and `changes`, the record of the client's details newest first"
+            " (the latest 100; the names of the fields changed, never their values). Never a"
+            " note. Another professional's client, or an id that is not a UUID, is 404"
+            " `NOT_FOUND` like a missing one. Answered `Cache-Control: no-store`."
+        ),
+        query=ClientHistoryQuery,
+        response=ClientDetailOut,
+        errors=(ValidationFailed, NotFound, ServiceUnavailable),
+    ),
+    "PATCH /api/clients/{id}": Operation(
+        operation_id="changeClient",
+        summary="Change a client's details",
+        description=(
+            "Any of `name`, `phone`, `email` (null clears it) and `tags` (the whole list), at"
+            " least one; no other key is taken. 200 with the client. A phone or an email"
+            " another client of the professional has is 409 `CLIENT_EXISTS` (with `clientId`);"
+            " an anonymised client is 409 `CLIENT_ANONYMISED`: their details are gone and stay"
+            " gone. Recorded in `changes` (`updated`, the fields that changed; nothing when"
+            " nothing changed). Counts against the `clients` rate limit."
+        ),
+        body=ClientChanges,
+        response=ClientDetailOut,
+        errors=(
+            ValidationFailed,
+            NotFound,
+            ClientExists,
+            ClientAnonymised,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
+    # -- private notes --
+    "GET /api/clients/{id}/notes": Operation(
+        operation_id="listClientNotes",
+        summary="The private notes about one of the professional's clients",
+        description=(
+            "Newest first, in pages of `limit` (1-100, default 25): pass `nextCursor` back as"
+            " `cursor` for older ones. Who can read a note: only the professional who owns the"
+            " client, through these routes and their own export (GET /api/account/export)."
+            " Never the client (their export leaves notes out), the public, another"
+            " professional, a message or a log. Another professional's client, a client's own"
+            " sign-in and an id that is not a UUID are 404 like a client that does not exist."
+            " An anonymised client's notes stay the professional's. Reads do not count"
+            " against a rate limit. `Cache-Control: no-store`."
+        ),
+        query=NotesQuery,
+        response=NotePage,
+        errors=(ValidationFailed, NotFound, ServiceUnavailable),
+    ),
+    "POST /api/clients/{id}/notes": Operation(
+        operation_id="addClientNote",
+        summary="Write a private note about a client",
+        description=(
+            "`text`: 1-10,000 characters, lines kept (tabs and line breaks), trimmed, not"
+            " blank, no other control characters; a refusal names `text` and never quotes it."
+            " Readable by the owner alone (see GET). Another professional's client is 404."
+            " Counts against the `notes` rate limit (60 writes per 10 minutes per sign-in)."
+            " `Cache-Control: no-store`."
+        ),
+        body=NoteIn,
+        response=NoteOut,
+        status=201,
+        errors=(ValidationFailed, NotFound, PayloadTooLarge, RateLimited, ServiceUnavailable),
+    ),
+    "PATCH /api/clients/{id}/notes/{noteId}": Operation(
+        operation_id="changeClientNote",
+        summary="Replace a private note's text",
+        description=(
+            "The whole text, by the same rules as a new note; `updatedAt` moves on. A note of"
+            " another client or another professional is 404 like one that does not exist."
+            " Readable by the owner alone (see GET). Counts against the `notes` rate limit."
+            " `Cache-Control: no-store`."
+        ),
+        body=NoteIn,
+        response=NoteOut,
+        errors=(ValidationFailed, NotFound, PayloadTooLarge, RateLimited, ServiceUnavailable),
+    ),
+    "DELETE /api/clients/{id}/notes/{noteId}": Operation(
+        operation_id="deleteClientNote",
+        summary="Delete a private note",
+        description=(
+            "204, and the note is gone (a second DELETE is 404). A note of another client or"
+            " another professional is 404 like one that does not exist. Counts against the"
+            " `notes` rate limit. `Cache-Control: no-store`."
+        ),
+        status=204,
+        errors=(NotFound, RateLimited, ServiceUnavailable),
+    ),
+    # -- messages --
+    "GET /api/messages": Operation(
+        operation_id="readMessages",
+        summary="A thread of messages with one client",
+        description=(
+            "The thread of the clients row `clientId`, for its professional or for the"
+            " signed-in client whose account claimed that row; anyone else's, an anonymised"
+            " client's and an id that is no UUID are 404 like a missing one. `items` is the"
+            " latest page (`limit` 1-100, default 50) with the newest last; `nextCursor` reaches"
+            " older messages. Opening the thread marks the other side's unread messages read"
+            " and `unreadCount` says how many there were. A professional who is also the"
+            " client of that row reads as the professional. `Cache-Control: no-store`."
+        ),
+        query=MessagesQuery,
+        response=MessageThread,
+        errors=(ValidationFailed, NotFound, ServiceUnavailable),
+    ),
+    "POST /api/messages": Operation(
+        operation_id="sendMessage",
+        summary="Write in a thread with one client",
+        description=(
+            "By the professional of the clients row or the signed-in client who claimed it"
+            " (anyone else: 404). `text` is 1-2,000 characters once trimmed, lines kept,"
+            " control characters refused; it is stored and answered as written and shown"
+            " everywhere as text. In one transaction: the message, the other side's in-app"
+            " notification (type `message`) and the message to them by WhatsApp (and email"
+            " when they have one) through the outbox, each sent once; a message to the client"
+            " links to their latest appointment's manage page. Counts against the `messages`"
+            " rate limit (30 a minute per sender)."
+        ),
+        body=MessageIn,
+        response=MessageOut,
+        status=201,
+        errors=(ValidationFailed, NotFound, PayloadTooLarge, RateLimited, ServiceUnavailable),
+    ),
+    "GET /api/guest/appointments/{id}/messages": Operation(
+        operation_id="readGuestMessages",
+        summary="The client's thread through a guest link",
+        description=(
+            "The thread of the appointment's client with its professional, as"
+            " `GET /api/messages` answers it, for the holder of the appointment's guest link."
+            " A forged, altered or expired token, or one for another appointment, is 401 and"
+            " nothing is read; an anonymised client's thread is 404. Opening it marks the"
+            " professional's unread messages read. `Cache-Control: no-store`."
+        ),
+        query=GuestMessagesQuery,
+        response=MessageThread,
+        errors=(ValidationFailed, Unauthorized, NotFound, ServiceUnavailable),
+    ),
+    "POST /api/guest/appointments/{id}/messages": Operation(
+        operation_id="sendGuestMessage",
+        summary="Write to the professional through a guest link",
+        description=(
+            "As `POST /api/messages` from the client's side, with the guest link's `token` in"
+            " the body, checked before anything else (401 when it is not this appointment's)."
+            " The professional gets the in-app notification and the message by WhatsApp and"
+            " email. Counts against the `messages` rate limit (30 a minute per client)."
+        ),
+        body=GuestMessageIn,
+        response=MessageOut,
+        status=201,
+        errors=(
+            ValidationFailed,
+            Unauthorized,
+            NotFound,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
+    # -- reviews --
+    "POST /api/appointments/{id}/review": Operation(
+        operation_id="reviewAppointment",
+        summary="Review a completed session (the signed-in client)",
+        description=(
+            "The client of the appointment (the account that claimed its client record)"
+            " reviews it once: `rating` 1-5 and an optional `comment` (at most 2,000"
+            " characters, lines kept, blank is none). 201 with the review. An appointment that"
+            " is not the caller's, or an id that is no UUID, is 404 `NOT_FOUND` like a missing"
+            " one; one that is not `completed` is 409 `NOT_REVIEWABLE`; a second review of the"
+            " same appointment, two at once included, is 409 `ALREADY_REVIEWED`. The"
+            " professional gets an in-app notice. Counts against the `reviews` rate limit (10"
+            " an hour per sign-in). `Cache-Control: no-store`."
+        ),
+        body=ReviewIn,
+        response=ClientReviewOut,
+        status=201,
+        errors=(
+            ValidationFailed,
+            NotFound,
+            NotReviewable,
+            AlreadyReviewed,
+            RateLimited,
+            PayloadTooLarge,
+            ServiceUnavailable,
+        ),
+    ),
+    "POST /api/guest/appointments/{id}/review": Operation(
+        operation_id="reviewGuestAppointment",
+        summary="Review a completed session through the guest link",
+        description=(
+            "As `POST /api/appointments/{id}/review`, the guest link's `token` in the body,"
+            " checked before anything else: a forged, altered or expired token, or one for"
+            " another appointment, is 401 `UNAUTHORIZED` and nothing is read. The link of the"
+            " `review_request` message opens the manage page's form (`#review`). Counts"
+            " against the `reviews` rate limit per appointment. `Cache-Control: no-store`."
+        ),
+        body=GuestReviewIn,
+        response=ClientReviewOut,
+        status=201,
+        errors=(
+            ValidationFailed,
+            Unauthorized,
+            NotFound,
+            NotReviewable,
+            AlreadyReviewed,
+            RateLimited,
+            PayloadTooLarge,
+            ServiceUnavailable,
+        ),
+    ),
+    "GET /api/reviews": Operation(
+        operation_id="listReviews",
+        summary="The professional's reviews",
+        description=(
+            "Newest first, hidden ones included, each with the client's full name, the reply"
+            " and the hiding (`hidden`, `hiddenReason`, `hiddenAt`); `limit` 1-100, `cursor`"
+            " from `nextCursor`. A sign-in without a professional account is 404 `NOT_FOUND`."
+            " `Cache-Control: no-store`."
+        ),
+        query=ReviewsQuery,
+        response=ReviewPage,
+        errors=(ValidationFailed, NotFound, ServiceUnavailable),
+    ),
+    "POST /api/reviews/{id}/reply": Operation(
+        operation_id="replyToReview",
+        summary="Reply to a review, once",
+        description=(
+            "`text` 1-2,000 characters, lines kept, shown publicly under the review. 201 with"
+            " the review. A second reply, two at once included, is 409 `ALREADY_REPLIED`;"
+            " another professional's review, or an id that is no UUID, is 404 `NOT_FOUND`."
+            " Recorded in the review's changes (`replied`). `Cache-Control: no-store`."
+        ),
+        body=ReviewReplyIn,
+        response=ProfessionalReviewOut,
+        status=201,
+        errors=(
+            ValidationFailed,
+            NotFound,
+            AlreadyReplied,
+            PayloadTooLarge,
+            ServiceUnavailable,
+        ),
+    ),
+    "PATCH /api/reviews/{id}": Operation(
+        operation_id="moderateReview",
+        summary="Hide a review, or show it again",
+        description=(
+            '`{"hidden": true, "reason"}` hides it (the reason 1-500 characters,'
+            " required; hiding a hidden review again replaces the reason),"
+            ' `{"hidden": false}` shows it again (a reason is refused). 200 with the'
+            " review. A hidden review stays, counts in neither the public average nor the"
+            " count, and is never deleted. Each change of state is recorded (`hidden` with its"
+            " reason, `shown`). Another professional's review is 404 `NOT_FOUND`."
+            " `Cache-Control: no-store`."
+        ),
+        body=ReviewModeration,
+        response=ProfessionalReviewOut,
+        errors=(ValidationFailed, NotFound, PayloadTooLarge, ServiceUnavailable),
     ),
 }
 

@@ -109,7 +109,11 @@ def shots(messages: Path) -> list[Shot]:
         Shot("times", "A day chosen: its free times, morning / afternoon / evening", _times),
         Shot("form", "A time chosen: the form", _form),
         Shot("booked", "The request sent, with the calendar file", _booked),
-        Shot("manage", "The manage link: the appointment, cancel, reschedule", _manage(messages)),
+        Shot(
+            "manage",
+            "The manage link: the appointment, cancel, reschedule, the messages",
+            _manage(messages),
+        ),
         Shot(
             "manage-expired",
             "A wrong or expired link: ask for the links again",

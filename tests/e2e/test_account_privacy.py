@@ -150,6 +150,35 @@ def test_the_export_holds_everything_the_professional_owns_and_nothing_of_others
         p=other.id,
         c=other_client,
     )
+    for who, whose_client in ((pro, client), (other, other_client)):
+        db.run(
+            "INSERT INTO client_changes (professional_id, client_id, action, fields, actor_role)"
+            " VALUES (:p, :c, 'updated', '{tags}', 'professional')",
+            p=who.id,
+            c=whose_client,
+        )
+    other_appointment = add_appointment(
+        db, other, other_client, other.at(next_weekday(2, after_days=3), "09:00")
+    )
+    for who, whose_client, session in (
+        (pro, client, appointment),
+        (other, other_client, other_appointment),
+    ):
+        review_id = db.run(
+            "INSERT INTO reviews (professional_id, client_id, appointment_id, rating, reply,"
+            " replied_at) VALUES (:p, :c, :a, 4, :reply, now()) RETURNING id",
+            p=who.id,
+            c=whose_client,
+            a=session,
+            reply="Obrigada!" if who == pro else "resposta alheia",
+        )[0][0]
+        db.run(
+            "INSERT INTO review_changes (review_id, professional_id, action, actor_id)"
+            " VALUES (:r, :p, 'replied', :u)",
+            r=review_id,
+            p=who.id,
+            u=who.user_id,
+        )
 
     answer = export(api, stack, pro.user_id)
 
@@ -166,6 +195,14 @@ def test_the_export_holds_everything_the_professional_owns_and_nothing_of_others
     assert [a["id"] for a in document["appointments"]] == [str(appointment)]
     assert [n["body"] for n in document["clientNotes"]] == ["Primeira sessão: ansiedade."]
     assert [m["body"] for m in document["messages"]] == ["Olá, doutora"]
+    assert [(c["clientId"], c["fields"]) for c in document["clientChanges"]] == [
+        (str(client), ["tags"])
+    ]
+    assert [(r["rating"], r["reply"]) for r in document["reviews"]] == [(4, "Obrigada!")]
+    assert [(c["action"], c["actorId"]) for c in document["reviewChanges"]] == [
+        ("replied", pro.user_id)
+    ]
+    assert "resposta alheia" not in answer.text
     assert "Pessoa De Outro" not in answer.text
     assert "alheia" not in answer.text
     # camelCase on the wire, as every body of the contract.

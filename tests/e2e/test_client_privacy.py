@@ -171,6 +171,13 @@ def test_the_export_holds_everything_about_the_person_across_professionals_but_n
         c=mine,
     )
     db.run(
+        "INSERT INTO reviews (professional_id, client_id, appointment_id, rating, comment,"
+        " reply, replied_at) VALUES (:p, :c, :a, 5, 'Ótima', 'Obrigada!', now())",
+        p=first.id,
+        c=mine,
+        a=booked,
+    )
+    db.run(
         "INSERT INTO follows (user_id, professional_id) VALUES (:u, :p)",
         u=person.user_id,
         p=second.id,
@@ -197,6 +204,8 @@ def test_the_export_holds_everything_about_the_person_across_professionals_but_n
     assert str(booked) in {a["id"] for a in document["appointments"]}
     assert [m["body"] for m in document["messages"]] == ["Olá, doutora"]
     assert [n["title"] for n in document["notifications"]] == ["Lembrete"]
+    # Their review, with the professional's reply to it.
+    assert [(r["comment"], r["reply"]) for r in document["reviews"]] == [("Ótima", "Obrigada!")]
     assert [f["professionalSlug"] for f in document["follows"]] == [second.slug]
     (code,) = document["verificationCodes"]
     assert code["destination"] == person.email

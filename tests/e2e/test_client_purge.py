@@ -120,13 +120,24 @@ def test_after_the_purge_no_column_of_any_table_names_the_client_and_each_profes
     past = add_appointment(
         db, first, mine, datetime.now(UTC) - timedelta(days=10), status="completed"
     )
-    db.run(
-        "INSERT INTO reviews (professional_id, client_id, appointment_id, rating, comment)"
-        " VALUES (:p, :c, :a, 5, :comment)",
+    # The professional's reply and hiding reason, and their record, name the person too.
+    review_id = db.run(
+        "INSERT INTO reviews (professional_id, client_id, appointment_id, rating, comment,"
+        " reply, replied_at, hidden_at, hidden_reason)"
+        " VALUES (:p, :c, :a, 5, :comment, :reply, now(), now(), :reason) RETURNING id",
         p=first.id,
         c=mine,
         a=past,
         comment=f"Ótima sessão! Assinado, {person.name}",
+        reply=f"Obrigada, {person.name}!",
+        reason=f"Traz o telefone {person.phone}",
+    )[0][0]
+    db.run(
+        "INSERT INTO review_changes (review_id, professional_id, action, reason)"
+        " VALUES (:r, :p, 'hidden', :reason)",
+        r=review_id,
+        p=first.id,
+        reason=f"Traz o telefone {person.phone}",
     )
     note = f"{person.name} relata melhora; telefone {person.phone}"
     db.run(
@@ -185,6 +196,9 @@ def test_after_the_purge_no_column_of_any_table_names_the_client_and_each_profes
         "notifications.body",
         "verification_codes.destination",
         "reviews.comment",
+        "reviews.reply",
+        "reviews.hidden_reason",
+        "review_changes.reason",
         "client_notes.body",
     } <= set(before), before
 

@@ -88,22 +88,29 @@ def test_the_account_deletion_removes_the_page(
     assert page(api, slug).status_code == 404
 
 
+def published(api: str, slug: str, text: str = "") -> str:
+    """The professional's page once it is there and shows ``text``. Sweeps take the queue oldest
+    first, a bounded batch each, and the suite's other tests have queued many pages; the
+    stack's own minute may hold this job at the same moment (SKIP LOCKED skips it here and that
+    sweep publishes it). So: sweep until the page is there."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        answer = page(api, slug)
+        if answer.status_code == 200 and text in answer.text:
+            return answer.text
+        swept = requests.post(f"{api}/_local/schedules/SitePages", timeout=60)
+        assert swept.status_code == 200, swept.text
+        if not any(swept.json()["result"].values()):
+            time.sleep(0.1)  # nothing left here: the other sweep has it
+    pytest.fail(f"the page of {slug} never showed {text!r}")
+
+
 def test_a_professional_written_by_sql_appears_with_the_sweep(
     api: str, make_professional: MakeProfessional
 ) -> None:
     pro = make_professional()
     assert page(api, pro.slug).status_code == 404  # nothing published it yet
-    # Sweeps take the queue oldest first, a bounded batch each, and the suite's other tests have
-    # queued many pages; the stack's own minute may hold this job at the same moment (SKIP
-    # LOCKED skips it here and that sweep publishes it). So: sweep until the page is there.
-    deadline = time.monotonic() + 60
-    while (answer := page(api, pro.slug)).status_code != 200 and time.monotonic() < deadline:
-        swept = requests.post(f"{api}/_local/schedules/SitePages", timeout=60)
-        assert swept.status_code == 200, swept.text
-        if not any(swept.json()["result"].values()):
-            time.sleep(0.1)  # nothing left here: the other sweep has it
-    assert answer.status_code == 200
-    assert f"Dra. {pro.slug}" in answer.text
+    assert f"Dra. {pro.slug}" in published(api, pro.slug)
 
 
 def test_the_demo_professional_has_a_page(api: str) -> None:

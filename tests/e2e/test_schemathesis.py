@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import schemathesis
 
-from agenda.pagination import encode_cursor
+from agenda.pagination import encode_cursor, encode_key_cursor
 from infra.local.stack import LocalStack
 from infra.migrate import connect
 from infra.openapi import TITLE, build_document
@@ -60,6 +60,11 @@ CONFIG = schemathesis.Config.from_dict(
             "query.cursor": encode_cursor(datetime(2030, 1, 1, tzinfo=UTC), uuid.UUID(int=0))
         },
         "operations": [
+            {
+                # The client list pages by name, not by time: its cursor carries a name key.
+                "include-operation-id": "listClients",
+                "parameters": {"query.cursor": encode_key_cursor("maria", uuid.UUID(int=0))},
+            },
             {
                 # `to` must not be before `from` (400 naming `to`): a rule across two
                 # parameters that JSON Schema cannot state. Refusals of the dashboard's query are

@@ -63,6 +63,23 @@ EXPECTED_ROUTES = {
     "PATCH /api/client-profile": ("ClientContactFunction", True),
     "POST /api/client-profile/contact/confirm": ("ClientContactFunction", True),
     "POST /api/guest/links": ("GuestLinksFunction", False),
+    "GET /api/clients": ("ClientsFunction", True),
+    "POST /api/clients": ("ClientsFunction", True),
+    "GET /api/clients/{id}": ("ClientsFunction", True),
+    "PATCH /api/clients/{id}": ("ClientsFunction", True),
+    "GET /api/clients/{id}/notes": ("ClientNotesFunction", True),
+    "POST /api/clients/{id}/notes": ("ClientNotesFunction", True),
+    "PATCH /api/clients/{id}/notes/{noteId}": ("ClientNotesFunction", True),
+    "DELETE /api/clients/{id}/notes/{noteId}": ("ClientNotesFunction", True),
+    "GET /api/messages": ("MessagesFunction", True),
+    "POST /api/messages": ("MessagesFunction", True),
+    "GET /api/guest/appointments/{id}/messages": ("MessagesFunction", False),
+    "POST /api/guest/appointments/{id}/messages": ("MessagesFunction", False),
+    "POST /api/appointments/{id}/review": ("ReviewsFunction", True),
+    "POST /api/guest/appointments/{id}/review": ("ReviewsFunction", False),
+    "GET /api/reviews": ("ReviewsFunction", True),
+    "POST /api/reviews/{id}/reply": ("ReviewsFunction", True),
+    "PATCH /api/reviews/{id}": ("ReviewsFunction", True),
 }
 
 

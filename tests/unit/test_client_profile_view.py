@@ -36,6 +36,7 @@ pytestmark = pytest.mark.unit
 STARTS = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
 ENDS = STARTS + timedelta(minutes=50)
 CARD = ProfessionalCard("Dra. Ana", "dr-ana", "Psicóloga", None)
+CLIENT_ID = UUID("5a0c9e2b-7f41-4d36-9b8e-2c1d0f3a6e57")
 
 
 def confirmed(status: str = "confirmed", starts: datetime = STARTS) -> Appointment:
@@ -163,6 +164,7 @@ def appointment(
         id=uuid4(),
         facts=confirmed(status, starts),
         professional=CARD,
+        client_id=CLIENT_ID,
         timezone=zone,
         policy=Policy(24, 12),
         price=price,
@@ -182,6 +184,8 @@ def test_an_appointment_in_utc_and_in_the_professionals_wall_time() -> None:
     assert document["localEndsAt"] == "2030-03-11T09:50:00-04:00"
     assert (document["localDate"], document["time"]) == ("2030-03-11", "09:00")
     assert document["price"] is None
+    # The client record it is under: the thread of messages with this professional.
+    assert document["clientId"] == str(CLIENT_ID)
     assert document["professional"] == {
         "name": "Dra. Ana",
         "slug": "dr-ana",

@@ -330,10 +330,11 @@ def test_each_change_tells_the_right_people() -> None:
         ("rescheduled", "professional", "whatsapp"),
         ("rescheduled", "professional", "email"),
     ]
+    # A completed session asks the client for a review (and only a completed one).
+    assert sent("confirmed", "complete") == [("review_request", "client", "whatsapp")]
     for status, action in [
         ("confirmed", "paid"),
         ("pending_confirmation", "paid"),
-        ("confirmed", "complete"),
         ("confirmed", "no_show"),
     ]:
         assert sent(status, action) == [], (status, action)

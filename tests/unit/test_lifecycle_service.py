@@ -255,11 +255,24 @@ def test_an_illegal_transition_is_refused_and_nothing_changes(
     assert world.uow.queue.sent == []
 
 
-def test_a_started_session_can_be_completed_and_tells_nobody(world: World) -> None:
+def test_a_completed_session_asks_the_client_for_a_review_once(world: World) -> None:
     appointment = world.appointment(world.guest_client, NOW - timedelta(minutes=10))
     assert world.change(appointment, PRO_USER, action="complete")["status"] == "completed"
-    assert world.uow.queue.sent == []
+    assert world.uow.queue.templates() == {
+        ("review_request", "client", "whatsapp"),
+        ("review_request", "client", "email"),
+    }
+    for payload in world.uow.queue.payloads:
+        review_url = payload["params"]["reviewUrl"]
+        assert review_url.startswith(f"{APP_BASE_URL}/manage/{appointment}?token=")
+        assert review_url.endswith("#review")
+        token = parse_qs(urlsplit(review_url.removesuffix("#review")).query)["token"][0]
+        assert LINKS.verify(token, now=NOW).appointment_id == appointment
     assert world.uow.commits == 1
+    # Completion is final: no second change can ask again.
+    with pytest.raises(InvalidTransition):
+        world.change(appointment, PRO_USER, action="complete")
+    assert len(world.uow.queue.sent) == 2
 
 
 def test_marking_paid_keeps_the_status_and_records_the_payment(world: World) -> None:

@@ -278,6 +278,38 @@ CASES = (
         reconnectUrl="https://agenda.test/conta/whatsapp",
     ),
     _account("whatsapp_disconnected_no_link", "whatsapp_disconnected", instance="marina-01"),
+    # A message of the thread: its lines become one, its markup stays text (escaped in HTML).
+    Case(
+        "message_to_client",
+        "message_to_client",
+        {
+            "professionalName": "Dra. Marina D'Ávila",
+            "clientName": "Ana Souza",
+            "text": "Oi, Ana!\nPode chegar 10 minutos antes? 'Obrigada'",
+            "replyUrl": MANAGE + "#messages",
+        },
+        "client",
+    ),
+    Case(
+        "message_to_client_without_link",
+        "message_to_client",
+        {
+            "professionalName": "Dra. Marina D'Ávila",
+            "clientName": "Ana Souza",
+            "text": "Recebi seu pagamento, obrigada.",
+        },
+        "client",
+    ),
+    Case(
+        "message_to_professional",
+        "message_to_professional",
+        {
+            "professionalName": "Dra. Marina D'Ávila",
+            "clientName": "Ana Souza",
+            "text": "Posso, sim.\nAté segunda & obrigada!",
+        },
+        "professional",
+    ),
 )
 
 CASE = {case.name: case for case in CASES}
@@ -331,6 +363,8 @@ CATALOGUE = {
     "whatsapp_disconnected": "professional",
     "verification_code": "client",
     "guest_links": "client",
+    "message_to_client": "client",
+    "message_to_professional": "professional",
 }
 
 
@@ -400,7 +434,15 @@ def test_whatsapp_is_plain_text_and_email_carries_html(case: Case, channel: str)
 
 
 SCRIPT = "<script>alert(1)</script>"
-TEXT_PARAMS = ("professionalName", "clientName", "reason", "pixKey", "planName", "instance")
+TEXT_PARAMS = (
+    "professionalName",
+    "clientName",
+    "reason",
+    "pixKey",
+    "planName",
+    "instance",
+    "text",
+)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if "email" in TEMPLATES[c.template].channels])

@@ -278,6 +278,40 @@ CASES = (
         reconnectUrl="https://agenda.test/account/whatsapp",
     ),
     _account("whatsapp_disconnected_no_link", "whatsapp_disconnected", instance="emily-01"),
+    Case(
+        "message_to_client",
+        "message_to_client",
+        {
+            "professionalName": "Emily O'Carter",
+            "clientName": "John Miller",
+            "text": "Hi John!\nCould you come 10 minutes early? 'Thanks'",
+            "replyUrl": MANAGE + "#messages",
+            "locale": "en",
+        },
+        "client",
+    ),
+    Case(
+        "message_to_client_without_link",
+        "message_to_client",
+        {
+            "professionalName": "Emily O'Carter",
+            "clientName": "John Miller",
+            "text": "Got your payment, thank you.",
+            "locale": "en",
+        },
+        "client",
+    ),
+    Case(
+        "message_to_professional",
+        "message_to_professional",
+        {
+            "professionalName": "Emily O'Carter",
+            "clientName": "John Miller",
+            "text": "Sure.\nSee you Monday & thanks!",
+            "locale": "en",
+        },
+        "professional",
+    ),
 )
 
 GOLDEN = GoldenFolder(Path(__file__).parent / "golden" / "messages" / "en", CASES)

@@ -291,6 +291,9 @@ EXPECTED_RATE_LIMITS = {
     "account": (10, 3600, "user"),
     "verification": (5, 3600, "user"),
     "verification_attempts": (10, 900, "user"),
+    "notes": (60, 600, "user"),
+    "clients": (60, 600, "user"),
+    "reviews": (10, 3600, "user"),
 }
 
 

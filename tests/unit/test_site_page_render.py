@@ -288,3 +288,22 @@ def test_the_preloaded_modules_are_the_booking_scripts_whole_import_graph() -> N
                 graph.add(module)
                 pending.append(module)
     assert graph == set(BOOKING_MODULES)
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("pt-BR", "Resposta de Dra. Bia Souza"), ("en", "Reply from Dra. Bia Souza")],
+)
+def test_the_professionals_reply_shows_under_its_review_as_text(language: str, label: str) -> None:
+    replied = page(
+        language=language,
+        reviews=(
+            Review(5, "Ótima.", "Carla", "2026-11-20T10:00:00+00:00", f"Obrigada!\n{ATTACK}"),
+            Review(4, None, "João", "2026-11-10T10:00:00+00:00"),
+        ),
+    )
+    document = render_page(replied, assets=ASSETS, site_url=SITE)
+    assert "<script>alert" not in document
+    assert document.count('class="review-reply"') == 1
+    text = parse(document).body_text()
+    assert f"Carla {label} Obrigada! {ATTACK}" in text

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -44,6 +45,21 @@ from agenda.domain.accounts import SLUG_DOCUMENTED_PATTERN as ACCOUNT_SLUG_PATTE
 from agenda.domain.accounts import SLUG_MAX_LENGTH as ACCOUNT_SLUG_MAX
 from agenda.domain.accounts import SLUG_MIN_LENGTH as ACCOUNT_SLUG_MIN
 from agenda.domain.availability import DEFAULT_HORIZON_DAYS, LIMITS
+from agenda.domain.client_notes import (
+    NOTE_MAX_LENGTH,
+    NOTES_DEFAULT_LIMIT,
+    NOTES_MAX_LIMIT,
+    clean_note,
+)
+from agenda.domain.clients import (
+    CLIENT_CURSOR_MAX_LENGTH,
+    DEFAULT_CLIENTS_LIMIT,
+    DEFAULT_HISTORY_LIMIT,
+    MAX_TAGS,
+    QUERY_MAX_LENGTH,
+    TAG_LENGTH,
+    clean_tags,
+)
 from agenda.domain.errors import ValidationFailed
 from agenda.domain.guest_token import MAX_TOKEN_LENGTH
 from agenda.domain.phone import DOCUMENTED_PATTERN as PHONE_PATTERN
@@ -59,8 +75,18 @@ from agenda.domain.queries import (
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
 )
+from agenda.domain.reviews import COMMENT_LENGTH as REVIEW_COMMENT_LENGTH
+from agenda.domain.reviews import HIDDEN_REASON_LENGTH as REVIEW_HIDDEN_REASON_LENGTH
+from agenda.domain.reviews import RATING_RANGE as REVIEW_RATINGS
+from agenda.domain.reviews import REPLY_LENGTH as REVIEW_REPLY_LENGTH
+from agenda.domain.reviews import clean_comment as clean_review_comment
+from agenda.domain.reviews import clean_reason as clean_hidden_reason
+from agenda.domain.reviews import clean_reply as clean_review_reply
 from agenda.domain.slots import Period
 from agenda.domain.statuses import Action, ChangedBy, LiveStatus, PaymentStatus, Status, View
+from agenda.domain.threads import DEFAULT_PAGE as THREAD_PAGE
+from agenda.domain.threads import MAX_TEXT_LENGTH as THREAD_TEXT_LENGTH
+from agenda.domain.threads import clean_text as clean_message_text
 from agenda.domain.verification import CODE_DIGITS, CODE_PATTERN
 from agenda.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -313,6 +339,9 @@ class ReviewOut(Model):
     comment: str | None
     reviewer_name: str
     created_at: datetime
+    reply: Annotated[
+        str | None, Field(description="the professional's reply, shown under it; null: none")
+    ]
 
 
 class RelatedProfessional(Model):
@@ -335,7 +364,15 @@ class PublicProfile(Model):
     language: Annotated[
         Language, Field(description="the professional's language, the one their pages are in")
     ]
-    reviews: list[ReviewOut]
+    reviews: Annotated[
+        list[ReviewOut],
+        Field(description="the latest shown reviews, newest first (hidden ones never)"),
+    ]
+    review_count: Annotated[int, Field(ge=0, description="shown reviews: hidden ones not")]
+    review_average: Annotated[
+        float | None,
+        Field(ge=1, le=5, description="the shown reviews' average rating; null without any"),
+    ]
     related: list[RelatedProfessional]
 
 
@@ -352,6 +389,14 @@ class ErrorDetail(BaseModel):
         Field(
             description="where a refusal asks to contact the professional: the link they "
             "published for it (https, mailto: or tel:), when they did"
+        ),
+    ] = None
+    client_id: Annotated[
+        str | None,
+        Field(
+            alias="clientId",
+            description="with CLIENT_EXISTS: the id of the professional's client who already"
+            " has that phone or email",
         ),
     ] = None
 
@@ -440,6 +485,33 @@ class AppointmentChange(Model):
         return _reason(value)
 
 
+_GUEST_LINK_DESCRIPTION = (
+    "the token of the guest link sent to the client: two base64url parts joined by a dot; a"
+    " forged, altered or expired one, or one for another appointment, is 401"
+)
+# The guest link's token, as the guest routes take it: in a body (strict: a string, never a
+# number made one) or in a query string (always text).
+GuestTokenInBody = Annotated[
+    str,
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=MAX_TOKEN_LENGTH,
+        description=_GUEST_LINK_DESCRIPTION,
+        json_schema_extra={"pattern": GUEST_LINK_PATTERN},
+    ),
+]
+GuestTokenInQuery = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_TOKEN_LENGTH,
+        description=_GUEST_LINK_DESCRIPTION,
+        json_schema_extra={"pattern": GUEST_LINK_PATTERN},
+    ),
+]
+
+
 class GuestCancel(Model):
     """POST /api/guest/appointments/{id}/cancel."""
 
@@ -447,17 +519,7 @@ class GuestCancel(Model):
         alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
     )
 
-    token: Annotated[
-        str,
-        Field(
-            strict=True,
-            min_length=1,
-            max_length=MAX_TOKEN_LENGTH,
-            description="the token of the guest link sent to the client: two base64url"
-            " parts joined by a dot; a forged, altered or expired one is 401",
-            json_schema_extra={"pattern": GUEST_LINK_PATTERN},
-        ),
-    ]
+    token: GuestTokenInBody
     reason: Annotated[
         str | None,
         Field(
@@ -489,16 +551,7 @@ class GuestReschedule(GuestCancel):
 class GuestLinkQuery(Model):
     """The query string of the guest GET routes."""
 
-    token: Annotated[
-        str,
-        Field(
-            min_length=1,
-            max_length=MAX_TOKEN_LENGTH,
-            description="the token of the guest link sent to the client: two base64url"
-            " parts joined by a dot; a forged, altered or expired one is 401",
-            json_schema_extra={"pattern": GUEST_LINK_PATTERN},
-        ),
-    ]
+    token: GuestTokenInQuery
 
 
 class AppointmentsQuery(Model):
@@ -609,6 +662,17 @@ class GuestAppointment(Model):
     currency: str
     professional: GuestProfessional
     policy: GuestPolicy
+    review: Annotated[
+        ClientReviewOut | None,
+        Field(description="the client's review of this appointment; null: not reviewed"),
+    ]
+    can_review: Annotated[
+        bool,
+        Field(
+            description="completed and not reviewed yet: POST"
+            " /api/guest/appointments/{id}/review takes a review"
+        ),
+    ]
 
 
 class GuestLinksRequest(Model):
@@ -1023,6 +1087,10 @@ class AccountExport(Model):
     availability_overrides: _Rows
     blocked_periods: _Rows
     clients: _Rows
+    client_changes: Annotated[
+        list[dict[str, Any]],
+        Field(description="the record of the clients' details: who changed which, never values"),
+    ]
     recurring_schedules: _Rows
     appointments: _Rows
     payments: Annotated[
@@ -1035,6 +1103,10 @@ class AccountExport(Model):
     client_notes: _Rows
     messages: _Rows
     reviews: _Rows
+    review_changes: Annotated[
+        list[dict[str, Any]],
+        Field(description="every hiding, showing again and reply of a review, with its reason"),
+    ]
     notifications: _Rows
     follows: _Rows
     sent_messages: Annotated[
@@ -1425,6 +1497,13 @@ class ClientAppointmentOut(Model):
     local_date: date
     time: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
     professional: ProfessionalCardOut
+    client_id: Annotated[
+        UUID,
+        Field(
+            description="the client record this appointment is under, with its professional:"
+            " the `clientId` of their thread of messages (GET /api/messages)"
+        ),
+    ]
     actions: ClientActionsOut
 
 
@@ -1478,3 +1557,577 @@ class ClientProfileOut(Model):
     ]
     follows: Annotated[list[FollowOut], Field(description="newest first")]
     claimable: list[ClaimableOut]
+
+
+# --- the client relationship (docs/client-relationship.md) ------------------------------------
+
+# -- clients --
+
+# A tag as documented: one line (no control character, no line or paragraph separator) with a
+# visible character; agenda.domain.clients.clean_tags trims it and decides.
+_ONE_LINE = r"\x00-\x1f\x7f\x85\u2028\u2029"
+TAG_PATTERN = rf"^[^{_ONE_LINE}]*[^\s{_ONE_LINE}][^{_ONE_LINE}]*$"
+
+
+def _client_name(value: str) -> str:
+    value = " ".join(value.split())
+    if len(value) < 2:
+        raise ValueError("must have at least 2 characters")
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _client_phone(value: str) -> str:
+    phone = normalize_phone(value)
+    if phone is None:
+        raise ValueError("must be a phone number with area code, e.g. (11) 98765-4321")
+    return phone
+
+
+def _client_email(value: object) -> object:
+    if isinstance(value, str):
+        value = value.strip().lower()
+        if not value:
+            return None
+        if not _EMAIL.match(value):
+            raise ValueError("must be a valid email address")
+    return value
+
+
+_CLIENT_NAME = Field(
+    strict=True,
+    min_length=2,
+    max_length=120,
+    description="whitespace runs become one space; at least 2 characters are left; no control"
+    " characters",
+    json_schema_extra={"pattern": NAME_PATTERN},
+)
+_CLIENT_PHONE = Field(
+    strict=True,
+    min_length=8,
+    max_length=32,
+    description="normalised to E.164 as a booking's is: a Brazilian number needs its area code"
+    " (DDD), another country's is +<its digits>",
+    json_schema_extra={"pattern": PHONE_PATTERN},
+)
+_CLIENT_EMAIL = Field(
+    strict=True,
+    max_length=254,
+    description="kept in lower case; empty is the same as absent",
+    json_schema_extra={"pattern": f"^$|{EMAIL_PATTERN}"},
+)
+_TAGS = Field(
+    json_schema_extra={"maxItems": MAX_TAGS},
+    description=f"the professional's words for the client: at most {MAX_TAGS}, each trimmed,"
+    f" one line, {TAG_LENGTH[0]}-{TAG_LENGTH[1]} characters; duplicates (ignoring case) are"
+    " dropped, the first spelling and the order kept",
+)
+_Tag = Annotated[
+    str,
+    Field(
+        strict=True,
+        json_schema_extra={
+            "pattern": TAG_PATTERN,
+            "minLength": TAG_LENGTH[0],
+            "maxLength": TAG_LENGTH[1],
+        },
+    ),
+]
+
+
+class ClientsQuery(Model):
+    """GET /api/clients query string (agenda.domain.clients.parse_clients_query)."""
+
+    q: Annotated[
+        str | None,
+        Field(
+            max_length=QUERY_MAX_LENGTH,
+            description="a part of the name (case and accents ignored), of the email, or of the"
+            " phone (written as a phone, at least 3 digits); no control characters",
+            json_schema_extra={"pattern": TEXT_PATTERN},
+        ),
+    ] = None
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_CLIENTS_LIMIT
+    cursor: Annotated[
+        str | None,
+        Field(max_length=CLIENT_CURSOR_MAX_LENGTH, description="nextCursor of the previous page"),
+    ] = None
+
+
+class ClientHistoryQuery(Model):
+    """GET /api/clients/{id} query string: the page of the client's appointments."""
+
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_HISTORY_LIMIT
+    cursor: Annotated[
+        str | None,
+        Field(max_length=200, description="appointmentsCursor of the previous page"),
+    ] = None
+
+
+class NewClient(Model):
+    """POST /api/clients: a client added by hand. No other key is taken."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid"
+    )
+
+    name: Annotated[str, _CLIENT_NAME]
+    phone: Annotated[str, _CLIENT_PHONE]
+    email: Annotated[str | None, _CLIENT_EMAIL] = None
+    tags: Annotated[list[_Tag], _TAGS] = []
+
+    _name = field_validator("name")(_client_name)
+    _phone = field_validator("phone")(_client_phone)
+    _email = field_validator("email", mode="before")(_client_email)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        return list(clean_tags(value))
+
+
+def _changes_schema(schema: dict[str, Any]) -> None:
+    schema["minProperties"] = 1
+    for field in schema.get("properties", {}).values():
+        field.pop("default", None)
+
+
+class ClientChanges(Model):
+    """PATCH /api/clients/{id}: at least one of the keys; `email` null clears it; `tags` is
+    the whole list. No other key is taken."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="forbid",
+        json_schema_extra=_changes_schema,
+    )
+
+    # The defaults only stand for "not given" (model_fields_set says what was): a given name,
+    # phone or tags is never empty, and never null.
+    name: Annotated[str, _CLIENT_NAME] = ""
+    phone: Annotated[str, _CLIENT_PHONE] = ""
+    email: Annotated[str | None, _CLIENT_EMAIL] = None
+    tags: Annotated[list[_Tag], _TAGS] = []
+
+    _name = field_validator("name")(_client_name)
+    _phone = field_validator("phone")(_client_phone)
+    _email = field_validator("email", mode="before")(_client_email)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        return list(clean_tags(value))
+
+    @model_validator(mode="after")
+    def _something(self) -> ClientChanges:
+        if not self.model_fields_set:
+            raise ValueError("must name at least one of name, phone, email or tags")
+        return self
+
+
+class AppointmentMarkOut(Model):
+    id: UUID
+    starts_at: datetime
+    status: Status
+
+
+class ClientCounts(Model):
+    sessions: Annotated[int, Field(description="completed sessions")]
+    no_shows: int
+    cancellations: Annotated[
+        int, Field(description="cancelled appointments, whoever cancelled; rejected not counted")
+    ]
+
+
+class OwedOut(Model):
+    amount: Annotated[
+        float,
+        Field(
+            description="the price of completed and no-show sessions not paid (payment none,"
+            " pending or failed); 0 when nothing"
+        ),
+    ]
+    currency: Annotated[str, Field(description="the professional's currency")]
+
+
+class ClientOut(Model):
+    """A client as the list shows them. An anonymised client (one who deleted their data)
+    keeps the name the product gave them and has no phone or email."""
+
+    id: UUID
+    name: str
+    phone: str | None
+    email: str | None
+    tags: list[str]
+    registered: Annotated[bool, Field(description="a signed-in client claimed this row")]
+    anonymised: bool
+    source: Literal["booking", "professional"]
+    created_at: datetime
+    last_appointment: Annotated[
+        AppointmentMarkOut | None,
+        Field(description="the latest that has started, any status but rejected and cancelled"),
+    ]
+    next_appointment: Annotated[
+        AppointmentMarkOut | None,
+        Field(description="the soonest live one (pending or confirmed) not yet started"),
+    ]
+    counts: ClientCounts
+    owed: OwedOut
+    unread_messages: Annotated[
+        int, Field(description="the client's messages the professional has not read")
+    ]
+
+
+class ClientPage(Model):
+    items: Annotated[list[ClientOut], Field(description="by name (case and accents ignored), id")]
+    next_cursor: str | None
+
+
+class AppointmentChangeOut(Model):
+    at: datetime
+    action: Action
+    from_status: Status
+    to_status: Status
+    by: ChangedBy
+    reason: str | None
+
+
+class ClientHistoryItemOut(Model):
+    """One appointment of a client's history, as their professional sees it."""
+
+    id: UUID
+    status: Status
+    payment_status: PaymentStatus
+    price: Annotated[
+        float | None, Field(description="the amount due, else the session price; null when none")
+    ]
+    starts_at: Annotated[datetime, Field(description="in the professional's zone")]
+    ends_at: datetime
+    local_date: date
+    time: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
+    changes: Annotated[
+        list[AppointmentChangeOut], Field(description="the audit trail, oldest first")
+    ]
+
+
+class ClientChangeOut(Model):
+    at: datetime
+    action: Literal["created", "updated"]
+    fields: Annotated[list[str], Field(description="the names of the details changed, no values")]
+    by: Literal["professional", "system"]
+
+
+class ClientDetailOut(ClientOut):
+    """A client as in the list, with their history. Never a note: notes have their own route."""
+
+    timezone: str
+    appointments: Annotated[list[ClientHistoryItemOut], Field(description="a page, newest first")]
+    appointments_cursor: Annotated[
+        str | None, Field(description="the next page of appointments (pass it as cursor)")
+    ]
+    changes: Annotated[
+        list[ClientChangeOut],
+        Field(description="the record of the client's details, newest first (the latest 100)"),
+    ]
+
+
+# -- private notes --
+# A note keeps its lines: tabs and line breaks pass, every other control character (and a lone
+# surrogate) is refused, and something visible must be left once the ends are trimmed.
+_NOTE_REFUSED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+NOTE_PATTERN = rf"^[^{_NOTE_REFUSED}]*{_VISIBLE}[^{_NOTE_REFUSED}]*$"
+
+
+class NoteIn(Model):
+    """POST /api/clients/{id}/notes and PATCH /api/clients/{id}/notes/{noteId}."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    text: Annotated[
+        str,
+        Field(
+            strict=True,
+            min_length=1,
+            max_length=NOTE_MAX_LENGTH,
+            description="the note, as written: lines kept (tabs and line breaks), the"
+            " whitespace around it trimmed, not blank, no other control characters. A refusal"
+            " never quotes it",
+            json_schema_extra={"pattern": NOTE_PATTERN},
+        ),
+    ]
+
+    @field_validator("text")
+    @classmethod
+    def _clean_text(cls, value: str) -> str:
+        return clean_note(value)
+
+
+class NoteOut(Model):
+    id: UUID
+    text: str
+    created_at: datetime
+    updated_at: Annotated[datetime, Field(description="the last change; createdAt until then")]
+
+
+class NotePage(Model):
+    items: Annotated[list[NoteOut], Field(description="newest first")]
+    next_cursor: Annotated[
+        str | None, Field(description="pass back as `cursor` for the older notes; null: no more")
+    ]
+
+
+class NotesQuery(Model):
+    """GET /api/clients/{id}/notes query string."""
+
+    limit: Annotated[int, Field(ge=1, le=NOTES_MAX_LIMIT)] = NOTES_DEFAULT_LIMIT
+    cursor: Annotated[
+        str | None, Field(max_length=200, description="nextCursor of the previous page")
+    ] = None
+
+
+# -- messages --
+
+# The text of a message: lines kept, at least one visible character, the control characters
+# other than line breaks and tabs refused (agenda.domain.threads.clean_text decides).
+MESSAGE_TEXT_PATTERN = rf"^[^{_REFUSED_CONTROL}]*{_VISIBLE}[^{_REFUSED_CONTROL}]*$"
+_MESSAGE_TEXT = Field(
+    strict=True,
+    min_length=1,
+    max_length=THREAD_TEXT_LENGTH,
+    description="the message as written, trimmed; lines kept; shown everywhere as text, never"
+    " as HTML",
+    json_schema_extra={"pattern": MESSAGE_TEXT_PATTERN},
+)
+_THREAD_LIMIT = Field(ge=1, le=MAX_LIMIT, description="messages on this page")
+_THREAD_CURSOR = Field(
+    max_length=200, description="`nextCursor` of the previous answer: older messages"
+)
+
+
+class MessagesQuery(Model):
+    """GET /api/messages query string."""
+
+    client_id: Annotated[
+        UUID, Field(description="the clients row whose thread it is (an id not yours: 404)")
+    ]
+    cursor: Annotated[str | None, _THREAD_CURSOR] = None
+    limit: Annotated[int, _THREAD_LIMIT] = THREAD_PAGE
+
+
+class GuestMessagesQuery(Model):
+    """GET /api/guest/appointments/{id}/messages query string."""
+
+    token: GuestTokenInQuery
+    cursor: Annotated[str | None, _THREAD_CURSOR] = None
+    limit: Annotated[int, _THREAD_LIMIT] = THREAD_PAGE
+
+
+class MessageIn(Model):
+    """POST /api/messages."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    client_id: Annotated[
+        UUID, Field(description="the clients row whose thread it is (an id not yours: 404)")
+    ]
+    text: Annotated[str, _MESSAGE_TEXT]
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return clean_message_text(value)
+
+
+class GuestMessageIn(Model):
+    """POST /api/guest/appointments/{id}/messages."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    token: GuestTokenInBody
+    text: Annotated[str, _MESSAGE_TEXT]
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return clean_message_text(value)
+
+
+class MessageOut(Model):
+    id: UUID
+    sender: Annotated[Literal["professional", "client"], Field(description="who wrote it")]
+    text: Annotated[str, Field(description="as written: plain text, lines kept")]
+    created_at: datetime
+    read_at: Annotated[
+        datetime | None, Field(description="when the other side first opened the thread after it")
+    ]
+
+
+class ThreadProfessionalOut(Model):
+    name: str
+    slug: str
+
+
+class ThreadClientOut(Model):
+    name: str
+
+
+class MessageThread(Model):
+    client_id: UUID
+    professional: ThreadProfessionalOut
+    client: ThreadClientOut
+    items: Annotated[list[MessageOut], Field(description="the latest page, newest last")]
+    next_cursor: Annotated[
+        str | None, Field(description="pass back as `cursor` for older messages; null: no more")
+    ]
+    unread_count: Annotated[
+        int,
+        Field(
+            description="the other side's messages that were unread when the thread was opened:"
+            " opening it marked them read"
+        ),
+    ]
+
+
+# -- reviews --
+
+# A reply: lines kept, at least one visible character (agenda.domain.reviews.clean_reply).
+REVIEW_REPLY_PATTERN = rf"^[^{_REFUSED_CONTROL}]*{_VISIBLE}[^{_REFUSED_CONTROL}]*$"
+
+
+class ReviewIn(Model):
+    """POST /api/appointments/{id}/review: the client's review of a completed session."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+    rating: Annotated[
+        int,
+        Field(strict=True, ge=REVIEW_RATINGS[0], le=REVIEW_RATINGS[1], description="1 to 5"),
+    ]
+    comment: Annotated[
+        str | None,
+        Field(
+            strict=True,
+            max_length=REVIEW_COMMENT_LENGTH,
+            description="as written: lines kept, trimmed; blank is no comment; no control"
+            " characters but line breaks and tabs. Shown publicly as text, never as HTML",
+            json_schema_extra={"pattern": TEXT_PATTERN},
+        ),
+    ] = None
+
+    @field_validator("comment")
+    @classmethod
+    def _clean_comment(cls, value: str | None) -> str | None:
+        return clean_review_comment(value)
+
+
+class GuestReviewIn(ReviewIn):
+    """POST /api/guest/appointments/{id}/review: the same, through the guest link."""
+
+    token: GuestTokenInBody
+
+
+class ReviewReplyIn(Model):
+    """POST /api/reviews/{id}/reply: the professional's one reply, shown under the review."""
+
+    text: Annotated[
+        str,
+        Field(
+            strict=True,
+            min_length=1,
+            max_length=REVIEW_REPLY_LENGTH,
+            description="as written: lines kept, trimmed, not blank; shown publicly as text",
+            json_schema_extra={"pattern": REVIEW_REPLY_PATTERN},
+        ),
+    ]
+
+    @field_validator("text")
+    @classmethod
+    def _clean_text(cls, value: str) -> str:
+        return clean_review_reply(value)
+
+
+class ReviewModeration(Model):
+    """PATCH /api/reviews/{id}: hide a review with a reason, or show it again."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="ignore",
+        json_schema_extra={
+            "if": {"properties": {"hidden": {"const": True}}, "required": ["hidden"]},
+            "then": {"required": ["reason"], "properties": {"reason": {"type": "string"}}},
+            "else": {"properties": {"reason": {"type": "null"}}},
+        },
+    )
+
+    hidden: Annotated[bool, Field(strict=True)]
+    reason: Annotated[
+        str | None,
+        Field(
+            strict=True,
+            max_length=REVIEW_HIDDEN_REASON_LENGTH,
+            validate_default=True,
+            description="why it is hidden, for the professional's record: required with"
+            " `hidden: true` (1-500 characters, whitespace runs become one space), refused with"
+            " `hidden: false`",
+            json_schema_extra={"pattern": REVIEW_REPLY_PATTERN},
+        ),
+    ] = None
+
+    @field_validator("reason")
+    @classmethod
+    def _clean_reason(cls, value: str | None, info: ValidationInfo) -> str | None:
+        hidden = info.data.get("hidden")
+        if not isinstance(hidden, bool):
+            return value  # `hidden` itself is refused
+        return clean_hidden_reason(value, hidden=hidden)
+
+
+class ReviewsQuery(Model):
+    """GET /api/reviews query string."""
+
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="reviews on this page")] = (
+        DEFAULT_LIMIT
+    )
+    cursor: Annotated[
+        str | None, Field(max_length=200, description="`nextCursor` of the previous page")
+    ] = None
+
+
+class ClientReviewOut(Model):
+    """A review as its client sees it."""
+
+    id: UUID
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: str | None
+    created_at: datetime
+    reply: Annotated[str | None, Field(description="the professional's reply; null: none")]
+    replied_at: datetime | None
+
+
+class ProfessionalReviewOut(ClientReviewOut):
+    """A review as its professional sees it, hidden or not."""
+
+    appointment_id: UUID
+    client_id: UUID
+    client_name: Annotated[str, Field(description="the client's full name")]
+    hidden: Annotated[bool, Field(description="left out of the public profile and page")]
+    hidden_reason: str | None
+    hidden_at: datetime | None
+
+
+class ReviewPage(Model):
+    items: Annotated[list[ProfessionalReviewOut], Field(description="newest first")]
+    next_cursor: Annotated[str | None, Field(description="null: no more")]

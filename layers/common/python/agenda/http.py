@@ -21,6 +21,10 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from agenda.domain.errors import (
     AccountExists,
     AlreadyClaimed,
+    AlreadyReplied,
+    AlreadyReviewed,
+    ClientAnonymised,
+    ClientExists,
     ClientProfileNotFound,
     ContactInUse,
     DomainError,
@@ -28,6 +32,7 @@ from agenda.domain.errors import (
     InvalidTransition,
     NotFound,
     NotImplementedYet,
+    NotReviewable,
     PayloadTooLarge,
     PlanLimitReached,
     RateLimited,
@@ -60,6 +65,11 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     AccountExists: 409,
     AlreadyClaimed: 409,
     ContactInUse: 409,
+    ClientExists: 409,
+    ClientAnonymised: 409,
+    NotReviewable: 409,
+    AlreadyReviewed: 409,
+    AlreadyReplied: 409,
     PayloadTooLarge: 413,
     RateLimited: 429,
     NotImplementedYet: 501,
@@ -124,11 +134,16 @@ def error_response(error: DomainError, accept_language: str | None = None) -> Re
     body = error_body(error.code, message, fields, error.contact)
     if isinstance(error, SlugTaken):
         body["error"]["suggestions"] = error.suggestions
+    if isinstance(error, ClientExists):
+        body["error"]["clientId"] = error.client_id
     return json_response(status, body, headers)
 
 
-def install_error_handlers(app: APIGatewayHttpResolver) -> None:
-    """Map typed errors to answers; anything unexpected is a logged 500 with no internals."""
+def install_error_handlers(app: APIGatewayHttpResolver, *, quiet: bool = False) -> None:
+    """Map typed errors to answers; anything unexpected is a logged 500 with no internals.
+    ``quiet``: the unexpected error is logged by its type alone, without its message or
+    traceback, for a function whose requests hold what must never reach a log (a private
+    note): a database error's message carries the failing row."""
 
     def accept_language() -> str | None:
         headers = app.current_event.headers or {}
@@ -144,7 +159,10 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:
-        logger.exception("unhandled error", extra={"error_type": type(error).__name__})
+        if quiet:
+            logger.error("unhandled error", extra={"error_type": type(error).__name__})
+        else:
+            logger.exception("unhandled error", extra={"error_type": type(error).__name__})
         language = answer_language(None, accept_language())
         message, _ = _words("Something went wrong on our side", {}, language)
         return json_response(

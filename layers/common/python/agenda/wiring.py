@@ -35,19 +35,23 @@ if TYPE_CHECKING:
     from agenda.service.booking import BookingDependencies
     from agenda.service.client_claims import ClaimDependencies
     from agenda.service.client_contact import ContactDependencies
+    from agenda.service.client_notes import ClientNotesDependencies
     from agenda.service.client_privacy import (
         ClientPrivacyDependencies,
         ClientPurgeDependencies,
     )
     from agenda.service.client_profile import ClientProfileDependencies, FollowDependencies
+    from agenda.service.clients import ClientsDependencies
     from agenda.service.guest_links import GuestLinkDependencies
     from agenda.service.links import GuestLinks
     from agenda.service.notifications import ConsumerDependencies
     from agenda.service.payments import PaymentDependencies
     from agenda.service.privacy import PrivacyDependencies, PurgeDependencies
     from agenda.service.reminders import ReminderDependencies
+    from agenda.service.reviews import ReviewDependencies
     from agenda.service.site_publisher import PublisherDependencies
     from agenda.service.stripe_events import WebhookDependencies
+    from agenda.service.threads import ThreadDependencies
     from agenda.service.watchdog import WatchdogDependencies
     from agenda.settings import ProviderSettings, StripeSettings
 
@@ -307,6 +311,54 @@ class Wiring:
             account=self.limiter("account"),
             code_requests=self.limiter("verification"),
             code_attempts=self.limiter("verification_attempts"),
+        )
+
+    # -- the client relationship (docs/client-relationship.md) --
+
+    # clients
+
+    def clients(self) -> ClientsDependencies:
+        """The client list: reads and writes queue nothing; writes count against the clients
+        limit."""
+        from agenda.service.clients import ClientsDependencies
+
+        return ClientsDependencies(
+            uow=self.uow_without_queue, limiter=self.limiter("clients"), clock=self.clock
+        )
+
+    # private notes
+
+    def client_notes(self) -> ClientNotesDependencies:
+        """A professional's private notes: no queue (a note is never sent anywhere); writes
+        count against the notes limit per sign-in."""
+        from agenda.service.client_notes import ClientNotesDependencies
+
+        return ClientNotesDependencies(uow=self.uow_without_queue, limiter=self.limiter("notes"))
+
+    # messages
+
+    def messages(self) -> ThreadDependencies:
+        """Threads between a professional and a client: guest links verified (and a client's
+        manage link signed) with the links' key; a message goes out through the outbox and
+        counts against the messages limit."""
+        from agenda.service.threads import ThreadDependencies
+
+        return ThreadDependencies(
+            uow=self.uow, links=self.links, clock=self.clock, limiter=self.limiter("messages")
+        )
+
+    # reviews
+
+    def reviews(self) -> ReviewDependencies:
+        """Reviews: a client's writes count against the reviews limit; the professional's
+        notice is in-app, so nothing is queued."""
+        from agenda.service.reviews import ReviewDependencies
+
+        return ReviewDependencies(
+            uow=self.uow_without_queue,
+            links=self.links,
+            clock=self.clock,
+            limiter=self.limiter("reviews"),
         )
 
     def reminders(self) -> ReminderDependencies:

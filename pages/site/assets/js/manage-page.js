@@ -8,6 +8,11 @@
 //   POST /api/guest/appointments/{id}/reschedule  {token, startsAt}; 409: the picker refreshes
 //   POST /api/guest/links                         {contact}: always the same 202
 //
+// Below the booking, the thread with the professional (message-thread.js, while the link
+// works) and, for a completed session, the review (review-form.js). Both load on demand with
+// import(): the booking shows without waiting for them. `#messages` and `#review` in the
+// address (the review request links to `#review`) move the focus to that part once it is there.
+//
 // The page speaks the professional's language once the booking is read; before that (and for
 // a link that does not open) the browser's.
 
@@ -386,6 +391,10 @@ function showBooking(state, notice) {
   calendar.append(element("a", { className: "manage-calendar", text: t.calendar, attributes: { href: calendarUrl, download: `appointment-${booking.id}.ics` } }));
   main.append(calendar);
 
+  if (booking.status === "completed" && (booking.canReview || booking.review)) {
+    main.append(reviewSection(state));
+  }
+
   if (LIVE.has(booking.status)) {
     main.append(rescheduleSection(state, t, language), cancelSection(state, t, language));
   } else {
@@ -398,8 +407,76 @@ function showBooking(state, notice) {
     }
     main.append(over);
   }
+  main.append(threadSection(state));
   if (notice) done.focus();
 }
+
+// --- the thread and the review, loaded when the booking is on the page --------------------------
+
+function linkExpired(state) {
+  showRecovery(state.booking.professional.language, "badLink");
+}
+
+// The part the address names (#messages, #review) gets the focus once, when it is ready.
+let hashFocused = false;
+function focusIfNamed(name, mounted) {
+  if (location.hash === `#${name}` && !hashFocused) {
+    hashFocused = true;
+    mounted.focus();
+  }
+}
+
+// The thread is mounted once and kept across the page's redraws (a cancel, a reschedule), so
+// a message being written survives them.
+function threadSection(state) {
+  if (state.thread) return state.thread;
+  const { booking } = state;
+  const node = element("section", { attributes: { id: "messages" } });
+  state.thread = node;
+  import("/assets/js/message-thread.js").then(({ mountThread }) => {
+    node.mounted = mountThread(node, {
+      appointmentId: booking.id,
+      token: state.token,
+      language: booking.professional.language,
+      timezone: booking.timezone,
+      names: { professional: booking.professional.name },
+      onLinkExpired: () => linkExpired(state),
+    });
+    focusIfNamed("messages", node.mounted);
+  }, () => {
+    // The module did not arrive (the network dropped): the booking above still works.
+    node.remove();
+    state.thread = null;
+  });
+  return node;
+}
+
+function reviewSection(state) {
+  const { booking } = state;
+  const node = element("section", { attributes: { id: "review" } });
+  import("/assets/js/review-form.js").then(({ mountReviewForm }) => {
+    node.mounted = mountReviewForm(node, {
+      appointmentId: booking.id,
+      token: state.token,
+      language: booking.professional.language,
+      timezone: booking.timezone,
+      professionalName: booking.professional.name,
+      review: booking.review,
+      onDone(review) {
+        state.booking = { ...state.booking, review, canReview: false };
+      },
+      onLinkExpired: () => linkExpired(state),
+    });
+    focusIfNamed("review", node.mounted);
+  }, () => node.remove());
+  return node;
+}
+
+// A link on the page itself to #messages or #review (or the address edited): the same focus.
+window.addEventListener("hashchange", () => {
+  const target = document.getElementById(location.hash.slice(1));
+  if (target && target.mounted && (target.id === "messages" || target.id === "review")) target.mounted.focus();
+});
 
 function cancelSection(state, t, language) {
   const { booking } = state;

@@ -37,7 +37,12 @@ from agenda.service.records import (
 
 if TYPE_CHECKING:
     from agenda.adapters.postgres import Transaction
-    from agenda.service.records import AppliedChange, ProfessionalSchedule, ScheduleRange
+    from agenda.service.records import (
+        AppliedChange,
+        ClientReview,
+        ProfessionalSchedule,
+        ScheduleRange,
+    )
 
 _APPOINTMENT_COLUMNS = """
 SELECT a.id, a.professional_id, a.client_id, a.status, a.payment_status, a.starts_at,
@@ -50,6 +55,10 @@ SELECT a.id, a.professional_id, a.client_id, a.status, a.payment_status, a.start
        p.currency, p.public_contact,
        c.user_id AS client_user_id, c.name AS client_name, c.phone AS client_phone,
        c.email AS client_email,
+       (SELECT json_build_object('id', r.id, 'rating', r.rating, 'comment', r.comment,
+                                 'created_at', r.created_at, 'reply', r.reply,
+                                 'replied_at', r.replied_at)
+        FROM reviews r WHERE r.appointment_id = a.id) AS review,
        {role} AS role
 FROM appointments a
 JOIN professionals p ON p.id = a.professional_id
@@ -213,7 +222,17 @@ def appointment_record(row: Mapping[str, Any]) -> AppointmentRecord:
         ),
         checkout_session_id=row["stripe_checkout_session_id"],
         price=row["price"],
+        review=_review(row.get("review")),
     )
+
+
+def _review(value: Mapping[str, Any] | None) -> ClientReview | None:
+    if value is None:
+        return None
+    # Loaded only for a reviewed appointment: a change's cold start never needs it.
+    from agenda.adapters.reviews import client_review
+
+    return client_review(value)
 
 
 def _listing(row: Mapping[str, Any]) -> AppointmentListing:

@@ -254,9 +254,19 @@ WITH me AS (
     WHERE t.client_id = m.id
     RETURNING 1
 ), reviews_scrubbed AS (
-    UPDATE reviews t SET comment = scrub_text(t.comment, n.plain, m.placeholder)
+    -- The professional's reply and hiding reason may name the client too.
+    UPDATE reviews t
+    SET comment = scrub_text(t.comment, n.plain, m.placeholder),
+        reply = scrub_text(t.reply, n.plain, m.placeholder),
+        hidden_reason = scrub_text(t.hidden_reason, n.plain, m.placeholder)
     FROM needles n, mine m
-    WHERE t.client_id = m.id AND t.comment IS NOT NULL
+    WHERE t.client_id = m.id
+      AND (t.comment IS NOT NULL OR t.reply IS NOT NULL OR t.hidden_reason IS NOT NULL)
+    RETURNING 1
+), review_changes_scrubbed AS (
+    UPDATE review_changes t SET reason = scrub_text(t.reason, n.plain, m.placeholder)
+    FROM needles n, mine m, reviews r
+    WHERE t.review_id = r.id AND r.client_id = m.id AND t.reason IS NOT NULL
     RETURNING 1
 ), conversations AS (
     DELETE FROM messages t WHERE t.client_id IN (SELECT id FROM mine) RETURNING 1
@@ -288,7 +298,8 @@ SELECT (SELECT count(*) FROM gone) AS accounts,
        (SELECT count(*) FROM follows_gone) AS follows,
        (SELECT count(*) FROM codes) AS verification_codes,
        (SELECT count(*) FROM changes) + (SELECT count(*) FROM appointments_scrubbed)
-           + (SELECT count(*) FROM reviews_scrubbed) AS records_scrubbed
+           + (SELECT count(*) FROM reviews_scrubbed)
+           + (SELECT count(*) FROM review_changes_scrubbed) AS records_scrubbed
 """
 
 # What the audit keeps of the deleted client's own changes: the role stays "client"; the

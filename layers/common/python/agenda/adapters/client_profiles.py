@@ -59,7 +59,7 @@ WITH account AS (
     FROM client_accounts
     WHERE user_id = :user_id AND deletion_requested_at IS NULL
 ), mine AS (
-    SELECT a.id, a.status, a.payment_status, a.starts_at, a.ends_at, a.sequence,
+    SELECT a.id, a.client_id, a.status, a.payment_status, a.starts_at, a.ends_at, a.sequence,
            CAST(COALESCE(a.amount_due, p.session_price) AS text) AS price, p.currency,
            p.name, p.slug, p.profession, p.avatar_url, p.timezone,
            p.cancellation_notice_hours, p.reschedule_notice_hours,
@@ -178,6 +178,7 @@ def _appointment(item: Mapping[str, Any]) -> ClientAppointment:
             sequence=item["sequence"],
         ),
         professional=_card(item),
+        client_id=UUID(item["client_id"]),
         timezone=item["timezone"],
         policy=Policy(
             cancellation_notice_hours=item["cancellation_notice_hours"],

@@ -63,6 +63,8 @@ SELECT
   (SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]')
    FROM clients t WHERE t.professional_id = me.id) AS clients,
   (SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]')
+   FROM client_changes t WHERE t.professional_id = me.id) AS client_changes,
+  (SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]')
    FROM recurring_schedules t WHERE t.professional_id = me.id) AS recurring_schedules,
   (SELECT COALESCE(jsonb_agg(to_jsonb(t) - 'blocked_during' ORDER BY t.starts_at, t.id), '[]')
    FROM appointments t WHERE t.professional_id = me.id) AS appointments,
@@ -76,6 +78,8 @@ SELECT
    FROM messages t WHERE t.professional_id = me.id) AS messages,
   (SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]')
    FROM reviews t WHERE t.professional_id = me.id) AS reviews,
+  (SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]')
+   FROM review_changes t WHERE t.professional_id = me.id) AS review_changes,
   (SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]')
    FROM notifications t WHERE t.professional_id = me.id) AS notifications,
   (SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]')

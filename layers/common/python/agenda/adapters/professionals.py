@@ -43,12 +43,18 @@ SELECT p.slug, p.name, p.profession, p.bio, p.avatar_url, p.session_duration,
        p.session_price::float8 AS session_price, p.currency, p.timezone, p.locale,
        COALESCE((
            SELECT json_agg(json_build_array(
-                      r.rating, r.comment, split_part(btrim(c.name), ' ', 1), r.created_at)
+                      r.rating, r.comment, split_part(btrim(c.name), ' ', 1), r.created_at,
+                      r.reply)
                   ORDER BY r.created_at DESC)
-           FROM (SELECT * FROM reviews WHERE professional_id = p.id
+           FROM (SELECT * FROM reviews WHERE professional_id = p.id AND hidden_at IS NULL
                  ORDER BY created_at DESC LIMIT 20) r
            JOIN clients c ON c.id = r.client_id
        ), '[]') AS reviews,
+       -- A hidden review counts in neither (reviews_shown_idx).
+       (SELECT count(*) FROM reviews r WHERE r.professional_id = p.id AND r.hidden_at IS NULL)
+           AS review_count,
+       (SELECT avg(r.rating)::float8 FROM reviews r
+        WHERE r.professional_id = p.id AND r.hidden_at IS NULL) AS review_average,
        COALESCE((
            SELECT json_agg(json_build_array(o.slug, o.name, o.profession, o.avatar_url)
                   ORDER BY o.name)
@@ -194,6 +200,8 @@ class PostgresProfessionals:
             language=language_of(row["locale"]),
             reviews=tuple(Review(*review) for review in row["reviews"]),
             related=tuple(RelatedProfessional(*other) for other in row["related"]),
+            review_count=int(row["review_count"]),
+            review_average=row["review_average"],
         )
 
     def schedule(self, slug: str, within: ScheduleRange) -> ProfessionalSchedule | None:

@@ -35,13 +35,10 @@ REQUEUE_SQL = """
 WITH gone AS (DELETE FROM site_page_jobs WHERE slug = :slug)
 INSERT INTO site_page_jobs (slug) VALUES (:slug)
 """
-# Whose slug it is, whether their page is public, and their reviews' count and average (the
-# profile lists the latest only).
+# Whose slug it is and whether their page is public; the profile read after it brings the
+# shown reviews, their count and average.
 STATE_SQL = """
-SELECT p.slug AS current_slug, p.active, s.retired_at IS NOT NULL AS retired, p.name, p.locale,
-       (SELECT count(*) FROM reviews r WHERE r.professional_id = p.id) AS review_count,
-       (SELECT avg(r.rating)::float8 FROM reviews r WHERE r.professional_id = p.id)
-           AS review_average
+SELECT p.slug AS current_slug, p.active, s.retired_at IS NOT NULL AS retired, p.name, p.locale
 FROM professional_slugs s
 JOIN professionals p ON p.id = s.professional_id
 WHERE s.slug = :slug
@@ -83,6 +80,6 @@ class PostgresSitePageJobs:
             return None
         return ProfilePage(
             profile=profile,
-            review_count=int(row["review_count"]),
-            review_average=row["review_average"],
+            review_count=profile.review_count,
+            review_average=profile.review_average,
         )

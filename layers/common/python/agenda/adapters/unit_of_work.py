@@ -26,16 +26,20 @@ if TYPE_CHECKING:
     from agenda.adapters.billing import PostgresBilling, PostgresPayments
     from agenda.adapters.client_claims import PostgresClientClaims
     from agenda.adapters.client_contacts import PostgresClientContacts
+    from agenda.adapters.client_notes import PostgresClientNotes
     from agenda.adapters.client_privacy import PostgresClientPrivacy
     from agenda.adapters.client_profiles import PostgresClientProfiles
+    from agenda.adapters.clients import PostgresClients
     from agenda.adapters.guest_links import PostgresGuestLinks
     from agenda.adapters.inbox import PostgresInbox, PostgresNotices
     from agenda.adapters.jobs import PostgresJobs
+    from agenda.adapters.messages import PostgresMessages
     from agenda.adapters.outbox import PostgresOutbox
     from agenda.adapters.postgres import Database, Transaction
     from agenda.adapters.privacy import PostgresPrivacy
     from agenda.adapters.professionals import PostgresBookings, PostgresProfessionals
     from agenda.adapters.queue import Publisher
+    from agenda.adapters.reviews import PostgresReviews
     from agenda.adapters.site_pages import PostgresSitePageJobs
     from agenda.adapters.verification_codes import PostgresVerificationCodes
     from agenda.service.records import OutboxMessage
@@ -183,6 +187,32 @@ class PostgresStores:
         from agenda.adapters.guest_links import PostgresGuestLinks
 
         return PostgresGuestLinks(self._tx)
+
+    # -- the client relationship (docs/client-relationship.md) --
+
+    @property
+    def clients(self) -> PostgresClients:
+        from agenda.adapters.clients import PostgresClients
+
+        return PostgresClients(self._tx)
+
+    @property
+    def client_notes(self) -> PostgresClientNotes:
+        from agenda.adapters.client_notes import PostgresClientNotes
+
+        return PostgresClientNotes(self._tx)
+
+    @property
+    def messages(self) -> PostgresMessages:
+        from agenda.adapters.messages import PostgresMessages
+
+        return PostgresMessages(self._tx)
+
+    @property
+    def reviews(self) -> PostgresReviews:
+        from agenda.adapters.reviews import PostgresReviews
+
+        return PostgresReviews(self._tx)
 
 
 class PostgresUnitOfWork:

@@ -44,7 +44,9 @@ def messages_for(change: Change, context: MessageContext) -> list[dict[str, Any]
     client has no account), a rejection, a cancellation to the other side and its confirmation
     to a client who cancelled (a booking still held for payment is not announced to the
     professional, who never heard of it), a reschedule to both, and the client's refund
-    notice when money went back. Payments, completions and no-shows tell nobody."""
+    notice when money went back, and the client's review request when a session is marked
+    complete (its link opens the manage page's review form). Payments and no-shows tell
+    nobody."""
     found = _change_messages(change, context)
     if context.refund == "refunded" and context.refunded_amount is not None:
         found += refund_messages(context, context.refunded_amount, change.before.starts_at)
@@ -126,6 +128,17 @@ def _change_messages(change: Change, context: MessageContext) -> list[dict[str, 
             told = envelopes(context.professional, "professional", "cancelled_by_client", common)
             return [*confirmation, *told]
         return envelopes(context.client, "client", "cancelled_by_professional", rebook)
+    if after.status == "completed" and context.manage_url:
+        # Completion happens once (the status is final), so its sequence keys one request.
+        review = {
+            "professionalName": context.professional.name,
+            "clientName": context.client.name,
+            "reviewUrl": f"{context.manage_url}#review",
+            "startsAt": common["startsAt"],
+            "timezone": context.timezone,
+            "locale": context.locale,
+        }
+        return envelopes(context.client, "client", "review_request", review)
     return []
 
 

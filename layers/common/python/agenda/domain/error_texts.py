@@ -50,6 +50,24 @@ PT_BR: Mapping[str, str] = MappingProxyType(
         # what is not there
         "We could not find this appointment": "Não encontramos este agendamento",
         "We could not find this professional": "Não encontramos este profissional",
+        # the client list ("We could not find this client" is with the private notes')
+        "Another of your clients already has this phone number or email": (
+            "Outro cliente seu já tem este telefone ou e-mail"
+        ),
+        "another of your clients has this phone number": "outro cliente seu tem este telefone",
+        "another of your clients has this email": "outro cliente seu tem este e-mail",
+        "This client deleted their data: their details can no longer be changed": (
+            "Este cliente apagou seus dados: os dados dele não podem mais ser alterados"
+        ),
+        "must name at least one of name, phone, email or tags": (
+            "deve trazer ao menos um entre name, phone, email ou tags"
+        ),
+        "must be at most 100 characters": "deve ter no máximo 100 caracteres",
+        "must have at most 20 tags": "deve ter no máximo 20 etiquetas",
+        "each tag must be one line without control characters": (
+            "cada etiqueta deve ser uma linha, sem caracteres de controle"
+        ),
+        "each tag must have from 1 to 32 characters": "cada etiqueta deve ter de 1 a 32 caracteres",
         "No such notification": "Esta notificação não existe",
         # booking
         "That time is in the past: please choose another one": (
@@ -75,6 +93,9 @@ PT_BR: Mapping[str, str] = MappingProxyType(
         ),
         "This professional is not accepting new clients at the moment": (
             "Este profissional não está aceitando novos clientes no momento"
+        ),
+        "Your plan's client limit is reached: change your plan to add more clients": (
+            "Seu plano chegou ao limite de clientes: mude de plano para adicionar mais clientes"
         ),
         "This professional has no more bookings available this month": (
             "Este profissional não tem mais agendamentos disponíveis neste mês"
@@ -192,6 +213,23 @@ PT_BR: Mapping[str, str] = MappingProxyType(
         "change the phone and the email one at a time": (
             "mude o telefone e o e-mail um de cada vez"
         ),
+        # private notes (docs/client-relationship.md)
+        "We could not find this client": "Não encontramos este cliente",
+        "We could not find this note": "Não encontramos esta anotação",
+        "must not be blank": "não pode ficar em branco",
+        # messages (docs/client-relationship.md)
+        "We could not find this conversation": "Não encontramos esta conversa",
+        "must be text": "deve ser um texto",
+        "must be at most 2000 characters": "deve ter no máximo 2000 caracteres",
+        # reviews (docs/client-relationship.md)
+        "We could not find this review": "Não encontramos esta avaliação",
+        "Only a completed session can be reviewed": (
+            "Só um atendimento concluído pode ser avaliado"
+        ),
+        "This session has been reviewed already": "Este atendimento já foi avaliado",
+        "This review has a reply already": "Esta avaliação já tem uma resposta",
+        "is required to hide a review": "é obrigatório para ocultar uma avaliação",
+        "only goes with hidden: true": "só vai com hidden: true",
         # pydantic's own words for the common cases
         "Field required": "Campo obrigatório",
         "Extra inputs are not permitted": "Campos extras não são permitidos",

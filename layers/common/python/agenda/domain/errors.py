@@ -157,3 +157,39 @@ class ContactInUse(DomainError):
     professional has one client per phone, so the change is refused whole."""
 
     code = "CONTACT_IN_USE"
+
+
+class ClientExists(DomainError):
+    """A client added or changed by hand with a phone or email another client of the same
+    professional has: a professional has one client per phone (and per email). ``client_id``
+    names the one who has it, answered beside ``fields`` so a page can open them."""
+
+    code = "CLIENT_EXISTS"
+
+    def __init__(self, message: str, *, fields: dict[str, str], client_id: str) -> None:
+        super().__init__(message, fields=fields)
+        self.client_id = client_id
+
+
+class ClientAnonymised(DomainError):
+    """The client deleted their data: their details are gone and are never written again."""
+
+    code = "CLIENT_ANONYMISED"
+
+
+class NotReviewable(DomainError):
+    """Only a completed session is reviewed."""
+
+    code = "NOT_REVIEWABLE"
+
+
+class AlreadyReviewed(DomainError):
+    """An appointment has one review."""
+
+    code = "ALREADY_REVIEWED"
+
+
+class AlreadyReplied(DomainError):
+    """A review has one reply from its professional."""
+
+    code = "ALREADY_REPLIED"

@@ -110,3 +110,17 @@ def plan_limit(professional_id: UUID, limit: str, month: str, *, locale: str) ->
         language(locale).in_app_plan_limit(limit),
         key=f"plan_limit:{professional_id}:{limit}:{month}",
     )
+
+
+def review_written(
+    appointment_id: UUID,
+    client_name: str,
+    rating: int,
+    starts_at: datetime,
+    timezone: str,
+    *,
+    locale: str,
+) -> Notice:
+    """A client reviewed a session: the professional may reply, or hide it with a reason."""
+    text = language(locale).in_app_review(client_name, rating, starts_at, timezone)
+    return _notice("review", text, appointment_id)

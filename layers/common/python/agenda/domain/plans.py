@@ -164,6 +164,18 @@ def check_booking_allowed(
         )
 
 
+def check_new_client_allowed(limits: PlanLimits, *, clients: int) -> None:
+    """Raise PlanLimitReached when the professional's plan has no room for one more client.
+
+    The cap a booking meets, met by a client added by hand too: a client added by hand books
+    again as an existing client, so adding them would otherwise step round the cap."""
+    if limits.max_clients is not None and clients >= limits.max_clients:
+        raise PlanLimitReached(
+            "Your plan's client limit is reached: change your plan to add more clients",
+            limit="clients",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimit:
     max_requests: int
@@ -213,6 +225,15 @@ RATE_LIMITS: Mapping[str, RateLimit] = MappingProxyType(
         # caps the tries across codes, so a guesser gets at most 10 in a quarter of an hour (one
         # chance in 100,000 against six digits) whatever codes they ask for.
         "verification_attempts": RateLimit(max_requests=10, window_seconds=900, per="user"),
+        # A professional writes a note or two a session and corrects them: sixty writes in ten
+        # minutes is a busy day's typing, not a script filling the table.
+        "notes": RateLimit(max_requests=60, window_seconds=600, per="user"),
+        # Clients added or changed by hand: a morning of entering a client list from paper
+        # fits; a script filling the table does not.
+        "clients": RateLimit(max_requests=60, window_seconds=600, per="user"),
+        # One review per completed session: a person reviews a few; a script trying
+        # appointment ids or tokens stops here.
+        "reviews": RateLimit(max_requests=10, window_seconds=3600, per="user"),
     }
 )
 

@@ -126,6 +126,7 @@ def appointment_document(item: ClientAppointment, now: datetime) -> dict[str, An
         "localDate": starts.date().isoformat(),
         "time": f"{starts.hour:02d}:{starts.minute:02d}",
         "professional": _card(item.professional),
+        "clientId": str(item.client_id),
         "actions": {
             action: {
                 "allowed": allowance.allowed,

@@ -19,6 +19,7 @@ from agenda.domain.errors import NotFound, Unauthorized
 from agenda.domain.guest_token import INVALID
 from agenda.domain.language import language_of
 from agenda.domain.lifecycle import CALENDAR_STATUS, TRANSITIONS, decide
+from agenda.domain.reviews import can_review
 from agenda.service.appointments import (
     GUEST,
     AppointmentsDependencies,
@@ -26,6 +27,7 @@ from agenda.service.appointments import (
     apply_change,
     refundable,
 )
+from agenda.service.reviews import client_review_document
 
 if TYPE_CHECKING:
     from agenda.service.records import AppointmentRecord
@@ -163,4 +165,6 @@ def guest_item(record: AppointmentRecord, deps: AppointmentsDependencies) -> dic
             "refundAmount": refund_amount,
             "refundCurrency": None if refund is None else professional.currency,
         },
+        "review": None if record.review is None else client_review_document(record.review),
+        "canReview": can_review(facts.status, reviewed=record.review is not None),
     }

@@ -30,9 +30,13 @@ if TYPE_CHECKING:
     from agenda.domain.availability import Schedule
     from agenda.domain.billing import BillingState
     from agenda.domain.client_deletion import DeletionNotice
+    from agenda.domain.clients import ClientDetails, ClientSearch
     from agenda.domain.messages import Rendered
     from agenda.domain.notices import Notice
+    from agenda.domain.plans import Account
     from agenda.domain.reminders import Agenda, ReminderPage, Span
+    from agenda.domain.reviews import Moderation
+    from agenda.domain.threads import Side
     from agenda.service.records import (
         AccountRecord,
         AppliedChange,
@@ -45,7 +49,13 @@ if TYPE_CHECKING:
         Claimed,
         ClaimTarget,
         ClientAccountContact,
+        ClientClash,
+        ClientDetailRecord,
+        ClientListPage,
+        ClientMissing,
+        ClientNote,
         ClientProfileRecord,
+        ClientState,
         DeletionSubject,
         FollowRefusal,
         FollowResult,
@@ -72,6 +82,12 @@ if TYPE_CHECKING:
         UploadForm,
     )
     from agenda.service.records.client_privacy import ClientDeletionSubject
+    from agenda.service.records.reviews import (
+        ProfessionalReview,
+        ReviewTarget,
+        WrittenReview,
+    )
+    from agenda.service.records.threads import NewThreadMessage, ThreadMessage, ThreadRecord
 
 type Clock = Callable[[], datetime]
 # A message to queue and the professional it belongs to (the row goes with them when they go).
@@ -602,6 +618,204 @@ class Stripe(Protocol):
         """End the subscription now (no further invoices). One that has ended already, or
         that Stripe no longer knows, is not an error: a retried deletion calls again."""
         ...
+
+
+# -- the client relationship's stores (docs/client-relationship.md) --
+
+# -- clients --
+
+
+class Clients(Protocol):
+    """The professional's clients (docs/client-relationship.md, "Clients"). ``user_id`` is
+    the professional's sign-in; another professional's client is never found."""
+
+    def page(
+        self,
+        user_id: str,
+        *,
+        now: datetime,
+        search: ClientSearch | None,
+        after: tuple[str, UUID] | None,
+        limit: int,
+    ) -> ClientListPage | None:
+        """One page of the list in (folded name, id) order after ``after``; None without a
+        professional for the sign-in."""
+        ...
+
+    def detail(
+        self,
+        user_id: str,
+        client_id: UUID,
+        *,
+        now: datetime,
+        after: tuple[datetime, UUID] | None,
+        limit: int,
+    ) -> ClientDetailRecord | ClientMissing:
+        """The client with one page of their appointments, newest first, after ``after``."""
+        ...
+
+    def lock_professional(self, user_id: str) -> UUID | None:
+        """The sign-in's professional, locked for this transaction as the booking's upsert
+        locks them, so no two writes of their clients decide a phone or email at once."""
+        ...
+
+    def plan_usage(self, professional_id: UUID) -> tuple[Account, int]:
+        """The professional's billing facts and how many clients they have, for the plan's
+        cap (the booking's count: every row, anonymised ones included)."""
+        ...
+
+    def state(self, professional_id: UUID, client_id: UUID) -> ClientState | None:
+        """The client's details, the row locked for this transaction."""
+        ...
+
+    def clash(
+        self,
+        professional_id: UUID,
+        *,
+        phone: str | None,
+        email: str | None,
+        excluding: UUID | None = None,
+    ) -> ClientClash | None:
+        """Another client of the professional with this phone or (case-insensitively) email."""
+        ...
+
+    def insert(
+        self, professional_id: UUID, details: ClientDetails, fields: Sequence[str]
+    ) -> UUID | None:
+        """A client added by hand, with the record of it naming ``fields``; None when the
+        phone is taken."""
+        ...
+
+    def update(
+        self, professional_id: UUID, client_id: UUID, details: ClientDetails, fields: Sequence[str]
+    ) -> bool:
+        """The client's details replaced, with the record of the ``fields`` changed; False
+        (nothing written, the transaction spent) when a writer that takes no lock of the
+        professional took the phone meanwhile."""
+        ...
+
+
+class ClientsStores(Protocol):
+    @property
+    def clients(self) -> Clients: ...
+
+
+# -- private notes --
+
+
+class ClientNotes(Protocol):
+    """A professional's private notes about one of their clients. Every method takes the
+    signed-in user and finds the client among that user's professional's clients in the same
+    statement: another professional's client, or a note of another client, is not there."""
+
+    def page(
+        self, user_id: str, client_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[ClientNote] | None:
+        """The client's notes newest first, after ``after``, at most ``limit``; None when the
+        client is not the user's."""
+        ...
+
+    def add(self, user_id: str, client_id: UUID, text: str) -> ClientNote | None:
+        """Write a note; None (nothing written) when the client is not the user's."""
+        ...
+
+    def change(self, user_id: str, client_id: UUID, note_id: UUID, text: str) -> ClientNote | None:
+        """Replace a note's text; None when there is no such note of the user's client."""
+        ...
+
+    def delete(self, user_id: str, client_id: UUID, note_id: UUID) -> bool:
+        """Delete a note; False when there is no such note of the user's client."""
+        ...
+
+
+class ClientNoteStores(Protocol):
+    @property
+    def client_notes(self) -> ClientNotes: ...
+
+
+# -- messages --
+
+
+class Threads(Protocol):
+    """The threads of messages between a professional and one client (agenda.domain.threads)."""
+
+    def thread_for_user(self, client_id: UUID, user_id: str) -> ThreadRecord | None:
+        """The thread of the clients row, if the sign-in is its professional or the client
+        whose account claimed it (never an anonymised row's)."""
+        ...
+
+    def thread_for_appointment(self, appointment_id: UUID) -> ThreadRecord | None:
+        """The thread of the appointment's client (a guest link's), unless anonymised."""
+        ...
+
+    def mark_read(self, client_id: UUID, sender: Side) -> int:
+        """Mark the unread messages ``sender`` wrote in the thread read; answers how many."""
+        ...
+
+    def page(
+        self, client_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[ThreadMessage]:
+        """Messages newest first, older than ``after``."""
+        ...
+
+    def write(self, message: NewThreadMessage) -> ThreadMessage | None:
+        """The message and the other side's in-app notice, in one statement; None when the
+        row was anonymised meanwhile (nothing written)."""
+        ...
+
+
+class ThreadStores(Protocol):
+    @property
+    def messages(self) -> Threads: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+# -- reviews --
+
+
+class Reviews(Protocol):
+    """Reviews (agenda.domain.reviews); ``user_id`` None: the holder of the appointment's
+    verified guest link."""
+
+    def write(
+        self, appointment_id: UUID, *, user_id: str | None, rating: int, comment: str | None
+    ) -> WrittenReview | None:
+        """The review of the appointment, if it is completed, the caller's and not reviewed
+        yet: one statement, two at once included; else None and nothing written."""
+        ...
+
+    def target(self, appointment_id: UUID, *, user_id: str | None) -> ReviewTarget | None:
+        """The caller's appointment as a review sees it; None when it is not theirs."""
+        ...
+
+    def page(
+        self, user_id: str, *, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[ProfessionalReview] | None:
+        """The professional's reviews newest first, hidden ones included; None when the
+        sign-in is no professional."""
+        ...
+
+    def reply(self, user_id: str, review_id: UUID, text: str) -> ProfessionalReview | bool:
+        """Store the professional's one reply and record it; when nothing was stored, whether
+        the review is theirs (True: it has a reply already)."""
+        ...
+
+    def moderate(
+        self, user_id: str, review_id: UUID, *, action: Moderation, reason: str | None
+    ) -> ProfessionalReview | None:
+        """Hide (with the reason) or show the professional's review, recording a change of
+        state; None when the review is not theirs."""
+        ...
+
+
+class ReviewStores(Protocol):
+    @property
+    def reviews(self) -> Reviews: ...
+
+    @property
+    def notices(self) -> Notices: ...
 
 
 # -- the stores each use case needs ---------------------------------------------------------------

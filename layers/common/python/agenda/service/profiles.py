@@ -53,9 +53,12 @@ def public_profile(uow: UnitOfWork[ProfileStores], slug: str) -> dict[str, Any]:
                 "comment": review.comment,
                 "reviewerName": review.reviewer_name,
                 "createdAt": review.created_at,
+                "reply": review.reply,
             }
             for review in profile.reviews
         ],
+        "reviewCount": profile.review_count,
+        "reviewAverage": profile.review_average,
         "related": [
             {
                 "slug": other.slug,

@@ -64,6 +64,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "review_count": "{count} avaliações",
         "rating": "Nota {rating} de 5",
         "by": "{name}",
+        "reply": "Resposta de {name}",
         "related": "Outros profissionais",
         "description": "Agende uma sessão com {name}, {profession}.",
         "footer": "Agendamento on-line com confirmação pelo WhatsApp.",
@@ -89,6 +90,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "review_count": "{count} reviews",
         "rating": "Rated {rating} out of 5",
         "by": "{name}",
+        "reply": "Reply from {name}",
         "related": "Other professionals",
         "description": "Book a session with {name}, {profession}.",
         "footer": "Online booking, confirmed on WhatsApp.",
@@ -182,9 +184,15 @@ def _reviews(page: ProfilePage, texts: Mapping[str, str], language: str) -> str:
         if review.comment:
             comment = "".join(f"<p>{p}</p>" for p in paragraphs(review.comment))
             parts.append(f"<blockquote>{comment}</blockquote>")
-        parts.append(
-            f'<p class="review-by">{_e(texts["by"].format(name=review.reviewer_name))}</p></li>'
-        )
+        reviewer = _e(texts["by"].format(name=review.reviewer_name))
+        parts.append(f'<p class="review-by">{reviewer}</p>')
+        if review.reply:
+            reply = "".join(f"<p>{p}</p>" for p in paragraphs(review.reply))
+            by = _e(texts["reply"].format(name=page.profile.name))
+            parts.append(
+                f'<div class="review-reply"><p class="review-reply-by">{by}</p>{reply}</div>'
+            )
+        parts.append("</li>")
     parts.append("</ul></section>")
     return "".join(parts)
 

@@ -504,6 +504,20 @@ TEMPLATES: Mapping[str, Template] = MappingProxyType(
                 {"code": TEXT, "purpose": CODE_PURPOSE},
                 {"clientName": TEXT, "professionalName": TEXT},
             ),
+            # A message of the thread between a professional and a client (agenda.domain
+            # .threads), to the side that did not write it; the text goes as one plain line.
+            # `replyUrl` is the client's manage link, which opens the thread.
+            _template(
+                "message_to_client",
+                "client",
+                {"professionalName": TEXT, "clientName": TEXT, "text": TEXT},
+                {"replyUrl": URL},
+            ),
+            _template(
+                "message_to_professional",
+                "professional",
+                {"professionalName": TEXT, "clientName": TEXT, "text": TEXT},
+            ),
         )
     }
 )

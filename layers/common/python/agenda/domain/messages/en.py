@@ -574,6 +574,30 @@ def _verification_code(p: Params) -> Message:
     )
 
 
+def _message_to_client(p: Params) -> Message:
+    pro, client, text = p.text("professionalName"), p.text("clientName"), p.text("text")
+    return Message(
+        f"New message from {pro}",
+        (
+            para(_hello(client), " ", Bold(pro), " sent you a message:"),
+            para(text),
+            *_link(p, "replyUrl", "Reply"),
+        ),
+    )
+
+
+def _message_to_professional(p: Params) -> Message:
+    pro, client, text = p.text("professionalName"), p.text("clientName"), p.text("text")
+    return Message(
+        f"New message from {client}",
+        (
+            para(_hello(pro), " ", Bold(client), " sent you a message:"),
+            para(text),
+            para("Reply from your agenda, in the conversation with this client."),
+        ),
+    )
+
+
 TEXTS: Mapping[str, Text] = MappingProxyType(
     {
         "booking_request": _booking_request,
@@ -599,6 +623,8 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         "whatsapp_disconnected": _whatsapp_disconnected,
         "verification_code": _verification_code,
         "guest_links": _guest_links,
+        "message_to_client": _message_to_client,
+        "message_to_professional": _message_to_professional,
     }
 )
 
@@ -670,6 +696,21 @@ def in_app_plan_limit(limit: str) -> Rendered:
     return Rendered(
         subject="A client could not book",
         text=(f"Your plan's {what} turned down a booking. Change plans to take new clients again."),
+    )
+
+
+def in_app_message(author: str, preview: str) -> Rendered:
+    """The other side's in-app notice of a new message in their thread."""
+    return Rendered(subject=f"New message from {author}", text=preview)
+
+
+def in_app_review(client_name: str, rating: int, starts_at: datetime, timezone: str) -> Rendered:
+    return Rendered(
+        subject="New review",
+        text=(
+            f"{client_name} rated the session on {_local(starts_at, timezone)}"
+            f" {rating} out of 5. You can reply to the review or hide it."
+        ),
     )
 
 

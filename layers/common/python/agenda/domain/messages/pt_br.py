@@ -578,6 +578,30 @@ def _verification_code(p: Params) -> Message:
     )
 
 
+def _message_to_client(p: Params) -> Message:
+    pro, client, text = p.text("professionalName"), p.text("clientName"), p.text("text")
+    return Message(
+        f"Nova mensagem de {pro}",
+        (
+            para(_hello(client), " ", Bold(pro), " enviou uma mensagem para você:"),
+            para(text),
+            *_link(p, "replyUrl", "Responder"),
+        ),
+    )
+
+
+def _message_to_professional(p: Params) -> Message:
+    pro, client, text = p.text("professionalName"), p.text("clientName"), p.text("text")
+    return Message(
+        f"Nova mensagem de {client}",
+        (
+            para(_hello(pro), " ", Bold(client), " enviou uma mensagem para você:"),
+            para(text),
+            para("Responda pela sua agenda, na conversa com este cliente."),
+        ),
+    )
+
+
 TEXTS: Mapping[str, Text] = MappingProxyType(
     {
         "booking_request": _booking_request,
@@ -603,6 +627,8 @@ TEXTS: Mapping[str, Text] = MappingProxyType(
         "whatsapp_disconnected": _whatsapp_disconnected,
         "verification_code": _verification_code,
         "guest_links": _guest_links,
+        "message_to_client": _message_to_client,
+        "message_to_professional": _message_to_professional,
     }
 )
 
@@ -672,6 +698,21 @@ def in_app_plan_limit(limit: str) -> Rendered:
         text=(
             f"O limite {what} do seu plano recusou um agendamento."
             " Mude de plano para voltar a receber novos clientes."
+        ),
+    )
+
+
+def in_app_message(author: str, preview: str) -> Rendered:
+    """The other side's in-app notice of a new message in their thread."""
+    return Rendered(subject=f"Nova mensagem de {author}", text=preview)
+
+
+def in_app_review(client_name: str, rating: int, starts_at: datetime, timezone: str) -> Rendered:
+    return Rendered(
+        subject="Nova avaliação",
+        text=(
+            f"{client_name} deu nota {rating} de 5 ao atendimento de"
+            f" {when_pt(starts_at, timezone)}. Você pode responder à avaliação ou ocultá-la."
         ),
     )
 

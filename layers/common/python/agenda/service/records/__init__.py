@@ -89,6 +89,9 @@ if TYPE_CHECKING:
     from agenda.service.records.client_claims import (
         OfferedClient as OfferedClient,
     )
+    from agenda.service.records.client_notes import (
+        ClientNote as ClientNote,
+    )
     from agenda.service.records.client_profile import (
         ClaimableClient as ClaimableClient,
     )
@@ -109,6 +112,36 @@ if TYPE_CHECKING:
     )
     from agenda.service.records.client_profile import (
         ProfessionalCard as ProfessionalCard,
+    )
+    from agenda.service.records.clients import (
+        AppointmentChangeEntry as AppointmentChangeEntry,
+    )
+    from agenda.service.records.clients import (
+        AppointmentMark as AppointmentMark,
+    )
+    from agenda.service.records.clients import (
+        ClientAppointmentHistory as ClientAppointmentHistory,
+    )
+    from agenda.service.records.clients import (
+        ClientChangeEntry as ClientChangeEntry,
+    )
+    from agenda.service.records.clients import (
+        ClientClash as ClientClash,
+    )
+    from agenda.service.records.clients import (
+        ClientDetailRecord as ClientDetailRecord,
+    )
+    from agenda.service.records.clients import (
+        ClientListPage as ClientListPage,
+    )
+    from agenda.service.records.clients import (
+        ClientMissing as ClientMissing,
+    )
+    from agenda.service.records.clients import (
+        ClientState as ClientState,
+    )
+    from agenda.service.records.clients import (
+        ClientSummary as ClientSummary,
     )
     from agenda.service.records.deliveries import (
         Claim as Claim,
@@ -155,6 +188,18 @@ if TYPE_CHECKING:
     from agenda.service.records.profiles import (
         Review as Review,
     )
+    from agenda.service.records.reviews import (
+        ClientReview as ClientReview,
+    )
+    from agenda.service.records.reviews import (
+        ProfessionalReview as ProfessionalReview,
+    )
+    from agenda.service.records.reviews import (
+        ReviewTarget as ReviewTarget,
+    )
+    from agenda.service.records.reviews import (
+        WrittenReview as WrittenReview,
+    )
     from agenda.service.records.schedule import (
         ProfessionalSchedule as ProfessionalSchedule,
     )
@@ -166,6 +211,15 @@ if TYPE_CHECKING:
     )
     from agenda.service.records.site_pages import (
         RedirectPage as RedirectPage,
+    )
+    from agenda.service.records.threads import (
+        NewThreadMessage as NewThreadMessage,
+    )
+    from agenda.service.records.threads import (
+        ThreadMessage as ThreadMessage,
+    )
+    from agenda.service.records.threads import (
+        ThreadRecord as ThreadRecord,
     )
 
 # record -> the module of this package that defines it
@@ -213,6 +267,7 @@ _MODULE_OF = {
     "LiveCode": "client_claims",
     "NewVerificationCode": "client_claims",
     "OfferedClient": "client_claims",
+    "ClientNote": "client_notes",
     "ClaimableClient": "client_profile",
     "ClientAppointment": "client_profile",
     "ClientProfileRecord": "client_profile",
@@ -220,6 +275,23 @@ _MODULE_OF = {
     "FollowRefusal": "client_profile",
     "FollowResult": "client_profile",
     "ProfessionalCard": "client_profile",
+    "AppointmentChangeEntry": "clients",
+    "AppointmentMark": "clients",
+    "ClientAppointmentHistory": "clients",
+    "ClientChangeEntry": "clients",
+    "ClientClash": "clients",
+    "ClientDetailRecord": "clients",
+    "ClientListPage": "clients",
+    "ClientMissing": "clients",
+    "ClientState": "clients",
+    "ClientSummary": "clients",
+    "ClientReview": "reviews",
+    "ProfessionalReview": "reviews",
+    "ReviewTarget": "reviews",
+    "WrittenReview": "reviews",
+    "NewThreadMessage": "threads",
+    "ThreadMessage": "threads",
+    "ThreadRecord": "threads",
 }
 
 

@@ -12,6 +12,7 @@ from agenda.domain.parties import Party
 
 if TYPE_CHECKING:
     from agenda.domain.lifecycle import Appointment, Change, Policy, Role
+    from agenda.service.records.reviews import ClientReview
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class AppointmentRecord:
     checkout_session_id: str | None = None
     # The amount due online when the booking took payment, else the session price; None: none.
     price: Decimal | None = None
+    review: ClientReview | None = None  # the client's review of it
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,8 @@ class ClientAppointment:
     id: UUID
     facts: Appointment
     professional: ProfessionalCard
+    # The clients row the appointment is under: the thread of messages with its professional.
+    client_id: UUID
     timezone: str
     policy: Policy
     price: Decimal | None

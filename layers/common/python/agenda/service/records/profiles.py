@@ -11,6 +11,7 @@ class Review:
     comment: str | None
     reviewer_name: str  # the first name only
     created_at: str  # ISO 8601, as the database wrote it
+    reply: str | None = None  # the professional's, shown under the review
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,5 +34,7 @@ class PublicProfile:
     currency: str
     timezone: str
     language: str  # the page's language: pt-BR or en
-    reviews: tuple[Review, ...]
+    reviews: tuple[Review, ...]  # the latest shown ones: hidden reviews never
     related: tuple[RelatedProfessional, ...]
+    review_count: int = 0  # the shown reviews
+    review_average: float | None = None  # None without shown reviews
