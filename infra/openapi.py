@@ -38,6 +38,7 @@ from agenda.contract import (
     AppointmentPage,
     AppointmentsQuery,
     AvailabilityDocument,
+    AvailabilityPreviewQuery,
     AvatarConfirm,
     AvatarConfirmed,
     AvatarUpload,
@@ -77,6 +78,7 @@ from agenda.contract import (
     GuestMessagesQuery,
     GuestReschedule,
     GuestReviewIn,
+    HandBooking,
     MessageIn,
     MessageOut,
     MessagesQuery,
@@ -286,6 +288,44 @@ OPERATIONS: dict[str, Operation] = {
         response=AppointmentPage,
         errors=(ValidationFailed, Forbidden, ServiceUnavailable),
     ),
+    "POST /api/appointments": Operation(
+        operation_id="bookAppointment",
+        summary="Book a free time for a client by hand",
+        description=(
+            "A phone call or a walk-in: the signed-in professional books a free time for a"
+            " client, `clientId` (one of theirs) or `client` (`name`, `phone`, `email`?: matched"
+            " by phone, else by email, among their clients as a booking matches; else added, as"
+            " `POST /api/clients` adds one), exactly one of the two (else 400 naming"
+            " `clientId`). `startsAt` must be a slot of the weekly hours, overrides and blocked"
+            " days, clear of other appointments and their buffers, as the booking page offers"
+            " it, except that the minimum notice and the booking horizon (public self-booking"
+            " only) do not apply; at most a year ahead, never in the past (else 409"
+            " `SLOT_UNAVAILABLE`). An overlap is 409 `SLOT_TAKEN`, decided by the database:"
+            " two requests at once for one time give one 201 and one 409. A new client counts"
+            " against the plan's caps as a booking's new client does (403"
+            " `PLAN_LIMIT_REACHED`). A client of another professional, an anonymised one, or an"
+            " id that is not a UUID is 404. 201 with the appointment as the dashboard lists it:"
+            " `confirmed`, payment `none`; the client is sent `booking_confirmed` on both"
+            " channels with the guest link (and the invite to register, without an account);"
+            " the professional is told nothing. A user who is not a professional gets 403."
+            " Counts against the `clients` rate limit (60 writes per 10 minutes per"
+            " professional)."
+        ),
+        body=HandBooking,
+        response=AppointmentOut,
+        status=201,
+        errors=(
+            ValidationFailed,
+            Forbidden,
+            PlanLimitReached,
+            NotFound,
+            SlotTaken,
+            SlotUnavailable,
+            PayloadTooLarge,
+            RateLimited,
+            ServiceUnavailable,
+        ),
+    ),
     "PATCH /api/appointments/{id}": Operation(
         operation_id="changeAppointment",
         summary="Change an appointment through its state machine",
@@ -336,6 +376,25 @@ OPERATIONS: dict[str, Operation] = {
         ),
         body=AvailabilityDocument,
         response=AvailabilityDocument,
+        errors=(ValidationFailed, Forbidden, PayloadTooLarge, ServiceUnavailable),
+    ),
+    "POST /api/availability/preview": Operation(
+        operation_id="previewAvailability",
+        summary="The free times the booking page would offer under an unsaved availability",
+        description=(
+            "The body is the document PUT /api/availability takes, validated the same way (the"
+            " same 400 `VALIDATION_FAILED` naming each bad rule in `fields`, together with a bad"
+            " `date` or `days`); nothing is saved. The answer is GET /api/booking's for the"
+            " professional's slug as if the document had been saved: the one slot engine over"
+            " the document's rules, minus every appointment not rejected or cancelled (with the"
+            " buffers it was booked with), the past, the notice, and the dates after the"
+            " horizon. `date` defaults to today in the document's time zone, `days` to 7 (at"
+            " most 31). An inactive professional previews too. A user who is not a professional"
+            " gets 403, as GET /api/availability answers them."
+        ),
+        query=AvailabilityPreviewQuery,
+        body=AvailabilityDocument,
+        response=FreeSlots,
         errors=(ValidationFailed, Forbidden, PayloadTooLarge, ServiceUnavailable),
     ),
     "GET /api/guest/appointments/{id}": Operation(

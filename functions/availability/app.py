@@ -1,5 +1,6 @@
-"""The signed-in professional's availability and scheduling settings: read, and replaced as a
-whole (weekly hours, date overrides, blocked dates, buffers, step, notice, horizon, zone)."""
+"""The signed-in professional's availability and scheduling settings: read, replaced as a
+whole (weekly hours, date overrides, blocked dates, buffers, step, notice, horizon, zone), and
+previewed unsaved as the free times the booking page would offer."""
 
 from __future__ import annotations
 
@@ -33,6 +34,15 @@ def replace_availability() -> Response:
     user_id = subject(app)
     result = availability.replace_availability(dependencies, body_of(app), user_id=user_id)
     return json_response(200, result, {"Cache-Control": "no-store"})
+
+
+@app.post("/api/availability/preview")
+def preview_availability() -> Response:
+    user_id = subject(app)
+    body = availability.preview_availability(
+        dependencies, body_of(app), app.current_event.query_string_parameters, user_id=user_id
+    )
+    return json_response(200, body, {"Cache-Control": "no-store"})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -15,8 +15,10 @@ from infra.local.stack import LocalStack
 from tests.appointment_helpers import (
     add_appointment,
     add_client,
+    assert_matrix_answer,
     bearer,
     changes,
+    forged_bearer,
     guest_post,
     guest_token,
     new_professional,
@@ -173,6 +175,86 @@ def test_every_state_and_action_through_the_api(
     assert after["payment_status"] == ("paid" if action == "paid" else "none")
     assert after["sequence"] == before["sequence"] + (1 if (status, action) in BUMPS else 0)
     assert len(changes(db, appointment)) == 1
+
+
+# POST /api/appointments (booking by hand) for each caller, with the owner's client: only the
+# owner books; another professional does not find the client; a sign-in without a professional
+# account is refused as the dashboard refuses it.
+BOOKING_CALLERS = {
+    "professional-owner": (201, None),
+    "other-professional": NOT_FOUND,
+    "the-client": FORBIDDEN,
+    "guest-token": NO_JWT,
+    "no-credentials": NO_JWT,
+    "forged-token": NO_JWT,
+}
+
+
+def _written(db: pg8000.native.Connection, *professional_ids: object) -> list[tuple[Any, ...]]:
+    """What a booking could write for these professionals: appointments, clients, messages."""
+    return [
+        tuple(
+            db.run(
+                "SELECT (SELECT count(*) FROM appointments WHERE professional_id = :p),"
+                " (SELECT count(*) FROM clients WHERE professional_id = :p),"
+                " (SELECT count(*) FROM client_changes WHERE professional_id = :p),"
+                " (SELECT count(*) FROM notification_outbox WHERE professional_id = :p)",
+                p=pid,
+            )[0]
+        )
+        for pid in professional_ids
+    ]
+
+
+@pytest.mark.parametrize("caller", BOOKING_CALLERS)
+@pytest.mark.parametrize("client_by", ["id", "details"])
+def test_booking_by_hand_authorization_matrix(
+    api: str,
+    stack: LocalStack,
+    db: pg8000.native.Connection,
+    make_professional: MakeProfessional,
+    caller: str,
+    client_by: str,
+) -> None:
+    pro = new_professional(make_professional)
+    other_pro = new_professional(make_professional)
+    client_user = f"client-of-{pro.slug}"
+    client = add_client(db, pro, user_id=client_user)
+    starts = pro.at(next_weekday(2, after_days=3), "09:00").isoformat()
+    body: dict[str, Any] = (
+        {"clientId": str(client), "startsAt": starts}
+        if client_by == "id"
+        else {"client": {"name": "Nova Pessoa", "phone": "+5521987650000"}, "startsAt": starts}
+    )
+    elsewhere = add_appointment(db, pro, client, pro.at(next_weekday(3, after_days=3), "09:00"))
+    headers = {
+        "professional-owner": bearer(stack, f"user-{pro.slug}"),
+        "other-professional": bearer(stack, f"user-{other_pro.slug}"),
+        "the-client": bearer(stack, client_user),
+        "guest-token": {"authorization": f"Bearer {guest_token(stack, elsewhere)}"},
+        "no-credentials": {},
+        "forged-token": forged_bearer(stack, f"user-{pro.slug}"),
+    }[caller]
+    expected_answer = BOOKING_CALLERS[caller]
+    if caller == "other-professional" and client_by == "details":
+        # Details are matched among the caller's own clients: a client of theirs is booked.
+        expected_answer = (201, None)
+    before = _written(db, pro.id, other_pro.id)
+    answer = requests.post(f"{api}/api/appointments", json=body, headers=headers, timeout=30)
+    assert_matrix_answer(answer, expected_answer)
+    after = _written(db, pro.id, other_pro.id)
+    if answer.status_code == 201:
+        booked_for = pro if caller == "professional-owner" else other_pro
+        [appointment] = db.run(
+            "SELECT id FROM appointments WHERE id = :a AND professional_id = :p",
+            a=answer.json()["id"],
+            p=booked_for.id,
+        )
+        assert appointment
+        assert after != before
+    else:
+        assert after == before
+    assert changes(db, elsewhere) == []
 
 
 def test_the_authorizer_refuses_a_guest_token_without_calling_the_function(

@@ -286,6 +286,11 @@ CALLS: dict[str, tuple[Call, int | None]] = {
     "GET /api/appointments": (_get("/api/appointments"), 403),
     "GET /api/availability": (_get("/api/availability"), 403),
     "PUT /api/availability": (_send("PUT", "/api/availability", _nothing), None),
+    "POST /api/availability/preview": (
+        _send("POST", "/api/availability/preview", _nothing),
+        None,
+    ),
+    "POST /api/appointments": (_send("POST", "/api/appointments", _nothing), None),
     "POST /api/account": (_send("POST", "/api/account", _nothing), 400),
     "GET /api/account": (_get("/api/account"), 404),
     "PATCH /api/account": (_send("PATCH", "/api/account", lambda w: {"bio": "x"}), 404),

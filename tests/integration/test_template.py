@@ -31,6 +31,7 @@ EXPECTED_ROUTES = {
     "GET /api/booking": ("BookingFunction", False),
     "POST /api/booking": ("BookingFunction", False),
     "GET /api/appointments": ("AppointmentsFunction", True),
+    "POST /api/appointments": ("AppointmentsFunction", True),
     "PATCH /api/appointments/{id}": ("AppointmentsFunction", True),
     # Guest self-service: the signed link's token is the credential, not a JWT.
     "GET /api/guest/appointments/{id}": ("GuestFunction", False),
@@ -42,6 +43,7 @@ EXPECTED_ROUTES = {
     "POST /api/notifications/read-all": ("InboxFunction", True),
     "GET /api/availability": ("AvailabilityFunction", True),
     "PUT /api/availability": ("AvailabilityFunction", True),
+    "POST /api/availability/preview": ("AvailabilityFunction", True),
     "POST /api/stripe/checkout": ("StripeCheckoutFunction", True),
     "POST /api/stripe/portal": ("StripeCheckoutFunction", True),
     "POST /api/stripe/webhook": ("StripeWebhookFunction", False),

@@ -71,6 +71,8 @@ from agenda.domain.queries import (
     FIRST_QUERY_DATE,
     LAST_QUERY_DATE,
     MAX_DAYS,
+    PREVIEW_DEFAULT_DAYS,
+    PREVIEW_MAX_DAYS,
     QUERY_DATE_PATTERN,
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
@@ -850,6 +852,21 @@ class AvailabilityDocument(Model):
     weekly: Annotated[list[WeeklyWindowIn], Field(max_length=LIMITS.weekly_windows)]
     overrides: Annotated[list[DateOverrideIn], Field(max_length=LIMITS.overrides)] = []
     blocked: Annotated[list[BlockedPeriodIn], Field(max_length=LIMITS.blocked_periods)] = []
+
+
+class AvailabilityPreviewQuery(Model):
+    """POST /api/availability/preview query string (agenda.domain.queries.parse_preview_query
+    decides; GET /api/booking's date and days, the date optional)."""
+
+    date: Annotated[
+        _Day | None,
+        Field(
+            description="the first local date, YYYY-MM-DD; default: today in the previewed"
+            f" document's time zone{_YEARS}",
+            **_DAY,
+        ),
+    ] = None
+    days: Annotated[int, Field(ge=1, le=PREVIEW_MAX_DAYS)] = PREVIEW_DEFAULT_DAYS
 
 
 # -- the professional's account (docs/accounts.md) ---------------------------------------------
@@ -1685,6 +1702,62 @@ class NewClient(Model):
     @classmethod
     def _tags(cls, value: list[str]) -> list[str]:
         return list(clean_tags(value))
+
+
+class HandBookingClient(Model):
+    """A client given by their details in POST /api/appointments: matched by phone, else by
+    email, among the professional's clients; created when none matches."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid"
+    )
+
+    name: Annotated[str, _CLIENT_NAME]
+    phone: Annotated[str, _CLIENT_PHONE]
+    email: Annotated[str | None, _CLIENT_EMAIL] = None
+
+    _name = field_validator("name")(_client_name)
+    _phone = field_validator("phone")(_client_phone)
+    _email = field_validator("email", mode="before")(_client_email)
+
+
+class HandBooking(Model):
+    """POST /api/appointments: the professional books a free time for a client, `clientId` (one
+    of theirs) or `client` (their details), exactly one of the two. No other key is taken."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="forbid",
+        # The service refuses both or neither (400 naming clientId): said here.
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["clientId"], "properties": {"clientId": {"type": "string"}}},
+                {"required": ["client"], "properties": {"client": {"type": "object"}}},
+            ]
+        },
+    )
+
+    client_id: Annotated[
+        str | None,
+        Field(
+            strict=True,
+            max_length=64,
+            description="one of the professional's clients; anything else, an id that is not a"
+            " UUID included, is 404 as a missing client",
+        ),
+    ] = None
+    client: HandBookingClient | None = None
+    starts_at: Annotated[
+        datetime,
+        Field(description="ISO 8601 with offset: a free time of the weekly hours", **_INSTANT),
+    ]
+
+    @field_validator("starts_at", mode="before")
+    @classmethod
+    def _instant(cls, value: object) -> datetime:
+        return parse_instant(value)
 
 
 def _changes_schema(schema: dict[str, Any]) -> None:

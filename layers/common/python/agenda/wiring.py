@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from agenda.service.avatars import AvatarDependencies
     from agenda.service.billing import BillingDependencies
     from agenda.service.booking import BookingDependencies
+    from agenda.service.booking_by_hand import HandBookingDependencies
     from agenda.service.client_claims import ClaimDependencies
     from agenda.service.client_contact import ContactDependencies
     from agenda.service.client_notes import ClientNotesDependencies
@@ -165,6 +166,15 @@ class Wiring:
 
         return AppointmentsDependencies(
             uow=self.uow, links=self.links, clock=self.clock, stripe=self.stripe
+        )
+
+    def hand_bookings(self) -> HandBookingDependencies:
+        """A booking by the professional: queues the client's confirmation; counts against the
+        clients limit, since it may add a client."""
+        from agenda.service.booking_by_hand import HandBookingDependencies
+
+        return HandBookingDependencies(
+            uow=self.uow, limiter=self.limiter("clients"), links=self.links, clock=self.clock
         )
 
     def availability(self) -> AvailabilityDependencies:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -24,6 +25,7 @@ from agenda.domain.availability import (
 
 if TYPE_CHECKING:
     from agenda.adapters.postgres import Transaction
+    from agenda.service.records import ProfessionalSchedule, ScheduleRange
 
 # The professional's today, in their own zone.
 _TODAY = "CAST(CAST(:now AS timestamptz) AT TIME ZONE p.timezone AS date)"
@@ -134,6 +136,15 @@ class PostgresAvailability:
         """The professional's stored schedule, or None when the user is not a professional."""
         row = self._tx.one(READ_SQL, user_id=user_id, now=now)
         return schedule_of(row) if row is not None else None
+
+    def booking_schedule(self, user_id: str, within: ScheduleRange) -> ProfessionalSchedule | None:
+        """The professional's schedule exactly as the booking page reads it (the busy ranges
+        above all), found by the sign-in; None when the user is not a professional."""
+        # Loaded by the preview alone: GET and PUT never pay for the booking page's adapter.
+        from agenda.adapters.professionals import OWN_SCHEDULE_SQL, schedule_record
+
+        row = self._tx.one(OWN_SCHEDULE_SQL, user_id=user_id, **asdict(within))
+        return schedule_record(row) if row is not None else None
 
     def replace(self, user_id: str, schedule: Schedule) -> UUID | None:
         """Replace settings, weekly windows, overrides and blocked periods in this transaction;

@@ -8,14 +8,13 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from agenda.adapters.postgres import overlap_is_slot_taken
 from agenda.domain.errors import ScheduleChanged
 from agenda.domain.language import language_of
 from agenda.domain.parties import Party
 from agenda.domain.plans import Account
-from agenda.domain.slots import Busy, Rules, WeeklyWindow, default_step
+from agenda.domain.slots import Busy, Rules, WeeklyWindow, settings_rules
 from agenda.domain.statuses import RELEASED
 from agenda.service.records import ProfessionalSchedule
 
@@ -105,6 +104,13 @@ RESCHEDULE_SCHEDULE_SQL = (
     + "WHERE p.id = :professional_id AND p.active\n"
 )
 
+# The availability preview: the booking page's very read, keyed by the sign-in instead of the
+# public slug (an inactive professional previews too, as they read their availability).
+OWN_SCHEDULE_SQL = _SCHEDULE_SQL.format(other="") + "WHERE p.user_id = :user_id\n"
+
+# A booking by the professional (agenda.adapters.hand_bookings): found by id, not by slug.
+SCHEDULE_BY_ID_SQL = _SCHEDULE_SQL.format(other="") + "WHERE p.id = :professional_id AND p.active\n"
+
 # The whole booking write (infra/migrations/0011_schedule_version.sql): one round trip, in
 # autocommit, atomic as any statement.
 BOOK_SQL = """
@@ -119,31 +125,29 @@ def epoch(value: float) -> datetime:
 
 
 def rules_from(row: Mapping[str, Any]) -> Rules:
-    """The slot engine's rules from the schedule columns of _SCHEDULE_SQL."""
+    """The slot engine's rules from the schedule columns of _SCHEDULE_SQL (the engine's one
+    translation of the settings, which the availability preview runs over unsaved ones)."""
     overrides: dict[date, list[tuple[time, time]]] = {}
     for on_date, start, end in row["overrides"]:
         overrides.setdefault(date.fromisoformat(on_date), []).append(
             (time.fromisoformat(start), time.fromisoformat(end))
         )
-    session = row["session_duration"]
-    before = row.get("buffer_before_minutes") or 0
-    after = row.get("buffer_after_minutes") or 0
-    return Rules(
-        timezone=ZoneInfo(row["timezone"]),
-        session_minutes=session,
-        step_minutes=row.get("slot_step_minutes") or default_step(session, before, after),
-        buffer_before_minutes=before,
-        buffer_after_minutes=after,
+    return settings_rules(
+        timezone=row["timezone"],
+        session_minutes=row["session_duration"],
+        buffer_before_minutes=row.get("buffer_before_minutes") or 0,
+        buffer_after_minutes=row.get("buffer_after_minutes") or 0,
+        step_minutes=row.get("slot_step_minutes") or None,
         min_notice_minutes=row.get("min_notice_minutes") or 0,
         horizon_days=row["booking_horizon_days"],
         windows=tuple(
-            WeeklyWindow(weekday=dow, start=time.fromisoformat(start), end=time.fromisoformat(end))
+            WeeklyWindow(dow, time.fromisoformat(start), time.fromisoformat(end))
             for dow, start, end in row["windows"]
         ),
-        overrides={day: tuple(sorted(windows)) for day, windows in overrides.items()},
-        blocked=tuple(
+        overrides=overrides,
+        blocked=[
             (date.fromisoformat(first), date.fromisoformat(last)) for first, last in row["blocked"]
-        ),
+        ],
     )
 
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from agenda.adapters.client_profiles import PostgresClientProfiles
     from agenda.adapters.clients import PostgresClients
     from agenda.adapters.guest_links import PostgresGuestLinks
+    from agenda.adapters.hand_bookings import PostgresHandBookings
     from agenda.adapters.inbox import PostgresInbox, PostgresNotices
     from agenda.adapters.jobs import PostgresJobs
     from agenda.adapters.messages import PostgresMessages
@@ -85,6 +86,12 @@ class PostgresStores:
         from agenda.adapters.professionals import PostgresBookings
 
         return PostgresBookings(self._tx, self.outbox)
+
+    @property
+    def hand_bookings(self) -> PostgresHandBookings:
+        from agenda.adapters.hand_bookings import PostgresHandBookings
+
+        return PostgresHandBookings(self._tx)
 
     @property
     def appointments(self) -> PostgresAppointments:

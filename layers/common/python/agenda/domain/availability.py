@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from agenda.domain.errors import ValidationFailed
-from agenda.domain.slots import WeeklyWindow
+from agenda.domain.slots import Rules, WeeklyWindow, settings_rules
 
 __all__ = [
     "LIMITS",
@@ -30,6 +30,7 @@ __all__ = [
     "SchedulingSettings",
     "WeeklyWindow",
     "parse_schedule",
+    "rules_of",
     "schedule_document",
 ]
 
@@ -148,6 +149,25 @@ def parse_schedule(body: Mapping[str, Any], *, today: date) -> Schedule:
         weekly=weekly,
         overrides=tuple(o for o in overrides if o.on >= today),
         blocked=tuple(b for b, _ in blocked if b.last >= today),
+    )
+
+
+def rules_of(schedule: Schedule) -> Rules:
+    """The slot engine's rules for a schedule: the one translation of the settings a
+    professional manages into what the engine decides with, for the stored schedule the
+    booking page reads and for an unsaved one the preview runs alike."""
+    s = schedule.settings
+    return settings_rules(
+        timezone=s.timezone,
+        session_minutes=s.session_minutes,
+        buffer_before_minutes=s.buffer_before_minutes,
+        buffer_after_minutes=s.buffer_after_minutes,
+        step_minutes=s.step_minutes,
+        min_notice_minutes=s.min_notice_minutes,
+        horizon_days=s.horizon_days,
+        windows=schedule.weekly,
+        overrides={o.on: o.windows for o in schedule.overrides},
+        blocked=[(b.first, b.last) for b in schedule.blocked],
     )
 
 

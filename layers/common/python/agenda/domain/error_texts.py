@@ -171,6 +171,7 @@ PT_BR: Mapping[str, str] = MappingProxyType(
         "is not valid": "não é válido",
         "is required, as YYYY-MM-DD": "é obrigatório, no formato AAAA-MM-DD",
         "is required to reschedule": "é obrigatório para remarcar",
+        "give either clientId or client, not both": "informe clientId ou client, não os dois",
         "must be true or false": "deve ser true ou false",
         "must not be before from": "não pode ser antes de from",
         "must be lowercase letters, digits and single hyphens": (

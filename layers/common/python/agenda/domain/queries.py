@@ -25,6 +25,9 @@ SLUG_MAX_LENGTH = 100
 # The longest listing of free slots one request may ask for, in local days.
 MAX_DAYS = 60
 DEFAULT_DAYS = 1
+# The availability preview: a month at most, a week unless asked (what a settings page shows).
+PREVIEW_MAX_DAYS = 31
+PREVIEW_DEFAULT_DAYS = 7
 DEFAULT_VIEW: View = "upcoming"
 
 # The local dates a query may name: wider than any booking, narrow enough that the instants
@@ -65,16 +68,31 @@ def parse_free_slots_query(params: Mapping[str, str] | None) -> FreeSlotsRequest
     else:
         # An empty `date=` names the parameter: it is a malformed date, not a missing one.
         first_day = _query_day(raw_date, "date", fields)
-    days = DEFAULT_DAYS
-    raw_days = params.get("days")
-    if raw_days is not None:
-        if not raw_days.isdigit() or not 1 <= int(raw_days) <= MAX_DAYS:
-            fields["days"] = f"must be a whole number from 1 to {MAX_DAYS}"
-        else:
-            days = int(raw_days)
+    days = _days(params, fields, default=DEFAULT_DAYS, most=MAX_DAYS)
     if fields or first_day is None:
         raise ValidationFailed("The query is invalid", fields=fields)
     return FreeSlotsRequest(slug=slug, first_day=first_day, days=days)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewRequest:
+    """POST /api/availability/preview: ``days`` local dates from ``first_day``, which is None
+    for today in the zone of the rules previewed (known only once the body is read)."""
+
+    first_day: date | None
+    days: int
+
+
+def parse_preview_query(params: Mapping[str, str] | None) -> PreviewRequest:
+    """The query string of POST /api/availability/preview (the rules of
+    contract.AvailabilityPreviewQuery): GET /api/booking's date and days, the date optional."""
+    params = params or {}
+    fields: dict[str, str] = {}
+    first_day = _query_date(params, "date", fields)
+    days = _days(params, fields, default=PREVIEW_DEFAULT_DAYS, most=PREVIEW_MAX_DAYS)
+    if fields:
+        raise ValidationFailed("The query is invalid", fields=fields)
+    return PreviewRequest(first_day=first_day, days=days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +120,16 @@ def parse_list_query(params: Mapping[str, str] | None) -> AppointmentListRequest
     if fields:
         raise ValidationFailed("The query is invalid", fields=fields)
     return AppointmentListRequest(view, from_day, to_day, limit, after)
+
+
+def _days(params: Mapping[str, str], fields: dict[str, str], *, default: int, most: int) -> int:
+    raw = params.get("days")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= most:
+        fields["days"] = f"must be a whole number from 1 to {most}"
+        return default
+    return int(raw)
 
 
 def _view(raw: str, fields: dict[str, str]) -> View:

@@ -421,3 +421,35 @@ def _check_bounds(start: time, end: time) -> None:
             raise ValueError("window bounds must be whole minutes")
     if end <= start:
         raise ValueError(f"a window must end after it starts: {start} - {end}")
+
+
+def settings_rules(
+    *,
+    timezone: str,
+    session_minutes: int,
+    buffer_before_minutes: int,
+    buffer_after_minutes: int,
+    step_minutes: int | None,
+    min_notice_minutes: int,
+    horizon_days: int,
+    windows: tuple[WeeklyWindow, ...],
+    overrides: Mapping[date, Sequence[tuple[time, time]]],
+    blocked: Sequence[tuple[date, date]],
+) -> Rules:
+    """The one translation of the settings a professional manages into the rules the engine
+    decides with: for the stored schedule the booking page reads, and for an unsaved one the
+    availability preview runs (agenda.domain.availability.rules_of). Here, beside Rules, so the
+    booking's read path loads nothing more than the engine."""
+    before, after = buffer_before_minutes, buffer_after_minutes
+    return Rules(
+        timezone=ZoneInfo(timezone),
+        session_minutes=session_minutes,
+        step_minutes=step_minutes or default_step(session_minutes, before, after),
+        buffer_before_minutes=before,
+        buffer_after_minutes=after,
+        min_notice_minutes=min_notice_minutes,
+        horizon_days=horizon_days,
+        windows=windows,
+        overrides={day: tuple(sorted(spans)) for day, spans in overrides.items()},
+        blocked=tuple(blocked),
+    )

@@ -46,6 +46,13 @@ if TYPE_CHECKING:
     from agenda.service.records import AppointmentPayment, AppointmentRecord
 
 
+# A registered client's own appointments are in their profile: the refusal says where.
+NOT_A_PROFESSIONAL = (
+    "Only a professional has an appointments dashboard:"
+    " a client's appointments are at /api/client-profile"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class AppointmentsDependencies:
     uow: UnitOfWork[ChangeStores]
@@ -121,11 +128,7 @@ def list_appointments(
         )
     )
     if page is None:
-        # A registered client's own appointments are in their profile: say where.
-        raise Forbidden(
-            "Only a professional has an appointments dashboard:"
-            " a client's appointments are at /api/client-profile"
-        )
+        raise Forbidden(NOT_A_PROFESSIONAL)
     zone = ZoneInfo(page.timezone)
     items, more = page.items[: query.limit], len(page.items) > query.limit
     return {

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from agenda.contract import BookingRequest
     from agenda.domain.parties import Party
     from agenda.domain.queries import FreeSlotsRequest
-    from agenda.domain.slots import Busy, Slot
+    from agenda.domain.slots import Busy, Rules, Slot
     from agenda.service.links import GuestLinks
     from agenda.service.ports import (
         BookingStores,
@@ -68,27 +69,52 @@ def free_slots(
 ) -> dict[str, Any]:
     """GET /api/booking: the free slots of the days asked for, in the professional's zone. The
     rules read are kept in `cache` for the booking that usually follows."""
-    last_day = query.first_day + timedelta(days=query.days - 1)
-    within = ScheduleRange(
-        # The rules a day beyond each end: a booking's check looks that far (range_around).
-        first_day=query.first_day - MARGIN,
-        last_day=last_day + MARGIN,
-        busy_from=datetime.combine(query.first_day, time.min, UTC) - MARGIN,
-        busy_until=datetime.combine(last_day, time.max, UTC) + MARGIN,
-    )
+    within = listing_range(query.first_day, query.days)
     schedule = uow.read(lambda stores: stores.professionals.schedule(query.slug, within))
     if schedule is None:
         raise NotFound(UNKNOWN_PROFESSIONAL)
     if cache is not None:
         cache.put(schedule, within)
-    days = generate_slots(
-        schedule.rules, first_day=query.first_day, days=query.days, busy=schedule.busy, now=now
+    return free_slots_document(
+        schedule.slug,
+        schedule.rules,
+        first_day=query.first_day,
+        days=query.days,
+        busy=schedule.busy,
+        now=now,
     )
+
+
+def listing_range(first_day: date, days: int) -> ScheduleRange:
+    """The part of a schedule a listing of `days` local dates from `first_day` reads, in
+    whatever zone: the rules a day beyond each end (a booking's check looks that far,
+    range_around) and the busy ranges that can reach those dates."""
+    last_day = first_day + timedelta(days=days - 1)
+    return ScheduleRange(
+        first_day=first_day - MARGIN,
+        last_day=last_day + MARGIN,
+        busy_from=datetime.combine(first_day, time.min, UTC) - MARGIN,
+        busy_until=datetime.combine(last_day, time.max, UTC) + MARGIN,
+    )
+
+
+def free_slots_document(
+    slug: str,
+    rules: Rules,
+    *,
+    first_day: date,
+    days: int,
+    busy: Sequence[Busy],
+    now: datetime,
+) -> dict[str, Any]:
+    """The answer of GET /api/booking: what the engine offers under `rules` around `busy`.
+    The preview of unsaved rules answers the same (agenda.service.availability)."""
+    listed = generate_slots(rules, first_day=first_day, days=days, busy=busy, now=now)
     return {
-        "slug": schedule.slug,
-        "timezone": schedule.timezone,
-        "sessionDuration": schedule.session_duration,
-        "bookableUntil": last_bookable_date(schedule.rules, now).isoformat(),
+        "slug": slug,
+        "timezone": rules.timezone.key,
+        "sessionDuration": rules.session_minutes,
+        "bookableUntil": last_bookable_date(rules, now).isoformat(),
         "days": [
             {
                 "date": day.date.isoformat(),
@@ -102,7 +128,7 @@ def free_slots(
                     for slot in day.slots
                 ],
             }
-            for day in days
+            for day in listed
         ],
     }
 
@@ -191,9 +217,7 @@ def _book(deps: BookingDependencies, request: BookingRequest, now: datetime) -> 
         deps.uow, request.slug, request.starts_at, now=now, cache=deps.schedules
     )
 
-    # Plan caps count the calendar month of the session, in the professional's zone.
-    month_start = slot.starts_at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    month_start, next_month = plan_month(slot)
     plan = effective_plan(schedule.account, now)
     appointment_id = uuid4()
     manage_url = (
@@ -305,6 +329,13 @@ def _book(deps: BookingDependencies, request: BookingRequest, now: datetime) -> 
             "paymentExpiresAt": hold.expires_at.isoformat(),
         }
     return {"success": True, "status": record.status}
+
+
+def plan_month(slot: Slot) -> tuple[datetime, datetime]:
+    """The month a session counts in against the plan's cap: its calendar month in the
+    professional's zone (a slot's instants carry that zone), first instant and the next's."""
+    month_start = slot.starts_at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return month_start, (month_start + timedelta(days=32)).replace(day=1)
 
 
 def _tell_plan_limit(

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from agenda.service.records import (
         AccountRecord,
         AppliedChange,
+        AppointmentListing,
         AppointmentPage,
         AppointmentRecord,
         BillingAccount,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
         ClientAccountContact,
         ClientClash,
         ClientDetailRecord,
+        ClientListing,
         ClientListPage,
         ClientMissing,
         ClientNote,
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
         LinkedAppointment,
         LiveCode,
         NewBooking,
+        NewHandBooking,
         NewVerificationCode,
         OfferedClient,
         OutboxMessage,
@@ -162,6 +165,41 @@ class Bookings(Protocol):
         ...
 
 
+class HandBookings(Protocol):
+    """A booking the professional makes by hand, one transaction: each method runs in it."""
+
+    def lock_professional(self, user_id: str) -> UUID | None:
+        """The user's professional, locked as a public booking locks them, or None."""
+        ...
+
+    def schedule(self, professional_id: UUID, within: ScheduleRange) -> ProfessionalSchedule | None:
+        """As Professionals.schedule, by id; None for a professional no longer active."""
+        ...
+
+    def client(self, professional_id: UUID, client_id: UUID) -> ClientListing | None:
+        """One of the professional's clients, not anonymised."""
+        ...
+
+    def match(self, professional_id: UUID, phone: str, email: str | None) -> ClientListing | None:
+        """The client a booking with these details would be: by phone, else the oldest by
+        email; never an anonymised one."""
+        ...
+
+    def usage(self, professional_id: UUID, month_start: datetime, month_end: datetime) -> PlanUsage:
+        """What the plan's caps count: the clients, and the live appointments of the month."""
+        ...
+
+    def add_client(
+        self, professional_id: UUID, details: ClientDetails, fields: Sequence[str]
+    ) -> UUID | None:
+        """As Clients.insert: None when the phone is another client's already."""
+        ...
+
+    def insert(self, booking: NewHandBooking, client: ClientListing) -> AppointmentListing:
+        """The confirmed appointment, as the dashboard lists it; SlotTaken on an overlap."""
+        ...
+
+
 class Appointments(Protocol):
     def lock_for_user(self, appointment_id: UUID, user_id: str) -> AppointmentRecord | None:
         """The appointment, locked, if the user is its professional or its client."""
@@ -242,6 +280,12 @@ class Billing(Protocol):
 
 class Availability(Protocol):
     def read(self, user_id: str, *, now: datetime) -> Schedule | None: ...
+
+    def booking_schedule(self, user_id: str, within: ScheduleRange) -> ProfessionalSchedule | None:
+        """The schedule the booking page would read for this professional (its busy ranges:
+        every live appointment's stored buffered range); None for a user who is not a
+        professional."""
+        ...
 
     def replace(self, user_id: str, schedule: Schedule) -> UUID | None:
         """Replace the whole schedule; None (nothing written) for a user who is not a
@@ -842,6 +886,11 @@ class BookingStores(NoticeStores, Protocol):
 
     @property
     def bookings(self) -> Bookings: ...
+
+
+class HandBookingStores(NoticeStores, Protocol):
+    @property
+    def hand_bookings(self) -> HandBookings: ...
 
 
 class ChangeStores(NoticeStores, Protocol):

@@ -103,18 +103,14 @@ def booking_messages(
     (with the link that lets a client without an account view, cancel or reschedule; a
     confirmed booking also invites a client without an account to register), both in the
     professional's language (`locale`)."""
-    params = {
-        "professionalName": professional.name,
-        "clientName": client.name,
-        "startsAt": starts_at.isoformat(),
-        "timezone": timezone,
-        "status": status,
-        "locale": locale,
-    }
-    client_template = "booking_confirmed" if status == "confirmed" else "booking_received"
-    to_client: dict[str, Any] = {**params, "manageUrl": manage_url} if manage_url else params
-    if register_url and status == "confirmed":
-        to_client = {**to_client, "registerUrl": register_url}
+    params = booking_params(
+        professional=professional,
+        client=client,
+        starts_at=starts_at,
+        timezone=timezone,
+        status=status,
+        locale=locale,
+    )
     return [
         *to_both_channels(
             professional,
@@ -124,12 +120,56 @@ def booking_messages(
             version=0,
             params=params,
         ),
-        *to_both_channels(
-            client,
-            audience="client",
-            template=client_template,
-            subject_id=appointment_id,
-            version=0,
-            params=to_client,
+        *client_booking_messages(
+            appointment_id=appointment_id,
+            client=client,
+            params=params,
+            manage_url=manage_url,
+            register_url=register_url,
         ),
     ]
+
+
+def client_booking_messages(
+    *,
+    appointment_id: UUID,
+    client: Party,
+    params: dict[str, Any],
+    manage_url: str | None,
+    register_url: str | None,
+) -> list[dict[str, Any]]:
+    """The client's part of a new booking: `booking_received`, or `booking_confirmed` (with the
+    invite to register, when given) for a booking confirmed as it is made. Alone, it is what a
+    booking the professional makes by hand queues: they need no request of their own."""
+    confirmed = params["status"] == "confirmed"
+    to_client: dict[str, Any] = {**params, "manageUrl": manage_url} if manage_url else params
+    if register_url and confirmed:
+        to_client = {**to_client, "registerUrl": register_url}
+    return to_both_channels(
+        client,
+        audience="client",
+        template="booking_confirmed" if confirmed else "booking_received",
+        subject_id=appointment_id,
+        version=0,
+        params=to_client,
+    )
+
+
+def booking_params(
+    *,
+    professional: Party,
+    client: Party,
+    starts_at: datetime,
+    timezone: str,
+    status: str,
+    locale: str,
+) -> dict[str, Any]:
+    """The parameters every message of a new booking carries."""
+    return {
+        "professionalName": professional.name,
+        "clientName": client.name,
+        "startsAt": starts_at.isoformat(),
+        "timezone": timezone,
+        "status": status,
+        "locale": locale,
+    }

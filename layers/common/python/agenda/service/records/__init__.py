@@ -152,6 +152,9 @@ if TYPE_CHECKING:
     from agenda.service.records.guest_links import (
         LinkedAppointment as LinkedAppointment,
     )
+    from agenda.service.records.hand_bookings import (
+        NewHandBooking as NewHandBooking,
+    )
     from agenda.service.records.inbox import (
         InAppNotification as InAppNotification,
     )
@@ -285,6 +288,7 @@ _MODULE_OF = {
     "ClientMissing": "clients",
     "ClientState": "clients",
     "ClientSummary": "clients",
+    "NewHandBooking": "hand_bookings",
     "ClientReview": "reviews",
     "ProfessionalReview": "reviews",
     "ReviewTarget": "reviews",
