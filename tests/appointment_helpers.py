@@ -24,6 +24,14 @@ def new_professional(make: MakeProfessional, **options: Any) -> Professional:
     return make(profession=PROFESSION, **options)
 
 
+def new_english_professional(make: MakeProfessional, db: pg8000.native.Connection) -> Professional:
+    """A professional in New York who speaks English and charges in dollars: the pages'
+    English version."""
+    pro = new_professional(make, timezone="America/New_York")
+    db.run("UPDATE professionals SET locale = 'en', currency = 'USD' WHERE id = :id", id=pro.id)
+    return pro
+
+
 def add_client(
     db: pg8000.native.Connection,
     pro: Professional,

@@ -19,7 +19,13 @@ import requests
 from playwright.sync_api import Page, expect
 
 from infra.local.stack import LocalStack
-from tests.appointment_helpers import add_appointment, add_client, guest_token, new_professional
+from tests.appointment_helpers import (
+    add_appointment,
+    add_client,
+    guest_token,
+    new_english_professional,
+    new_professional,
+)
 from tests.browser.conftest import NewContext
 from tests.browser.harness import (
     ConsoleErrors,
@@ -294,8 +300,7 @@ def test_in_english_for_a_professional_who_writes_english(
     db: pg8000.native.Connection,
     make_professional: MakeProfessional,
 ) -> None:
-    pro = new_professional(make_professional, timezone="America/New_York")
-    db.run("UPDATE professionals SET locale = 'en', currency = 'USD' WHERE id = :id", id=pro.id)
+    pro = new_english_professional(make_professional, db)
     path, _ = book(api, stack, pro)
     page.goto(path)
     expect(

@@ -19,7 +19,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from infra.local.stack import LocalStack
-from tests.appointment_helpers import bearer, new_professional, patch
+from tests.appointment_helpers import bearer, new_english_professional, new_professional, patch
 from tests.browser.conftest import NewContext
 from tests.browser.harness import ConsoleErrors, assert_accessible, assert_focus_visible, tab_to
 from tests.browser.test_manage_page import delivered, no_sideways_scroll
@@ -220,8 +220,7 @@ def test_the_review_in_english_at_360_px(
     db: pg8000.native.Connection,
     make_professional: MakeProfessional,
 ) -> None:
-    pro = new_professional(make_professional, timezone="America/New_York")
-    db.run("UPDATE professionals SET locale = 'en', currency = 'USD' WHERE id = :id", id=pro.id)
+    pro = new_english_professional(make_professional, db)
     appointment, path = completed_session(api, stack, db, pro)
     page = new_context(viewport={"width": 360, "height": 740}).new_page()
     page.goto(f"{path}#review")

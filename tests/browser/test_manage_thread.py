@@ -25,6 +25,7 @@ from tests.appointment_helpers import (
     bearer,
     guest_post,
     guest_token,
+    new_english_professional,
     new_professional,
 )
 from tests.browser.conftest import NewContext
@@ -336,8 +337,7 @@ def test_the_thread_in_english_at_360_px(
     db: pg8000.native.Connection,
     make_professional: MakeProfessional,
 ) -> None:
-    pro = new_professional(make_professional, timezone="America/New_York")
-    db.run("UPDATE professionals SET locale = 'en', currency = 'USD' WHERE id = :id", id=pro.id)
+    pro = new_english_professional(make_professional, db)
     client, _, path = guest_booking(db, stack, pro)
     # A long word with no place to break must not push the page sideways.
     professional_writes(api, stack, pro, client, "See you then. " + "x" * 300)

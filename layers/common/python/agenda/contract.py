@@ -1965,8 +1965,9 @@ class NotesQuery(Model):
 
 # -- messages --
 
-# The text of a message: lines kept, at least one visible character, the control characters
-# other than line breaks and tabs refused (agenda.domain.threads.clean_text decides).
+# The text of a message or of a review's reply: lines kept, at least one visible character, the
+# control characters other than line breaks and tabs refused (agenda.domain.threads.clean_text
+# and agenda.domain.reviews.clean_reply decide).
 MESSAGE_TEXT_PATTERN = rf"^[^{_REFUSED_CONTROL}]*{_VISIBLE}[^{_REFUSED_CONTROL}]*$"
 _MESSAGE_TEXT = Field(
     strict=True,
@@ -2072,9 +2073,6 @@ class MessageThread(Model):
 
 # -- reviews --
 
-# A reply: lines kept, at least one visible character (agenda.domain.reviews.clean_reply).
-REVIEW_REPLY_PATTERN = rf"^[^{_REFUSED_CONTROL}]*{_VISIBLE}[^{_REFUSED_CONTROL}]*$"
-
 
 class ReviewIn(Model):
     """POST /api/appointments/{id}/review: the client's review of a completed session."""
@@ -2120,7 +2118,7 @@ class ReviewReplyIn(Model):
             min_length=1,
             max_length=REVIEW_REPLY_LENGTH,
             description="as written: lines kept, trimmed, not blank; shown publicly as text",
-            json_schema_extra={"pattern": REVIEW_REPLY_PATTERN},
+            json_schema_extra={"pattern": MESSAGE_TEXT_PATTERN},
         ),
     ]
 
@@ -2155,7 +2153,7 @@ class ReviewModeration(Model):
             description="why it is hidden, for the professional's record: required with"
             " `hidden: true` (1-500 characters, whitespace runs become one space), refused with"
             " `hidden: false`",
-            json_schema_extra={"pattern": REVIEW_REPLY_PATTERN},
+            json_schema_extra={"pattern": MESSAGE_TEXT_PATTERN},
         ),
     ] = None
 

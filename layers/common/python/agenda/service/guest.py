@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from agenda.domain.errors import NotFound, Unauthorized
-from agenda.domain.guest_token import INVALID
+from agenda.domain.errors import NotFound
 from agenda.domain.language import language_of
 from agenda.domain.lifecycle import CALENDAR_STATUS, TRANSITIONS, decide
 from agenda.domain.reviews import can_review
@@ -35,10 +34,7 @@ if TYPE_CHECKING:
 
 def authorize(deps: AppointmentsDependencies, appointment_id: str, token: object) -> UUID:
     """The appointment a valid token for this very appointment names, or Unauthorized."""
-    grant = deps.links.verify(token, now=deps.clock())
-    if str(grant.appointment_id) != appointment_id.lower():
-        raise Unauthorized(INVALID)
-    return grant.appointment_id
+    return deps.links.appointment_of(token, appointment_id, now=deps.clock())
 
 
 def view(deps: AppointmentsDependencies, appointment_id: str, token: object) -> dict[str, Any]:

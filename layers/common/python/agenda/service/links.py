@@ -17,6 +17,7 @@ from uuid import UUID
 
 from agenda.domain import client_invite, guest_token, verification
 from agenda.domain.client_invite import InviteGrant
+from agenda.domain.errors import Unauthorized
 from agenda.domain.guest_token import GuestGrant
 from agenda.settings import GuestLinkSettings
 
@@ -46,6 +47,15 @@ class GuestLinks:
 
     def verify(self, token: object, *, now: datetime) -> GuestGrant:
         return guest_token.verify(self._secret(), token, now=now)
+
+    def appointment_of(self, token: object, appointment_id: str, *, now: datetime) -> UUID:
+        """The appointment a valid token for this very appointment names, or Unauthorized:
+        the check every guest route makes first, without the database (a token for another
+        appointment is refused like a forged one)."""
+        grant = self.verify(token, now=now)
+        if str(grant.appointment_id) != appointment_id.lower():
+            raise Unauthorized(guest_token.INVALID)
+        return grant.appointment_id
 
     def valid_for_ended_after(self, now: datetime) -> datetime:
         """Appointments that ended after this instant still have a manage link that works."""

@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from agenda.domain.errors import NotFound, Unauthorized, ValidationFailed
-from agenda.domain.guest_token import INVALID
+from agenda.domain.errors import NotFound, ValidationFailed
 from agenda.domain.reviews import (
     NO_APPOINTMENT,
     NO_REVIEW,
@@ -66,12 +65,10 @@ def review_as_guest(
     """POST /api/guest/appointments/{id}/review {"token", "rating", "comment"?}."""
     from agenda.contract import GuestReviewIn, validate
 
-    grant = deps.links.verify(body.get("token"), now=deps.clock())
-    if str(grant.appointment_id) != appointment_id.lower():
-        raise Unauthorized(INVALID)
-    deps.limiter.check(f"guest:{grant.appointment_id}")
+    target = deps.links.appointment_of(body.get("token"), appointment_id, now=deps.clock())
+    deps.limiter.check(f"guest:{target}")
     request = validate(GuestReviewIn, body)
-    return _write(deps, grant.appointment_id, None, request.rating, request.comment)
+    return _write(deps, target, None, request.rating, request.comment)
 
 
 def _write(

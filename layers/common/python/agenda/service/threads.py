@@ -24,8 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from agenda.domain.errors import NotFound, Unauthorized
-from agenda.domain.guest_token import INVALID
+from agenda.domain.errors import NotFound
 from agenda.domain.threads import NO_THREAD, other_side, parse_thread_query, sender_of
 from agenda.observability import count, logger
 from agenda.pagination import encode_cursor
@@ -216,8 +215,5 @@ def _write(
 
 def _authorize(deps: ThreadDependencies, appointment_id: str, token: object) -> UUID:
     """The appointment a valid token for this very appointment names, or Unauthorized: the
-    check of every guest route (agenda.service.guest.authorize), made without the database."""
-    grant = deps.links.verify(token, now=deps.clock())
-    if str(grant.appointment_id) != appointment_id.lower():
-        raise Unauthorized(INVALID)
-    return grant.appointment_id
+    check of every guest route, made without the database."""
+    return deps.links.appointment_of(token, appointment_id, now=deps.clock())
