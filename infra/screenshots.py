@@ -1,4 +1,6 @@
-"""Screenshots of every customer page at 360 px and at desktop width, for docs/pages.md.
+"""Screenshots of every page at 360 px and at desktop width, for docs/pages.md: the customer's
+pages, then each screen of the professional's dashboard (signed in as the demo's Dra. Ana, with
+her demo week: infra.seed.seed_week).
 
     python -m infra.screenshots [--out docs/screenshots]
 
@@ -26,6 +28,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from infra.local.stack import LocalStack, StackOptions
 from infra.paths import ROOT
+from infra.seed import seed_week
 
 WIDTHS = {360: 780, 1280: 900}
 DEMO = "/p/dr-ana"
@@ -103,6 +106,90 @@ def _manage(messages: Path) -> Callable[[Page, str], None]:
     return drive
 
 
+def _signed_in(path: str, email: str = "ana@example.com") -> Callable[[Page, str], None]:
+    """A dashboard screen, signed in through the dev authority's page as `email`."""
+
+    def drive(page: Page, base: str) -> None:
+        page.goto(base + path)
+        page.locator("button.account-primary").click()
+        page.locator("#email").fill(email)
+        page.locator("#email").press("Enter")
+        page.wait_for_url(re.compile(re.escape(base + path.partition("?")[0])))
+        page.locator("#dashboard:not([aria-busy])").wait_for()
+        page.wait_for_load_state("networkidle")
+
+    return drive
+
+
+Drive = Callable[[Page, str], None]
+
+
+def _then(first: Drive, step: Callable[[Page], None]) -> Drive:
+    """`first`, then one more step on the page it left."""
+
+    def drive(page: Page, base: str) -> None:
+        first(page, base)
+        step(page)
+        page.wait_for_load_state("networkidle")
+
+    return drive
+
+
+def _preview(page: Page) -> None:
+    page.get_by_role("button", name="Ver horários livres").click()
+    page.locator(".avail-preview-day").first.wait_for()
+
+
+def _a_client(page: Page) -> None:
+    page.get_by_role("link", name="Marina Costa").first.click()
+    page.locator("#dashboard:not([aria-busy])").wait_for()
+
+
+def dashboard_shots() -> list[Shot]:
+    return [
+        Shot(
+            "dashboard-signup",
+            "A new sign-in: create your page",
+            _signed_in("/dashboard", email="nova.profissional@example.com"),
+        ),
+        Shot(
+            "dashboard-today",
+            "Today: the requests to answer, the day's agenda",
+            _signed_in("/dashboard"),
+        ),
+        Shot(
+            "dashboard-appointments",
+            "Appointments: upcoming, pending, past, cancelled",
+            _signed_in("/dashboard/appointments"),
+        ),
+        Shot("dashboard-week", "The week view", _signed_in("/dashboard/appointments?view=week")),
+        Shot("dashboard-book", "Booking a time by hand", _signed_in("/dashboard/book")),
+        Shot(
+            "dashboard-availability",
+            "Hours, overrides, days off and the preview of the free times",
+            _then(_signed_in("/dashboard/availability"), _preview),
+        ),
+        Shot("dashboard-clients", "The clients", _signed_in("/dashboard/clients")),
+        Shot(
+            "dashboard-client",
+            "A client: details, history, private notes, messages",
+            _then(_signed_in("/dashboard/clients"), _a_client),
+        ),
+        Shot("dashboard-reviews", "Reviews: reply, hide", _signed_in("/dashboard/reviews")),
+        Shot(
+            "dashboard-notifications",
+            "Notifications, with the unread count",
+            _signed_in("/dashboard/notifications"),
+        ),
+        Shot(
+            "dashboard-profile",
+            "Profile, settings, photo, the public page's link and embeds",
+            _signed_in("/dashboard/profile"),
+        ),
+        Shot("dashboard-plan", "Plan, usage and billing", _signed_in("/dashboard/plan")),
+    ]
+
+
 def shots(messages: Path) -> list[Shot]:
     return [
         Shot("profile", "The professional's page: profile, reviews, the next days", _open(DEMO)),
@@ -134,6 +221,7 @@ def shots(messages: Path) -> list[Shot]:
         ),
         Shot("embed", "The widget alone, for another site's iframe", _open("/embed/dr-ana")),
         Shot("not-found", "A slug that does not exist", _open("/p/no-such-professional")),
+        *dashboard_shots(),
     ]
 
 
@@ -162,6 +250,7 @@ def main(argv: Sequence[str]) -> int:
         stack = LocalStack(StackOptions(state_dir=state, app_base_url=None))
         stack.start()
         try:
+            seed_week(stack.postgres.url)
             base = stack.api_url
             _publish(base)
             with sync_playwright() as playwright:

@@ -1,4 +1,5 @@
-"""Demo data for the local stack: professionals in a zone without and a zone with DST.
+"""Demo data for the local stack: professionals in a zone without and a zone with DST, and
+for `make dev` and the screenshots a working week on Dra. Ana's dashboard (`seed_week`).
 
 Idempotent: a database that already has the demo professionals is left as it is, so a
 developer's own bookings survive restarts.
@@ -199,6 +200,125 @@ def seed(url: str) -> list[str]:
     finally:
         conn.close()
     return inserted
+
+
+# Dra. Ana's week: (client, phone, email, business days from today, local time, status). The
+# tests' stack is seeded without it, so their slots of dr-ana stay free.
+WEEK = (
+    (
+        "Marina Costa",
+        "+5511987650101",
+        "marina.costa@example.com",
+        1,
+        "10:00",
+        "pending_confirmation",
+    ),
+    ("Pedro Alves", "+5511987650102", None, 1, "14:00", "confirmed"),
+    ("Júlia Ramos", "+5511987650103", "julia.ramos@example.com", 2, "09:00", "confirmed"),
+)
+WEEK_NOTE = ("Marina Costa", "Prefere sessões pela manhã. Retomar o plano de exposição gradual.")
+WEEK_MESSAGE = ("Pedro Alves", "Oi, Dra. Ana! Posso levar o relatório do mês na quinta?")
+
+
+def _business_day(today: date, count: int) -> date:
+    day = today
+    while count:
+        day += timedelta(days=1)
+        if day.isoweekday() in MON_FRI:
+            count -= 1
+    return day
+
+
+def seed_week(url: str, slug: str = "dr-ana") -> bool:
+    """The demo professional's week: a request to confirm, confirmed sessions, a private note
+    and an unread message, each with its in-app notice. Skipped (False) when the professional
+    has any appointment from today on, so it never doubles nor clashes with one's own tries."""
+    conn = connect(url)
+    try:
+        conn.run("BEGIN")
+        found = conn.run(
+            "SELECT id, timezone, session_duration FROM professionals WHERE slug = :slug",
+            slug=slug,
+        )
+        if not found:
+            conn.run("ROLLBACK")
+            return False
+        professional_id, timezone, duration = found[0]
+        zone = ZoneInfo(timezone)
+        today = datetime.now(zone).date()
+        if conn.run(
+            "SELECT 1 FROM appointments WHERE professional_id = :pid AND starts_at >= :start",
+            pid=professional_id,
+            start=datetime.combine(today, time(0), zone),
+        ):
+            conn.run("ROLLBACK")
+            return False
+        clients: dict[str, object] = {}
+        for name, phone, email, days, at, status in WEEK:
+            clients[name] = client_id = conn.run(
+                "INSERT INTO clients (professional_id, name, phone, email)"
+                " VALUES (:pid, :name, :phone, :email)"
+                " ON CONFLICT (professional_id, phone) DO UPDATE SET name = EXCLUDED.name"
+                " RETURNING id",
+                pid=professional_id,
+                name=name,
+                phone=phone,
+                email=email,
+            )[0][0]
+            starts = datetime.combine(_business_day(today, days), time.fromisoformat(at), zone)
+            appointment_id = conn.run(
+                "INSERT INTO appointments (professional_id, client_id, starts_at, ends_at, status)"
+                " VALUES (:pid, :cid, :starts, :ends, :status) RETURNING id",
+                pid=professional_id,
+                cid=client_id,
+                starts=starts,
+                ends=starts + timedelta(minutes=duration),
+                status=status,
+            )[0][0]
+            if status == "pending_confirmation":
+                conn.run(
+                    "INSERT INTO notifications (professional_id, recipient, type, title, body,"
+                    " data) VALUES (:pid, 'professional', 'booking_request', :title, :body,"
+                    " jsonb_build_object('appointmentId', CAST(:aid AS text)))",
+                    pid=professional_id,
+                    title=f"Novo pedido de {name}",
+                    body=f"{name} pediu um horário: confirme ou recuse no painel.",
+                    aid=str(appointment_id),
+                )
+        note_client, note = WEEK_NOTE
+        conn.run(
+            "INSERT INTO client_notes (professional_id, client_id, body) VALUES (:pid, :cid, :b)",
+            pid=professional_id,
+            cid=clients[note_client],
+            b=note,
+        )
+        sender, text = WEEK_MESSAGE
+        message_id = conn.run(
+            "INSERT INTO messages (professional_id, client_id, sender, body, channel)"
+            " VALUES (:pid, :cid, 'client', :body, 'app') RETURNING id",
+            pid=professional_id,
+            cid=clients[sender],
+            body=text,
+        )[0][0]
+        conn.run(
+            "INSERT INTO notifications (professional_id, client_id, recipient, type, title,"
+            " body, data) VALUES (:pid, :cid, 'professional', 'message', :title, :body,"
+            " jsonb_build_object('clientId', CAST(:client AS text),"
+            " 'messageId', CAST(:mid AS text)))",
+            pid=professional_id,
+            cid=clients[sender],
+            client=str(clients[sender]),
+            title=f"Nova mensagem de {sender}",
+            body=text,
+            mid=str(message_id),
+        )
+        conn.run("COMMIT")
+        return True
+    except BaseException:
+        conn.run("ROLLBACK")
+        raise
+    finally:
+        conn.close()
 
 
 def main(argv: list[str]) -> int:

@@ -16,12 +16,15 @@ in the index: their names change with every build, and only our own pages name t
 | `/embed/{slug}`   | `embed`       | `/p/{slug}`    | embed   |
 | `/embed.js`       | `embed.js`    | `/embed.js`    | embed   |
 | `/manage[/{id}]`  | `manage`      | `/manage/*`    | site    |
+| `/dashboard[/{section}[/{id}]]` | `dashboard` | `/dashboard/*` | site |
 | `/assets/...`     | the same      | none (served)  | site    |
 | any other `/x/y`  | `x/y`         | `/x/y`         | site    |
 
 The embed page answers for any slug whose professional's page exists, and follows its
 redirect (`/embed/old` -> `/embed/new`). The objects `manage` and `embed` are templates:
-`/manage` alone is the manage page's "send me my links again" form, `/embed` alone is a 404,
+`/manage` alone is the manage page's "send me my links again" form, the dashboard's one page
+answers for each of its screens (`/dashboard/clients/{id}`: its script reads the path),
+`/embed` alone is a 404,
 as is anything under `/_site/` (the build's asset manifest, which the page publisher reads
 from the bucket).
 """
@@ -46,12 +49,14 @@ ASSETS_PREFIX = "/assets/"
 # Objects beside the site for our own tools (the build's asset manifest): never a viewer's.
 PRIVATE_PREFIX = "_site/"
 # The templates' objects and the index key each is published under.
-TEMPLATE_KEYS = {"manage": "/manage/*"}
+TEMPLATE_KEYS = {"manage": "/manage/*", "dashboard": "/dashboard/*"}
 
 _SEGMENT = "[^/]+"
 _PROFESSIONAL = re.compile(f"^/p/({_SEGMENT})$")
 _EMBED = re.compile(f"^/embed/({_SEGMENT})$")
 _MANAGE = re.compile(f"^/manage(/{_SEGMENT})?$")
+# A screen's name is lowercase words; what follows it (a client's id) one segment.
+_DASHBOARD = re.compile(f"^/dashboard(/[a-z]+(-[a-z]+)*(/{_SEGMENT})?)?$")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,8 @@ def site_path(path: str) -> SitePath:
         return SitePath("embed.js", path, embed=True)
     if _MANAGE.match(path):
         return SitePath("manage", TEMPLATE_KEYS["manage"])
+    if _DASHBOARD.match(path):
+        return SitePath("dashboard", TEMPLATE_KEYS["dashboard"])
     return SitePath(path.removeprefix("/"), path)
 
 

@@ -34,6 +34,7 @@ function sitePath(uri) {
   if (found) return { object: 'embed', key: '/p/' + found[1], embed: true };
   if (uri === '/embed.js') return { object: 'embed.js', key: uri, embed: true };
   if (/^\/manage(\/[^/]+)?$/.test(uri)) return { object: 'manage', key: '/manage/*', embed: false };
+  if (/^\/dashboard(\/[a-z]+(-[a-z]+)*(\/[^/]+)?)?$/.test(uri)) return { object: 'dashboard', key: '/dashboard/*', embed: false };
   return { object: uri.slice(1), key: uri, embed: false };
 }
 

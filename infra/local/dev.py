@@ -16,6 +16,7 @@ from types import FrameType
 
 from infra.local.defaults import STATE_DIR
 from infra.local.stack import LocalStack, StackOptions
+from infra.seed import seed_week
 
 DEFAULT_PG_PORT = 54329
 
@@ -63,6 +64,11 @@ def main(argv: list[str]) -> int:
     sys.setswitchinterval(0.0005)
     print("starting the local stack ...", flush=True)
     stack.start()
+    try:
+        seed_week(stack.postgres.url)
+    except BaseException:
+        stack.stop()
+        raise
     api = stack.api_url
     env_file = args.env_file or args.state / "env.json"
     # It holds the local development keys: readable by this user only.
@@ -86,6 +92,8 @@ def main(argv: list[str]) -> int:
   Stripe stand-in  {stack.stripe.url}   (its events go to {api}/api/stripe/webhook)
   Environment      {env_file}   (for python -m infra.dlq, infra.local.consumer)
 
+  Dashboard {api}/dashboard   (sign in as ana@example.com: Dra. Ana and her week;
+         carla@example.com, emily@example.com; any other email signs up a new professional)
   Book:  {api}/p/dr-ana   (in a browser; /p/dra-carla takes payment at booking,
          /p/emily-tutor is in English; the manage and register links are in the messages)
   Try:   curl '{api}/api/booking?slug=dr-ana&date=YYYY-MM-DD&days=7'

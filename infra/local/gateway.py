@@ -16,7 +16,9 @@ takes is decided as the edge function decides it (infra/site_routes.py, over the
 in the local KeyValueStore): a path the index holds is answered from the pages bucket with the
 object's Content-Type and Cache-Control, an old slug is a 301 to its new path, and any other
 path is the 404 page the index holds, with status 404; every one of them carries the response
-headers policy's headers (infra/site_headers.py), the embed mode's for `/embed/...`. The
+headers policy's headers (infra/site_headers.py), the embed mode's for `/embed/...`, with the
+media bucket's origin in their Content-Security-Policy: on AWS the template names the bucket's,
+here the gateway is given the S3 stand-in's, whose port changes from run to run. The
 query plays no part but in a redirect, which keeps it. Those answers get no CORS headers: the
 site's origin is the bucket, which has no CORS rules.
 
@@ -215,9 +217,12 @@ def compressed(answer: Answer, accept_encoding: str) -> Answer:
     return replace(answer, body=gzip.compress(answer.body, mtime=0), headers=headers)
 
 
-def page_answer(site: SiteOrigin, path: str, query: str = "") -> Answer:
+def page_answer(
+    site: SiteOrigin, path: str, query: str = "", *, media: str | None = None
+) -> Answer:
     """A GET or HEAD of a page path, answered as the edge function and the bucket behind it
-    answer: the rules of infra/site_routes.py over the site index, then the object."""
+    answer: the rules of infra/site_routes.py over the site index, then the object. `media`:
+    the media bucket's origin, which the pages' policy names (site_headers.headers_for)."""
     decision = site_routes.decide(path, query, site.lookup)
     if isinstance(decision, site_routes.Redirect):
         answer = Answer(301, {"location": decision.location, "cache-control": SHORT})
@@ -239,7 +244,10 @@ def page_answer(site: SiteOrigin, path: str, query: str = "") -> Answer:
                 headers["etag"] = found.etag
             answer = Answer(200, headers, found.body)
     answer.headers.update(
-        {name.lower(): value for name, value in headers_for(embed=decision.embed).items()}
+        {
+            name.lower(): value
+            for name, value in headers_for(embed=decision.embed, media=media).items()
+        }
     )
     answer.is_page = True
     return answer
@@ -339,9 +347,12 @@ class Gateway(Served):
         cors: Cors | None = None,
         site: SiteOrigin | None = None,
         prefix_routes: dict[str, PrefixRoute] | None = None,
+        media: str | None = None,
     ) -> None:
         """`cors` defaults to the template's CorsConfiguration, with LOCAL_PARAMETERS; `site`
-        is the pages bucket (None: no site, every unrouted request is the JSON 404)."""
+        is the pages bucket (None: no site, every unrouted request is the JSON 404); `media`
+        the origin of the S3 stand-in holding the media bucket, which the pages' policy lets
+        them post photos to and show them from."""
         config = cors if cors is not None else load_cors(TEMPLATE, LOCAL_PARAMETERS)
         self.cors = CorsPolicy(config) if config is not None else None
         self._routes = routes
@@ -350,11 +361,16 @@ class Gateway(Served):
         self._local_routes = local_routes or {}
         self._prefix_routes = prefix_routes or {}
         self._site = site
+        self.media = media
         self._serving = BackgroundServer("gateway", self._make_server, port)
 
     @property
     def url(self) -> str:
         return self._serving.url
+
+    def page_headers(self, *, embed: bool) -> dict[str, str]:
+        """The security headers this gateway's page answers carry (site_headers.headers_for)."""
+        return headers_for(embed=embed, media=self.media)
 
     def _make_server(self, address: tuple[str, int]) -> _Server:
         gateway = self
@@ -445,7 +461,7 @@ class Gateway(Served):
         matched = match_route(self._routes, method, parts.path) if method in HTTP_METHODS else None
         if matched is None:
             if self._site is not None and self._is_page_request(method, parts.path):
-                return page_answer(self._site, parts.path, parts.query)
+                return page_answer(self._site, parts.path, parts.query, media=self.media)
             return Answer.error(404, f"No route for {method} {parts.path}")
         route, path_parameters = matched
         headers: dict[str, str] = {}

@@ -18,6 +18,12 @@ moto that does what S3 does before anything is stored:
 A refused upload answers S3's XML error (403 AccessDenied or SignatureDoesNotMatch, 400
 EntityTooLarge or EntityTooSmall) and stores nothing.
 
+The gate also applies the bucket's CORS configuration (PutBucketCors, as ensure_bucket puts
+the template's rule) to every answer but a preflight, its own refusals included, as S3 does:
+a request whose Origin and method a rule allows gets Access-Control-Allow-Origin and the
+rule's other headers, and no other request any (moto's server itself allows every origin on
+every answer); a preflight (OPTIONS with Origin) is answered from the same rules, 200 or 403.
+
 The gate also plays the CDN: an unsigned GET or HEAD of a published photo (a key under one of
 `public_prefixes`) is signed as CloudFront's origin access control signs it, so the photos'
 public addresses work locally while everything else in the bucket stays private, as the
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fnmatch
 import functools
 import hmac
 import io
@@ -90,6 +97,9 @@ class PolicyGate:
         self._public = public_prefixes
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "OPTIONS" and environ.get("HTTP_ORIGIN"):
+            return _preflight(environ, start_response)
+        start_response = _with_cors(start_response, _cors_headers(environ))
         if self._is_public_read(environ):
             _sign_as_the_cdn(environ)
             return self._app(environ, start_response)
@@ -181,6 +191,91 @@ class PolicyGate:
         if not isinstance(policy, dict) or expires.timestamp() <= self._clock():
             raise PolicyRefused(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
         return policy
+
+
+def _cors_headers(environ: dict[str, Any], method: str | None = None) -> list[tuple[str, str]]:
+    """The CORS headers S3 adds to an answer for the first rule of the bucket's configuration
+    that allows the request's Origin and `method` (the request's own, or a preflight's
+    Access-Control-Request-Method, and then its headers too); none without one."""
+    origin = environ.get("HTTP_ORIGIN")
+    method = method or environ.get("REQUEST_METHOD", "")
+    if not origin:
+        return []
+    asked = [
+        name.strip().lower()
+        for name in environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "").split(",")
+        if name.strip() and environ.get("REQUEST_METHOD") == "OPTIONS"
+    ]
+    bucket = environ.get("PATH_INFO", "/").lstrip("/").split("/", 1)[0]
+    for rule in _cors_rules(bucket):
+        origins = rule.allowed_origins or []
+        allowed_headers = [name.lower() for name in rule.allowed_headers or []]
+        if (
+            method not in (rule.allowed_methods or [])
+            or not any(fnmatch.fnmatchcase(origin, allowed) for allowed in origins)
+            or not all(
+                any(fnmatch.fnmatchcase(name, allowed) for allowed in allowed_headers)
+                for name in asked
+            )
+        ):
+            continue
+        headers = [
+            ("Access-Control-Allow-Origin", "*" if "*" in origins else origin),
+            ("Access-Control-Allow-Methods", ", ".join(rule.allowed_methods)),
+            ("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"),
+        ]
+        if rule.exposed_headers:
+            headers.append(("Access-Control-Expose-Headers", ", ".join(rule.exposed_headers)))
+        if rule.max_age_seconds is not None:
+            headers.append(("Access-Control-Max-Age", str(rule.max_age_seconds)))
+        return headers
+    return []
+
+
+def _preflight(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+    """A preflight answered as S3 answers it: 200 with the matching rule's headers, else 403."""
+    cors = _cors_headers(environ, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", ""))
+    if cors:
+        asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+        if asked:
+            cors.append(("Access-Control-Allow-Headers", asked))
+        start_response("200 OK", [*cors, ("Content-Length", "0")])
+        return [b""]
+    return _error(
+        start_response,
+        PolicyRefused(
+            403,
+            "AccessForbidden",
+            "CORSResponse: This CORS request is not allowed. This is usually because the"
+            " evalution of Origin, request method / Access-Control-Request-Method or"
+            " Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+        ),
+    )
+
+
+def _cors_rules(bucket: str) -> list[Any]:
+    """The bucket's CORS rules as PutBucketCors stored them in moto (process-wide state, the
+    stand-in's credentials' account)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    found = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].buckets.get(bucket) if bucket else None
+    return list(found.cors) if found is not None else []
+
+
+def _with_cors(start_response: StartResponse, cors: list[tuple[str, str]]) -> StartResponse:
+    """start_response with the bucket's CORS headers only: moto's server (flask-cors) allows
+    every origin on every answer, which S3 never does."""
+
+    def started(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+        kept = [
+            (name, value)
+            for name, value in headers
+            if not name.lower().startswith("access-control-") and name.lower() != "vary"
+        ]
+        return start_response(status, [*kept, *cors], *args)
+
+    return started
 
 
 def _signature(encoded_policy: str, signed_at: str, region: str, service: str) -> str:
@@ -283,8 +378,15 @@ def _error(start_response: StartResponse, refused: PolicyRefused) -> list[bytes]
     return [body]
 
 
-def ensure_bucket(endpoint_url: str, bucket: str, region: str = "us-east-1") -> None:
-    """The media bucket, created when missing (moto's state lives as long as the process)."""
+def ensure_bucket(
+    endpoint_url: str,
+    bucket: str,
+    region: str = "us-east-1",
+    *,
+    cors_rules: list[dict[str, Any]] | None = None,
+) -> None:
+    """The media bucket, created when missing (moto's state lives as long as the process);
+    `cors_rules` (PutBucketCors's CORSRules) replace its CORS configuration."""
     import boto3
     from botocore.config import Config
 
@@ -298,3 +400,5 @@ def ensure_bucket(endpoint_url: str, bucket: str, region: str = "us-east-1") -> 
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if bucket not in existing:
         s3.create_bucket(Bucket=bucket)
+    if cors_rules is not None:
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": cors_rules})

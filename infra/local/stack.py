@@ -11,9 +11,12 @@ Everything listens on 127.0.0.1 and stops with stop(), in reverse order.
 
 Every URL the stack makes follows the gateway's port: the JWT issuer, the OpenAPI document's
 server, and (for `make dev`, whose front end is the gateway itself) APP_BASE_URL, so the links
-in messages and the Checkout and portal redirects. Ports asked for as 0 are remembered in
-STATE/ports.json and taken again on the next start when free, so a restarted stack answers
-the links it sent before (the Stripe stand-in's pay pages, the messages page, the API).
+in messages and the Checkout and portal redirects. The S3 stand-in's port is the media bucket's
+origin: the pages' Content-Security-Policy names it (the gateway's `media`) and the bucket's
+CORS rule (the template's MediaBucket rule) allows the site's origin, the gateway's. Ports
+asked for as 0 are remembered in STATE/ports.json and taken again on the next start when free,
+so a restarted stack answers the links it sent before (the Stripe stand-in's pay pages, the
+messages page, the API).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from infra.local.sign_in import LocalSignIn, demo_users
 from infra.local.site import BucketSite
 from infra.local.sqs import LocalSqs, ensure_queue_pair, sqs_client, use_local_credentials
 from infra.local.stripe import LocalStripe, Price
-from infra.local.template import Schedule, Stack, load_cors, load_stack
+from infra.local.template import Schedule, Stack, load_cors, load_stack, load_template
 from infra.local.upstash import LocalUpstash
 from infra.migrate import connect, migrate
 from infra.pages import AUTH_CONFIG_KEY, auth_config, index_site, put_auth_config, s3_client
@@ -123,6 +126,26 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return int(probe.getsockname()[1])
+
+
+def media_cors_rules(origins: list[str]) -> list[dict[str, Any]]:
+    """template.yaml's MediaBucket CORS rules for PutBucketCors, allowing `origins` (the
+    template's AllowedOrigins name the site's AWS address)."""
+    bucket = load_template(TEMPLATE)["Resources"]["MediaBucket"]["Properties"]
+    rules: list[dict[str, Any]] = []
+    for rule in bucket["CorsConfiguration"]["CorsRules"]:
+        local: dict[str, Any] = {
+            "AllowedOrigins": origins,
+            "AllowedMethods": list(rule["AllowedMethods"]),
+        }
+        if "AllowedHeaders" in rule:
+            local["AllowedHeaders"] = list(rule["AllowedHeaders"])
+        if "ExposedHeaders" in rule:
+            local["ExposeHeaders"] = list(rule["ExposedHeaders"])
+        if "MaxAge" in rule:
+            local["MaxAgeSeconds"] = int(rule["MaxAge"])
+        rules.append(local)
+    return rules
 
 
 def _local_secrets(state_dir: Path) -> dict[str, str]:
@@ -228,6 +251,7 @@ class LocalStack:
         logger.setLevel(self.options.log_level)
         use_local_credentials(REGION)
         gateway, lambdas = self._start_gateway()
+        self._allow_the_site_to_post_photos()
         self._write_ports()
         self.publish_professional_pages()
         self.publish_auth_config()
@@ -266,6 +290,7 @@ class LocalStack:
                 cors=load_cors(TEMPLATE, {"CorsAllowedOrigin": self.app_base_url}),
                 site=BucketSite(self.s3.endpoint_url, PAGES_BUCKET, self.site_index(), REGION),
                 prefix_routes={f"{SIGN_IN_PREFIX}/": self.sign_in},
+                media=self.s3.endpoint_url,
             )
             try:
                 gateway.start()
@@ -277,6 +302,19 @@ class LocalStack:
             self._started.append(gateway)
             return gateway, lambdas
         raise AssertionError("unreachable")
+
+    def _allow_the_site_to_post_photos(self) -> None:
+        """The template's MediaBucket CORS rule on the local media bucket, for the site's
+        origin here: the gateway (it serves the pages) and APP_BASE_URL when it is another."""
+        origins = list(dict.fromkeys((self._api_url, self.app_base_url)))
+        ensure_bucket(
+            self.s3.endpoint_url, MEDIA_BUCKET, REGION, cors_rules=media_cors_rules(origins)
+        )
+
+    def page_headers(self, *, embed: bool) -> dict[str, str]:
+        """The security headers the gateway's page answers carry in this run."""
+        assert self.gateway is not None
+        return self.gateway.page_headers(embed=embed)
 
     def _write_ports(self) -> None:
         assert self.gateway is not None

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from infra.local.stack import LocalStack
 from infra.paths import ROOT
-from infra.site_headers import SITE_HEADERS
 from tests.browser.harness import (
     ConsoleErrors,
     assert_accessible,
@@ -31,7 +31,7 @@ def not_found_heading() -> str:
 
 
 def test_a_missing_page_is_the_sites_404_page(
-    page: Page, api: str, console_errors: ConsoleErrors
+    page: Page, api: str, stack: LocalStack, console_errors: ConsoleErrors
 ) -> None:
     # Chromium reports a document answered with 404 as a failed load: that one is the point.
     console_errors.expect(r"status of 404", source=f"{api}{MISSING}")
@@ -39,7 +39,7 @@ def test_a_missing_page_is_the_sites_404_page(
     assert response is not None
     assert response.status == 404
     assert response.headers["content-type"].startswith("text/html")
-    for name, value in SITE_HEADERS.items():
+    for name, value in stack.page_headers(embed=False).items():
         assert response.headers[name.lower()] == value, name
     expect(page.get_by_role("heading", level=1, name=not_found_heading())).to_be_visible()
     # The stylesheet (a hashed asset) loaded and applies under the policy: no console error
@@ -65,11 +65,11 @@ def test_the_404_page_leads_home_by_keyboard(
     assert_accessible(page)
 
 
-def test_the_home_page_is_served_under_the_site_headers(page: Page) -> None:
+def test_the_home_page_is_served_under_the_site_headers(page: Page, stack: LocalStack) -> None:
     response = page.goto("/")
     assert response is not None
     assert response.status == 200
     headers = response.headers
-    for name, value in SITE_HEADERS.items():
+    for name, value in stack.page_headers(embed=False).items():
         assert headers[name.lower()] == value, name
     assert_accessible(page)

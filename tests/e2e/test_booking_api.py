@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from agenda.contract import BookingCreated, ErrorResponse, FreeSlots, PublicProfile
+from infra.local.stack import LocalStack
 from tests.conftest import MakeProfessional, Professional, fresh_ip, next_weekday, rows
 
 pytestmark = pytest.mark.e2e
@@ -184,7 +185,7 @@ def test_bad_slot_queries_are_400_with_the_field(
 
 
 def test_booking_is_stored_with_client_notification_and_queued_messages(
-    api: str, db: pg8000.native.Connection, stack: object, make_professional: MakeProfessional
+    api: str, db: pg8000.native.Connection, stack: LocalStack, make_professional: MakeProfessional
 ) -> None:
     pro = make_professional()
     starts = pro.at(next_weekday(2), "14:00")
@@ -213,6 +214,11 @@ def test_booking_is_stored_with_client_notification_and_queued_messages(
         ("booking_received", "whatsapp"),
         ("booking_received", "email"),
     }
+    # The request leads the professional to their dashboard, where it is confirmed; the
+    # client's receipt carries their own link, never the dashboard.
+    links = {m["payload"]["template"]: m["payload"]["params"].get("dashboardUrl") for m in outbox}
+    assert links["booking_request"] == f"{stack.app_base_url}/dashboard"
+    assert links["booking_received"] is None
     assert not rows(
         db,
         "SELECT 1 FROM notification_outbox o JOIN notification_outbox_pending q USING (id)"

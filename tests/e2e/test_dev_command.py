@@ -17,6 +17,7 @@ import psutil
 import pytest
 import requests
 
+from infra.migrate import connect
 from tests.conftest import CHILD_ENV, ROOT, fresh_ip, state_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -108,10 +109,31 @@ def test_dev_starts_serves_stops_cleanly_and_keeps_data() -> None:
             timeout=10,
         ).json()
         assert slot["startsAt"] not in [s["startsAt"] for s in listing["days"][0]["slots"]]
+        # Dra. Ana's demo week was written once, and a restart does not write it again.
+        assert demo_week(printed["DATABASE_URL"]) == [
+            ("Júlia Ramos", "confirmed"),
+            ("Marina Costa", "pending_confirmation"),
+            ("Pedro Alves", "confirmed"),
+        ]
     finally:
         stop_dev(again)
     assert processes_using(state) == []
     shutil.rmtree(state, ignore_errors=True)
+
+
+def demo_week(database_url: str) -> list[tuple[str, str]]:
+    """Dra. Ana's seeded appointments from now on, besides the test's own booking."""
+    conn = connect(database_url)
+    try:
+        found = conn.run(
+            "SELECT c.name, a.status FROM appointments a JOIN clients c ON c.id = a.client_id"
+            " JOIN professionals p ON p.id = a.professional_id"
+            " WHERE p.slug = 'dr-ana' AND a.starts_at > now() AND c.name <> 'Ana Teste'"
+            " ORDER BY c.name"
+        )
+    finally:
+        conn.close()
+    return [(str(name), str(status)) for name, status in found]
 
 
 AUTH_CLI = [sys.executable, "-m", "infra.local.auth"]

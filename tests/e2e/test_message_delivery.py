@@ -91,6 +91,9 @@ def test_a_thread_both_ways_reaches_each_side_once_on_every_channel(
         texts = " | ".join(m.text or "" for m in for_pro if m.channel == channel)
         assert "Tudo certo, obrigada!" in texts
         assert "Levo os exames <b>impressos</b>." in texts
+    # Each opens the thread on the professional's dashboard (behind their sign-in).
+    thread_link = f"{stack.app_base_url}/dashboard/clients/{thread.client_id}#messages"
+    assert all(thread_link in (m.text or "") for m in for_pro)
     # The email escapes what the client typed; its plain text shows it as typed.
     pro_emails = [m for m in for_pro if m.channel == "email"]
     assert any("&lt;b&gt;impressos&lt;/b&gt;" in (m.html or "") for m in pro_emails)

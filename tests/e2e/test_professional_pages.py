@@ -13,7 +13,6 @@ import requests
 
 from infra.local.stack import LocalStack
 from infra.pages import SHORT
-from infra.site_headers import SITE_HEADERS
 from tests.account_helpers import new_slug, patch_account, profile, sign_up
 from tests.conftest import MakeProfessional
 
@@ -31,7 +30,7 @@ def test_a_profile_change_shows_on_its_page_at_once(api: str, stack: LocalStack)
     assert first.status_code == 200, first.text
     assert first.headers["content-type"] == "text/html; charset=utf-8"
     assert first.headers["cache-control"] == SHORT
-    for name, value in SITE_HEADERS.items():
+    for name, value in stack.page_headers(embed=False).items():
         assert first.headers.get(name) == value, name
     assert '<html lang="pt-BR">' in first.text
     assert '<h1 id="profile-name">Dra. Helena Prado</h1>' in first.text

@@ -14,30 +14,36 @@ import requests
 
 from infra.local.stack import PAGES_BUCKET, REGION, LocalStack
 from infra.pages import IMMUTABLE, SHORT, s3_client
-from infra.site_headers import EMBED_HEADERS, SITE_HEADERS
 
 pytestmark = pytest.mark.e2e
 
 STYLESHEET = re.compile(r'href="(/assets/site\.[0-9a-f]{8}\.css)"')
 
 
-def assert_site_headers(answer: requests.Response, expected: dict[str, str] = SITE_HEADERS) -> None:
-    for name, value in expected.items():
+def assert_site_headers(
+    answer: requests.Response, stack: LocalStack, *, embed: bool = False
+) -> None:
+    """The headers of infra/site_headers.py, the policy naming this run's S3 stand-in."""
+    for name, value in stack.page_headers(embed=embed).items():
         assert answer.headers.get(name) == value, name
 
 
-def test_the_home_page_is_the_index(api: str) -> None:
+def test_the_home_page_is_the_index(stack: LocalStack, api: str) -> None:
     answer = requests.get(f"{api}/", timeout=10)
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "text/html; charset=utf-8"
     assert answer.headers["cache-control"] == SHORT
     assert "<h1>Agenda</h1>" in answer.text
-    assert_site_headers(answer)
+    assert_site_headers(answer, stack)
+    # The media bucket's origin, this run's S3 stand-in: the photo's POST and the photo.
+    policy = answer.headers["content-security-policy"]
+    assert f"connect-src 'self' {stack.s3.endpoint_url};" in policy
+    assert f"img-src 'self' data: https: {stack.s3.endpoint_url};" in policy
     # The query plays no part (the cache policy leaves it out).
     assert requests.get(f"{api}/?utm_source=x", timeout=10).text == answer.text
 
 
-def test_a_missing_page_is_the_sites_404(api: str) -> None:
+def test_a_missing_page_is_the_sites_404(stack: LocalStack, api: str) -> None:
     for path in (
         "/p/nobody-at-all",
         "/nothing",
@@ -52,10 +58,10 @@ def test_a_missing_page_is_the_sites_404(api: str) -> None:
         assert answer.headers["content-type"] == "text/html; charset=utf-8"
         assert "Página não encontrada" in answer.text
         assert "Page not found" in answer.text
-        assert_site_headers(answer)
+        assert_site_headers(answer, stack)
 
 
-def test_hashed_assets_are_cached_for_a_year(api: str) -> None:
+def test_hashed_assets_are_cached_for_a_year(stack: LocalStack, api: str) -> None:
     page = requests.get(f"{api}/", timeout=10).text
     found = STYLESHEET.search(page)
     assert found is not None, page
@@ -64,21 +70,21 @@ def test_hashed_assets_are_cached_for_a_year(api: str) -> None:
     assert answer.headers["content-type"] == "text/css; charset=utf-8"
     assert answer.headers["cache-control"] == IMMUTABLE
     assert ":focus-visible" in answer.text
-    assert_site_headers(answer)
+    assert_site_headers(answer, stack)
 
 
-def test_head_answers_the_headers_without_a_body(api: str) -> None:
+def test_head_answers_the_headers_without_a_body(stack: LocalStack, api: str) -> None:
     got = requests.get(f"{api}/", timeout=10)
     head = requests.head(f"{api}/", timeout=10)
     assert head.status_code == 200
     assert head.content == b""
     assert head.headers["content-length"] == str(len(got.content))
     assert head.headers["cache-control"] == SHORT
-    assert_site_headers(head)
+    assert_site_headers(head, stack)
     missing = requests.head(f"{api}/p/nobody-at-all", timeout=10)
     assert missing.status_code == 404
     assert missing.content == b""
-    assert_site_headers(missing)
+    assert_site_headers(missing, stack)
 
 
 def _put_page(stack: LocalStack, key: str, body: bytes) -> None:
@@ -103,7 +109,7 @@ def test_a_page_is_served_once_the_site_index_holds_its_path(stack: LocalStack, 
     answer = requests.get(f"{api}/{key}", timeout=10)
     assert answer.status_code == 200
     assert answer.text == "<p>paid</p>"
-    assert_site_headers(answer)
+    assert_site_headers(answer, stack)
     assert requests.get(f"{api}/{key}.html", timeout=10).status_code == 404
     stack.site_index().remove(f"/{key}")
     assert requests.get(f"{api}/{key}", timeout=10).status_code == 404
@@ -118,7 +124,7 @@ def test_an_old_slug_is_a_permanent_redirect_keeping_the_query(stack: LocalStack
     moved = requests.get(f"{api}/p/{slug}-old?utm_source=mail", timeout=10, allow_redirects=False)
     assert moved.status_code == 301
     assert moved.headers["location"] == f"/p/{slug}?utm_source=mail"
-    assert_site_headers(moved)
+    assert_site_headers(moved, stack)
     followed = requests.get(f"{api}/p/{slug}-old", timeout=10)
     assert followed.status_code == 200
     assert followed.text == "<p>new</p>"
@@ -126,7 +132,7 @@ def test_an_old_slug_is_a_permanent_redirect_keeping_the_query(stack: LocalStack
     embedded = requests.get(f"{api}/embed/{slug}-old", timeout=10, allow_redirects=False)
     assert embedded.status_code == 301
     assert embedded.headers["location"] == f"/embed/{slug}"
-    assert_site_headers(embedded, EMBED_HEADERS)
+    assert_site_headers(embedded, stack, embed=True)
 
 
 def test_the_embed_mode_may_be_framed_by_any_site(stack: LocalStack, api: str) -> None:
@@ -134,23 +140,23 @@ def test_the_embed_mode_may_be_framed_by_any_site(stack: LocalStack, api: str) -
     stack.site_index().put_page(f"/p/{slug}")
     answer = requests.get(f"{api}/embed/{slug}", timeout=10)
     # Served from the one `embed` object, with the embed mode's headers whatever it holds.
-    assert_site_headers(answer, EMBED_HEADERS)
+    assert_site_headers(answer, stack, embed=True)
     assert "frame-ancestors *" in answer.headers["content-security-policy"]
     missing = requests.get(f"{api}/embed/nobody-at-all", timeout=10)
     assert missing.status_code == 404
     assert "Page not found" in missing.text
-    assert_site_headers(missing, EMBED_HEADERS)
+    assert_site_headers(missing, stack, embed=True)
     page = requests.get(f"{api}/", timeout=10)
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 
 
-def test_a_missing_asset_is_the_buckets_own_refusal(api: str) -> None:
+def test_a_missing_asset_is_the_buckets_own_refusal(stack: LocalStack, api: str) -> None:
     # Assets are not in the index (their names change with every build): as on AWS, the
     # bucket answers a key it lacks with 403, CloudFront having no error responses.
     answer = requests.get(f"{api}/assets/site.00000000.css", timeout=10)
     assert answer.status_code == 403
     assert "AccessDenied" in answer.text
-    assert_site_headers(answer)
+    assert_site_headers(answer, stack)
 
 
 def test_other_methods_on_a_page_path_are_the_contracts_404(api: str) -> None:

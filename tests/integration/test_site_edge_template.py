@@ -1,6 +1,8 @@
 """The site's edge in template.yaml: the viewer-request function and its KeyValueStore (no
-custom error responses), the embed mode's behaviours and headers, the origin-verify header and
-the viewer's address to the API, and the addresses that default to the site's."""
+custom error responses), the embed mode's behaviours and headers, the pages' policy naming the
+sign-in issuer and the media bucket's upload origin (the presigned POST's, and the bucket's
+CORS rule), the origin-verify header and the viewer's address to the API, and the addresses
+that default to the site's."""
 
 from __future__ import annotations
 
@@ -11,7 +13,14 @@ import pytest
 from infra.local.template import load_cors, load_template
 from infra.pages import SITE_INDEX_OUTPUT
 from infra.paths import ROOT, TEMPLATE
-from infra.site_headers import EMBED_HEADERS, SITE_HEADERS
+from infra.site_headers import (
+    COGNITO_SIGN_IN_ORIGIN,
+    EMBED_HEADERS,
+    MEDIA_UPLOAD_ORIGIN,
+    SITE_HEADERS,
+    content_security_policy,
+    headers_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -33,23 +42,14 @@ def _distribution(raw: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def _without_other_issuer(policy: str | dict[str, Any]) -> str:
-    """The site policy as it is when the pages call no sign-in issuer on another domain: the
-    last branch of its !If (the embed policy is a plain string)."""
-    while isinstance(policy, dict):
-        policy = policy["Fn::If"][2]
-    return policy
-
-
-def _headers_of(policy: dict[str, Any]) -> dict[str, str]:
-    """What a ResponseHeadersPolicy sends, as infra/site_headers.py names it."""
+def _headers_of(policy: dict[str, Any]) -> dict[str, Any]:
+    """What a ResponseHeadersPolicy sends, as infra/site_headers.py names it (the policy as
+    the template writes it: a string, or the site's !If of !Subs)."""
     config = policy["Properties"]["ResponseHeadersPolicyConfig"]
     security = config["SecurityHeadersConfig"]
     hsts = security["StrictTransportSecurity"]
     sent = {
-        "Content-Security-Policy": _without_other_issuer(
-            security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
-        ),
+        "Content-Security-Policy": security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
         "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}"
         + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
         + ("; preload" if hsts.get("Preload") else ""),
@@ -103,27 +103,91 @@ def test_every_page_behaviour_runs_the_function_and_the_api_none(raw: dict[str, 
 
 def test_both_headers_policies_say_what_the_python_definition_says(raw: dict[str, Any]) -> None:
     resources = raw["Resources"]
-    assert _headers_of(resources["SiteHeadersPolicy"]) == SITE_HEADERS
+    site = _headers_of(resources["SiteHeadersPolicy"])
+    # The site's policy is the next test's; every other header is the definition's.
+    site.pop("Content-Security-Policy")
+    assert site == {k: v for k, v in SITE_HEADERS.items() if k != "Content-Security-Policy"}
+    # The embed mode uploads nothing and calls no issuer: the plain policy, framed by any site.
     assert _headers_of(resources["EmbedHeadersPolicy"]) == EMBED_HEADERS
 
 
-def test_the_pages_may_call_the_sign_in_issuers_token_endpoint_and_nothing_else(
+def test_the_pages_may_call_the_sign_in_issuer_and_the_media_bucket_and_nothing_else(
     raw: dict[str, Any],
 ) -> None:
-    from infra.site_headers import COGNITO_SIGN_IN_ORIGIN, content_security_policy
-
     config = raw["Resources"]["SiteHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
     policy = config["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
     condition, cognito, other = policy["Fn::If"]
     assert condition == "UseCognito"
-    assert cognito == {"Fn::Sub": content_security_policy(connect=[COGNITO_SIGN_IN_ORIGIN])}
+    assert cognito == {
+        "Fn::Sub": content_security_policy(connect=[COGNITO_SIGN_IN_ORIGIN, MEDIA_UPLOAD_ORIGIN])
+    }
     condition, given, none = other["Fn::If"]
     assert condition == "HasSignInTokenOrigin"
-    assert given == {"Fn::Sub": content_security_policy(connect=["${SignInTokenOrigin}"])}
-    assert none == content_security_policy()
+    assert given == {
+        "Fn::Sub": content_security_policy(connect=["${SignInTokenOrigin}", MEDIA_UPLOAD_ORIGIN])
+    }
+    assert none == {"Fn::Sub": content_security_policy(connect=[MEDIA_UPLOAD_ORIGIN])}
     assert raw["Parameters"]["SignInTokenOrigin"]["Default"] == ""
     assert "frame-ancestors *" in EMBED_HEADERS["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in SITE_HEADERS["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("region", "suffix"),
+    [
+        ("us-east-1", "amazonaws.com"),
+        ("sa-east-1", "amazonaws.com"),
+        ("cn-north-1", "amazonaws.com.cn"),
+    ],
+)
+def test_the_presigned_posts_url_is_the_origin_the_policy_names(
+    region: str, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agenda.adapters.media import s3_client
+
+    # Signing is local: any credentials, no request.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    bucket = "agenda-mediabucket-1a2b3c4d5e6f"
+    post = s3_client(region, None).generate_presigned_post(Bucket=bucket, Key="uploads/x")
+    origin = (
+        MEDIA_UPLOAD_ORIGIN.replace("${MediaBucket}", bucket)
+        .replace("${AWS::Region}", region)
+        .replace("${AWS::URLSuffix}", suffix)
+    )
+    assert post["url"].rstrip("/") == origin
+
+
+def test_the_media_bucket_lets_the_site_read_the_uploads_answer(raw: dict[str, Any]) -> None:
+    (rule,) = raw["Resources"]["MediaBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedMethods"] == ["POST"]
+    (origins,) = rule["AllowedOrigins"]
+    condition, given, derived = origins["Fn::If"]
+    assert (condition, given) == ("HasCorsAllowedOrigin", {"Ref": "CorsAllowedOrigin"})
+    # Not the distribution's own domain: its policy names the bucket (a cycle otherwise).
+    assert derived == {
+        "Fn::If": [
+            "HasSiteDomain",
+            {"Fn::Sub": "https://${SiteDomainName}"},
+            "https://*.cloudfront.net",
+        ]
+    }
+
+
+def test_a_local_policy_names_the_s3_stand_in_for_the_photo() -> None:
+    media = "http://127.0.0.1:45678"
+    site = headers_for(embed=False, media=media)
+    embed = headers_for(embed=True, media=media)
+    assert site["Content-Security-Policy"] == content_security_policy(
+        connect=[media], images=[media]
+    )
+    # The embed mode shows photos but posts none.
+    assert embed["Content-Security-Policy"] == content_security_policy(images=[media], framing="*")
+    for local, base in ((site, SITE_HEADERS), (embed, EMBED_HEADERS)):
+        assert {k: v for k, v in local.items() if k != "Content-Security-Policy"} == {
+            k: v for k, v in base.items() if k != "Content-Security-Policy"
+        }
+    assert headers_for(embed=False) == SITE_HEADERS
 
 
 def test_the_api_hears_the_origin_verify_secret_and_the_viewers_address(

@@ -25,6 +25,7 @@ from agenda.domain.lifecycle import (
     Appointment,
     Policy,
     decide,
+    professional_actions,
 )
 from agenda.domain.messages import Party
 
@@ -610,3 +611,38 @@ def test_no_refusal_names_a_status_the_way_the_code_spells_it(role: str, moment:
                     assert "_" not in text, text
                     assert not text.startswith("An appointment "), text
                     assert text[0].isupper(), text
+
+
+# What the dashboard offers, written out by hand: (status, payment, started) -> actions.
+OFFERED = [
+    ("pending_confirmation", "none", False, ("confirm", "reject", "cancel", "paid", "reschedule")),
+    ("pending_payment", "pending", False, ("confirm", "reject", "cancel", "paid", "reschedule")),
+    ("confirmed", "none", False, ("cancel", "paid", "reschedule")),
+    ("confirmed", "paid", False, ("cancel", "reschedule")),
+    ("confirmed", "none", True, ("cancel", "paid", "complete", "no_show", "reschedule")),
+    ("confirmed", "refunded", True, ("cancel", "complete", "no_show", "reschedule")),
+    ("completed", "none", True, ("paid",)),
+    ("completed", "paid", True, ()),
+    ("no_show", "failed", True, ("paid",)),
+    ("rejected", "none", False, ()),
+    ("cancelled", "paid", True, ()),
+]
+
+
+@pytest.mark.parametrize(("status", "payment", "started", "offered"), OFFERED)
+def test_the_professional_is_offered_exactly_the_actions_the_rules_allow(
+    status: str, payment: str, started: bool, offered: tuple[str, ...]
+) -> None:
+    facts = appointment(status, payment)
+    now = STARTED if started else BEFORE
+    assert professional_actions(facts, now=now) == offered
+    # And each one offered goes through decide, each one left out is refused by it.
+    for action in ACTIONS:
+        new_range = NEW_RANGE if action == "reschedule" else None
+        if action in offered:
+            decide(facts, action, role="professional", policy=POLICY, now=now, new_range=new_range)
+        else:
+            with pytest.raises(InvalidTransition):
+                decide(
+                    facts, action, role="professional", policy=POLICY, now=now, new_range=new_range
+                )

@@ -51,6 +51,7 @@ APPOINTMENT: dict[str, Any] = {
 }
 MANAGE = "https://agenda.test/m/3f9c2a?token=abc&lang=pt"
 BOOK = "https://agenda.test/dra-marina"
+DASHBOARD = "https://agenda.test/dashboard"
 
 
 def _appointment(name: str, template: str, audience: str, **extra: Any) -> Case:
@@ -66,7 +67,11 @@ def _account(name: str, template: str, **params: Any) -> Case:
 CASES = (
     _appointment("booking_request", "booking_request", "professional"),
     _appointment(
-        "booking_request_confirmed", "booking_request", "professional", status="confirmed"
+        "booking_request_confirmed",
+        "booking_request",
+        "professional",
+        status="confirmed",
+        dashboardUrl=DASHBOARD,
     ),
     _appointment("booking_received", "booking_received", "client", manageUrl=MANAGE),
     _appointment("booking_confirmed", "booking_confirmed", "client", manageUrl=MANAGE),
@@ -135,6 +140,7 @@ CASES = (
         "cancelled_by_client",
         "professional",
         reason="Viagem de trabalho",
+        dashboardUrl=DASHBOARD,
     ),
     _appointment(
         "cancelled_by_professional",
@@ -309,6 +315,17 @@ CASES = (
             "text": "Posso, sim.\nAté segunda & obrigada!",
         },
         "professional",
+    ),
+    Case(
+        "message_to_professional_with_link",
+        "message_to_professional",
+        {
+            "professionalName": "Dra. Marina D'Ávila",
+            "clientName": "Ana Souza",
+            "text": "Posso, sim.\nAté segunda & obrigada!",
+        },
+        "professional",
+        {"dashboardUrl": f"{DASHBOARD}/clients/5b0c2f1e#messages"},
     ),
 )
 

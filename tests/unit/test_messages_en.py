@@ -48,6 +48,7 @@ APPOINTMENT: dict[str, Any] = {
 }
 MANAGE = "https://agenda.test/m/3f9c2a?token=abc&lang=en"
 BOOK = "https://agenda.test/emily-tutor"
+DASHBOARD = "https://agenda.test/dashboard"
 
 
 def _appointment(name: str, template: str, audience: str, **extra: Any) -> Case:
@@ -66,7 +67,11 @@ def _account(name: str, template: str, **params: Any) -> Case:
 CASES = (
     _appointment("booking_request", "booking_request", "professional"),
     _appointment(
-        "booking_request_confirmed", "booking_request", "professional", status="confirmed"
+        "booking_request_confirmed",
+        "booking_request",
+        "professional",
+        status="confirmed",
+        dashboardUrl=DASHBOARD,
     ),
     _appointment("booking_received", "booking_received", "client", manageUrl=MANAGE),
     _appointment("booking_confirmed", "booking_confirmed", "client", manageUrl=MANAGE),
@@ -133,7 +138,13 @@ CASES = (
         {"code": "042917", "purpose": "contact", "locale": "en"},
         "client",
     ),
-    _appointment("cancelled_by_client", "cancelled_by_client", "professional", reason="Work trip"),
+    _appointment(
+        "cancelled_by_client",
+        "cancelled_by_client",
+        "professional",
+        reason="Work trip",
+        dashboardUrl=DASHBOARD,
+    ),
     _appointment(
         "cancelled_by_professional",
         "cancelled_by_professional",
@@ -311,6 +322,18 @@ CASES = (
             "locale": "en",
         },
         "professional",
+    ),
+    Case(
+        "message_to_professional_with_link",
+        "message_to_professional",
+        {
+            "professionalName": "Emily O'Carter",
+            "clientName": "John Miller",
+            "text": "Sure.\nSee you Monday & thanks!",
+            "locale": "en",
+        },
+        "professional",
+        {"dashboardUrl": f"{DASHBOARD}/clients/5b0c2f1e#messages"},
     ),
 )
 

@@ -594,6 +594,13 @@ class AppointmentOut(Model):
     status_changed_at: datetime | None
     status_changed_by: ChangedBy | None
     created_at: datetime
+    actions: Annotated[
+        list[Action],
+        Field(
+            description="what the professional may do to it now, as the state machine allows "
+            "(docs/appointments.md); a reschedule's new time is checked when it is asked for"
+        ),
+    ]
     client: ClientContact
 
 

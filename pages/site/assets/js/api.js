@@ -11,6 +11,8 @@ export class ApiError extends Error {
     this.fields = error.fields || {};
     this.suggestions = error.suggestions || [];
     this.retryAfter = retryAfter;
+    // With CLIENT_EXISTS: the id of the client who already has that phone or email.
+    this.clientId = error.clientId || null;
   }
 }
 

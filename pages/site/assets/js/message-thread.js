@@ -1,9 +1,14 @@
-// The manage page's thread between the client and the professional, through the guest link:
+// The thread between a client and their professional. On the manage page, the client's side,
+// through the guest link:
 //
 //   GET  /api/guest/appointments/{id}/messages?token=[&cursor=]  the latest page, newest last;
 //        nextCursor reaches older ones; unreadCount: the professional's messages unread until
 //        now (opening the thread marks them read)
 //   POST /api/guest/appointments/{id}/messages {token, text}     201 with the message
+//
+// On the dashboard, the professional's side: the caller gives a transport (how to read a page
+// and how to send: GET /api/messages?clientId=, POST /api/messages), `viewer: "professional"`
+// and the class names of its buttons; the rest is the same thread.
 //
 // A message's text is the sender's words, never markup: it goes in as textContent, its line
 // breaks kept by CSS (white-space: pre-wrap), and nothing in it becomes a link.
@@ -64,13 +69,31 @@ const TEXTS = {
   },
 };
 
-// mountThread(element, {appointmentId, token, language, timezone, names: {professional},
-//   onLinkExpired}): fills `element` (the page's <section id="messages">) and answers
-// {element, focus()}.
-export function mountThread(root, { appointmentId, token, language, timezone, names = {}, onLinkExpired = () => {} }) {
-  const t = textsFor(language, TEXTS);
+// The manage page's buttons and alert; the dashboard gives its own.
+const LOOK = { primary: "button-primary", secondary: "button-secondary", error: "booking-error" };
+
+// The guest link's way to the thread: a page (older ones with a cursor) and a send.
+function guestTransport(appointmentId, token, language) {
   const path = `/api/guest/appointments/${encodeURIComponent(appointmentId)}/messages`;
-  let professionalName = names.professional || "";
+  return {
+    load: (cursor) => api(path, { query: cursor ? { token, cursor } : { token }, language }),
+    send: (text) => api(path, { method: "POST", body: { token, text }, language }),
+  };
+}
+
+// mountThread(element, {appointmentId, token, language, timezone, names: {professional, client},
+//   onLinkExpired, transport?: {load(cursor), send(text)}, viewer?: "client" | "professional",
+//   look?: {primary, secondary, error}, onRead?(thread)}): fills `element` (the page's
+// <section id="messages">) and answers {element, focus(), reload()}. `viewer` is whose side the
+// page is: their messages are "You", the other side's carry the other's name.
+export function mountThread(
+  root,
+  { appointmentId, token, language, timezone, names = {}, onLinkExpired = () => {}, transport, viewer = "client", look = LOOK, onRead = () => {} },
+) {
+  const t = textsFor(language, TEXTS);
+  const calls = transport || guestTransport(appointmentId, token, language);
+  const otherSide = viewer === "client" ? "professional" : "client";
+  let professionalName = names[otherSide] || "";
 
   root.classList.add("manage-section", "thread");
   root.setAttribute("aria-labelledby", "messages-heading");
@@ -80,7 +103,7 @@ export function mountThread(root, { appointmentId, token, language, timezone, na
   unread.hidden = true;
   heading.append(title, unread);
   const loading = element("p", { className: "thread-loading", text: t.loading, attributes: { role: "status" } });
-  const earlier = element("button", { className: "button-secondary thread-earlier", text: t.earlier, attributes: { type: "button" } });
+  const earlier = element("button", { className: `${look.secondary} thread-earlier`, text: t.earlier, attributes: { type: "button" } });
   earlier.hidden = true;
   const list = element("ol", { className: "thread-list", attributes: { "aria-labelledby": "messages-heading" } });
   const empty = element("p", { className: "thread-empty" });
@@ -90,9 +113,9 @@ export function mountThread(root, { appointmentId, token, language, timezone, na
 
   const form = element("form", { className: "thread-form", attributes: { novalidate: "" } });
   const field = countedField({ id: "thread-text", label: t.label, hint: t.hint, max: MAX_MESSAGE, language, countText: t.count });
-  const formError = element("p", { className: "booking-error", attributes: { role: "alert", tabindex: "-1" } });
+  const formError = element("p", { className: look.error, attributes: { role: "alert", tabindex: "-1" } });
   formError.hidden = true;
-  const send = element("button", { className: "button-primary", text: t.send, attributes: { type: "submit" } });
+  const send = element("button", { className: look.primary, text: t.send, attributes: { type: "submit" } });
   // Polite: the visitor is still typing where the focus stays.
   const status = element("p", { className: "thread-status", attributes: { role: "status", "aria-live": "polite" } });
   form.append(field.element, formError, send, status);
@@ -108,7 +131,7 @@ export function mountThread(root, { appointmentId, token, language, timezone, na
   named(professionalName);
 
   function item(message) {
-    const mine = message.sender === "client";
+    const mine = message.sender === viewer;
     const node = element("li", { className: `thread-message ${mine ? "thread-mine" : "thread-theirs"}`, attributes: { "data-id": message.id } });
     const meta = element("p", { className: "thread-meta" });
     meta.append(
@@ -130,8 +153,8 @@ export function mountThread(root, { appointmentId, token, language, timezone, na
     problem.hidden = true;
     loading.hidden = false;
     try {
-      const thread = await api(path, { query: { token }, language });
-      named(thread.professional && thread.professional.name);
+      const thread = await calls.load(null);
+      named(thread[otherSide] && thread[otherSide].name);
       list.replaceChildren(...thread.items.map(item));
       cursor = thread.nextCursor;
       earlier.hidden = !cursor;
@@ -140,10 +163,11 @@ export function mountThread(root, { appointmentId, token, language, timezone, na
       unread.hidden = !count;
       form.hidden = false;
       showEmpty();
+      onRead(thread);
     } catch (failure) {
       if (failure.status === 401) return onLinkExpired();
-      problem.replaceChildren(element("p", { className: "booking-error", text: t.loadFailed, attributes: { role: "alert" } }));
-      const retry = element("button", { className: "button-secondary", text: t.retry, attributes: { type: "button" } });
+      problem.replaceChildren(element("p", { className: look.error, text: t.loadFailed, attributes: { role: "alert" } }));
+      const retry = element("button", { className: look.secondary, text: t.retry, attributes: { type: "button" } });
       retry.addEventListener("click", load);
       problem.append(retry);
       problem.hidden = false;
@@ -155,7 +179,7 @@ export function mountThread(root, { appointmentId, token, language, timezone, na
   earlier.addEventListener("click", async () => {
     earlier.disabled = true;
     try {
-      const page = await api(path, { query: { token, cursor }, language });
+      const page = await calls.load(cursor);
       const older = page.items.map(item);
       list.prepend(...older);
       cursor = page.nextCursor;
@@ -197,7 +221,7 @@ export function mountThread(root, { appointmentId, token, language, timezone, na
     send.disabled = true;
     status.textContent = t.sending;
     try {
-      const message = await api(path, { method: "POST", body: { token, text }, language });
+      const message = await calls.send(text);
       list.append(item(message));
       showEmpty();
       field.clear();
@@ -225,5 +249,6 @@ export function mountThread(root, { appointmentId, token, language, timezone, na
     focus() {
       heading.focus();
     },
+    reload: load,
   };
 }

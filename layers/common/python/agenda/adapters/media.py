@@ -27,7 +27,16 @@ PUBLISHED_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 def s3_client(region: str, endpoint_url: str | None) -> Any:
     """The functions' S3 client: short timeouts (a request waits on it), one retry, Signature
-    V4 (presigned uploads need it), and path-style addressing for a local endpoint."""
+    V4 (presigned uploads need it), and path-style addressing for a local endpoint.
+
+    On AWS every address is the bucket's regional virtual-hosted one,
+    `https://{bucket}.s3.{region}.amazonaws.com`: the presigned POST's URL is where the
+    browser posts the photo, and the pages' Content-Security-Policy names exactly that origin
+    in connect-src (infra/site_headers.py's MEDIA_UPLOAD_ORIGIN, template.yaml's
+    SiteHeadersPolicy). botocore's "auto" would give the global `{bucket}.s3.amazonaws.com`
+    outside us-east-1 too, which the policy does not name and which S3 answers with a
+    redirect (no CORS) while a new bucket's name spreads; "regional" keeps us-east-1 off it.
+    """
     import boto3
     from botocore.config import Config
 
@@ -38,7 +47,11 @@ def s3_client(region: str, endpoint_url: str | None) -> Any:
         config=Config(
             signature_version="s3v4",
             # A local endpoint is an address, not a bucket's host name.
-            s3={"addressing_style": "path" if endpoint_url else "auto"},
+            s3=(
+                {"addressing_style": "path"}
+                if endpoint_url
+                else {"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}
+            ),
             connect_timeout=2,
             read_timeout=5,
             retries={"max_attempts": 2, "mode": "standard"},

@@ -32,6 +32,7 @@ class MessageContext:
     manage_url: str | None = None  # the client's guest link
     register_url: str | None = None  # only for a client without an account
     booking_url: str | None = None  # the professional's public booking page
+    dashboard_url: str | None = None  # the professional's dashboard
     # What became of a paid session's money: "refunded", "kept" (a late cancellation), or
     # None (nothing was paid online). With a refund, how much, in which currency.
     refund: str | None = None
@@ -90,6 +91,7 @@ def _change_messages(change: Change, context: MessageContext) -> list[dict[str, 
     if context.reason:
         common["reason"] = context.reason
     to_client = {**common, **_present(manageUrl=context.manage_url)}
+    to_professional = {**common, **_present(dashboardUrl=context.dashboard_url)}
     version = after.sequence
 
     def envelopes(party: Party, who: str, template: str, params: dict[str, Any]) -> list[Any]:
@@ -109,7 +111,9 @@ def _change_messages(change: Change, context: MessageContext) -> list[dict[str, 
         }
         return [
             *envelopes(context.client, "client", "rescheduled", {**to_client, **moved}),
-            *envelopes(context.professional, "professional", "rescheduled", {**common, **moved}),
+            *envelopes(
+                context.professional, "professional", "rescheduled", {**to_professional, **moved}
+            ),
         ]
     if not change.status_changed:
         return []
@@ -125,7 +129,9 @@ def _change_messages(change: Change, context: MessageContext) -> list[dict[str, 
             confirmation = envelopes(context.client, "client", "cancellation_confirmed", rebook)
             if before.status == "pending_payment":
                 return confirmation
-            told = envelopes(context.professional, "professional", "cancelled_by_client", common)
+            told = envelopes(
+                context.professional, "professional", "cancelled_by_client", to_professional
+            )
             return [*confirmation, *told]
         return envelopes(context.client, "client", "cancelled_by_professional", rebook)
     if after.status == "completed" and context.manage_url:
@@ -171,6 +177,7 @@ def paid_booking_messages(
         locale=context.locale,
         manage_url=context.manage_url,
         register_url=context.register_url,
+        dashboard_url=context.dashboard_url,
     )
     receipt = {
         "professionalName": context.professional.name,

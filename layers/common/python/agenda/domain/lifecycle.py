@@ -210,6 +210,24 @@ def permit(
     return target, payment
 
 
+# Read for a client's actions only: the professional's are never limited by the notice.
+_PROFESSIONAL_POLICY = Policy()
+
+
+def professional_actions(appointment: Appointment, *, now: datetime) -> tuple[str, ...]:
+    """The actions ``permit`` lets the professional take on the appointment now, in the
+    allowlist's order: what the dashboard offers. A reschedule's target is checked when one is
+    asked for."""
+    allowed = []
+    for action in ACTIONS:
+        try:
+            permit(appointment, action, role="professional", policy=_PROFESSIONAL_POLICY, now=now)
+        except InvalidTransition:
+            continue
+        allowed.append(action)
+    return tuple(allowed)
+
+
 def decide(
     appointment: Appointment,
     action: str,

@@ -125,6 +125,7 @@ class Outgoing:
     text: str
     locale: str
     reply_url: str | None = None  # the client's manage link: their way back to the thread
+    dashboard_url: str | None = None  # the professional's: the thread on their dashboard
 
 
 def outgoing_envelopes(
@@ -148,6 +149,8 @@ def outgoing_envelopes(
         name = message.client_name
     else:
         template, audience = "message_to_professional", "professional"
+        if message.dashboard_url:
+            params["dashboardUrl"] = message.dashboard_url
         name = message.professional_name
     return to_both_channels(
         Party(name, phone, email),

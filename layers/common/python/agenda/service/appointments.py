@@ -33,7 +33,7 @@ from agenda.domain.errors import (
     ValidationFailed,
     in_language,
 )
-from agenda.domain.lifecycle import Role, decide, permit, refund_due
+from agenda.domain.lifecycle import Role, decide, permit, professional_actions, refund_due
 from agenda.domain.queries import parse_list_query
 from agenda.observability import count, logger
 from agenda.pagination import encode_cursor
@@ -116,11 +116,12 @@ def list_appointments(
     """GET /api/appointments: one page of a view of the signed-in professional's appointments,
     in their time zone, with each client's name and contact."""
     query = parse_list_query(params)
+    now = deps.clock()
     page = deps.uow.read(
         lambda stores: stores.appointments.page(
             user_id,
             view=query.view,
-            now=deps.clock(),
+            now=now,
             from_day=query.from_day,
             to_day=query.to_day,
             after=query.after,
@@ -134,12 +135,14 @@ def list_appointments(
     return {
         "view": query.view,
         "timezone": page.timezone,
-        "items": [appointment_item(item, zone) for item in items],
+        "items": [appointment_item(item, zone, now=now) for item in items],
         "nextCursor": encode_cursor(items[-1].facts.starts_at, items[-1].id) if more else None,
     }
 
 
-def appointment_item(item: AppointmentListing, zone: ZoneInfo) -> dict[str, Any]:
+def appointment_item(item: AppointmentListing, zone: ZoneInfo, *, now: datetime) -> dict[str, Any]:
+    """One appointment as the professional's dashboard shows it, with the actions the state
+    machine lets them take on it `now`."""
     facts = item.facts
     starts = facts.starts_at.astimezone(zone)
     changed_at, changed_by = item.status_changed_at, item.status_changed_by
@@ -156,6 +159,7 @@ def appointment_item(item: AppointmentListing, zone: ZoneInfo) -> dict[str, Any]
         # The role only: the account ids behind it are nobody else's business.
         "statusChangedBy": changed_by.partition(":")[0] if changed_by else None,
         "createdAt": item.created_at.astimezone(zone).isoformat(),
+        "actions": list(professional_actions(facts, now=now)),
         "client": {
             "id": str(item.client.id),
             "name": item.client.name,
@@ -206,7 +210,9 @@ def change_as_user(
         requester=Requester(user_id),
         lock=lambda stores: stores.appointments.lock_for_user(target, user_id),
     )
-    return appointment_item(listing_of(record), ZoneInfo(record.professional.timezone))
+    return appointment_item(
+        listing_of(record), ZoneInfo(record.professional.timezone), now=deps.clock()
+    )
 
 
 def parse_appointment_id(raw: str) -> UUID:
@@ -280,6 +286,7 @@ def apply_change(
                     else deps.links.register_url(record.client.id, now)
                 ),
                 booking_url=deps.links.booking_url(professional.slug),
+                dashboard_url=deps.links.dashboard_url(),
                 refund=_refund_word(record, change, refund),
                 currency=professional.currency,
                 refunded_amount=refund.amount if refund else None,

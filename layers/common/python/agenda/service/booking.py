@@ -255,6 +255,7 @@ def _book(deps: BookingDependencies, request: BookingRequest, now: datetime) -> 
             status=status,
             locale=schedule.locale,
             manage_url=manage_url,
+            dashboard_url=deps.guest_links.dashboard_url() if deps.guest_links else None,
             # Sent to a registered client too (the write alone knows the row): claiming one's
             # own row again changes nothing.
             register_url=(

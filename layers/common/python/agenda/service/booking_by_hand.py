@@ -69,7 +69,7 @@ def book_by_hand(
         raise
     count("HandBookingCreated")
     logger.info("appointment booked by hand", extra={"appointment_id": str(listing.id)})
-    return appointment_item(listing, ZoneInfo(timezone))
+    return appointment_item(listing, ZoneInfo(timezone), now=deps.clock())
 
 
 def _book(

@@ -1,4 +1,5 @@
-"""Links sent to clients: the guest link to manage a booking, registration, the booking page.
+"""Links the messages carry: to clients the guest link to manage a booking, registration and
+the booking page; to the professional their dashboard.
 
 The web app at APP_BASE_URL serves these pages; they call the API's guest routes with the
 token. A manage link is valid until some days after the session ends, so a rescheduled session
@@ -101,3 +102,8 @@ class GuestLinks:
 
     def booking_url(self, slug: str) -> str:
         return f"{self._settings.app_base_url}/p/{quote(slug)}"
+
+    def dashboard_url(self, screen: str = "") -> str:
+        """The professional's dashboard, or one of its screens ("/clients/{id}#messages"):
+        behind their sign-in, so the link itself grants nothing."""
+        return f"{self._settings.app_base_url}/dashboard{screen}"

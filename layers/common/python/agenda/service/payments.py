@@ -259,6 +259,7 @@ def _context(
         timezone=record.timezone,
         locale=record.locale,
         manage_url=deps.links.manage_url(record.id, ends_at),
+        dashboard_url=deps.links.dashboard_url(),
         register_url=(
             deps.links.register_url(record.client_id, deps.clock())
             if register and record.client_user_id is None

@@ -166,6 +166,11 @@ def _write(
         # A link that has expired already would only say so: left out.
         if ends_at > deps.links.valid_for_ended_after(deps.clock()):
             reply_url = deps.links.manage_url(appointment_id, ends_at) + "#messages"
+    dashboard_url = (
+        deps.links.dashboard_url(f"/clients/{thread.client_id}#messages")
+        if sender == "client"
+        else None
+    )
     to = client if sender == "professional" else professional
     envelopes = outgoing_envelopes(
         Outgoing(
@@ -176,6 +181,7 @@ def _write(
             text=text,
             locale=thread.locale,
             reply_url=reply_url,
+            dashboard_url=dashboard_url,
         ),
         phone=to.phone,
         email=to.email,

@@ -361,7 +361,12 @@ TEMPLATES: Mapping[str, Template] = MappingProxyType(
     {
         t.name: t
         for t in (
-            _template("booking_request", "professional", _APPOINTMENT, {"status": STATUS}),
+            _template(
+                "booking_request",
+                "professional",
+                _APPOINTMENT,
+                {"status": STATUS, "dashboardUrl": URL},
+            ),
             _template("booking_received", "client", _APPOINTMENT, {"manageUrl": URL}),
             _template(
                 "booking_confirmed",
@@ -380,7 +385,12 @@ TEMPLATES: Mapping[str, Template] = MappingProxyType(
                 "client",
                 {"professionalName": TEXT, "clientName": TEXT, "registerUrl": URL},
             ),
-            _template("cancelled_by_client", "professional", _APPOINTMENT, {"reason": TEXT}),
+            _template(
+                "cancelled_by_client",
+                "professional",
+                _APPOINTMENT,
+                {"reason": TEXT, "dashboardUrl": URL},
+            ),
             # The client's own cancellation, confirmed to them.
             _template(
                 "cancellation_confirmed",
@@ -398,7 +408,8 @@ TEMPLATES: Mapping[str, Template] = MappingProxyType(
                 "rescheduled",
                 "either",
                 {**_APPOINTMENT, "previousStartsAt": MOMENT},
-                {"movedBy": PARTY, "reason": TEXT, "manageUrl": URL},
+                # manageUrl is the client's link, dashboardUrl the professional's.
+                {"movedBy": PARTY, "reason": TEXT, "manageUrl": URL, "dashboardUrl": URL},
                 reader="movedBy",
             ),
             _template("reminder_24h", "client", _APPOINTMENT, {"manageUrl": URL}),
@@ -513,10 +524,12 @@ TEMPLATES: Mapping[str, Template] = MappingProxyType(
                 {"professionalName": TEXT, "clientName": TEXT, "text": TEXT},
                 {"replyUrl": URL},
             ),
+            # `dashboardUrl` opens the thread on the professional's dashboard.
             _template(
                 "message_to_professional",
                 "professional",
                 {"professionalName": TEXT, "clientName": TEXT, "text": TEXT},
+                {"dashboardUrl": URL},
             ),
         )
     }

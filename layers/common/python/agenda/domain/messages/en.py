@@ -33,6 +33,7 @@ from agenda.domain.verification import CODE_LIFETIME
 _MANAGE = "View, reschedule or cancel"
 _DETAILS = "View details"
 _REBOOK = "Choose another time"
+_DASHBOARD = "Open your dashboard"
 # By the plan's code, and by the Portuguese name the billing service writes into the envelope.
 _PLAN_NAMES_EN = {
     "free": "Free",
@@ -103,6 +104,7 @@ def _booking_request(p: Params) -> Message:
         (
             para(_hello(pro), " ", Bold(client), verb, Bold(p.locale.when(starts)), "."),
             para(next_step),
+            *_link(p, "dashboardUrl", _DASHBOARD),
         ),
     )
 
@@ -189,6 +191,7 @@ def _cancelled_by_client(p: Params) -> Message:
             ),
             *_reason(p),
             para("The time is free again in your calendar."),
+            *_link(p, "dashboardUrl", _DASHBOARD),
         ),
     )
 
@@ -275,6 +278,7 @@ def _rescheduled(p: Params) -> Message:
             lines(("Before: ", before), ("Now: ", Bold(now))),
             *_reason(p),
             *(_link(p, "manageUrl", _MANAGE) if reader == "client" else ()),
+            *(_link(p, "dashboardUrl", _DASHBOARD) if reader == "professional" else ()),
         ),
     )
 
@@ -593,7 +597,10 @@ def _message_to_professional(p: Params) -> Message:
         (
             para(_hello(pro), " ", Bold(client), " sent you a message:"),
             para(text),
-            para("Reply from your agenda, in the conversation with this client."),
+            *(
+                _link(p, "dashboardUrl", "Reply")
+                or (para("Reply from your agenda, in the conversation with this client."),)
+            ),
         ),
     )
 

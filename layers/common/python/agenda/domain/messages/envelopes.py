@@ -98,11 +98,12 @@ def booking_messages(
     locale: str,
     manage_url: str | None = None,
     register_url: str | None = None,
+    dashboard_url: str | None = None,
 ) -> list[dict[str, Any]]:
-    """What a new booking queues: the request to the professional, the receipt to the client
-    (with the link that lets a client without an account view, cancel or reschedule; a
-    confirmed booking also invites a client without an account to register), both in the
-    professional's language (`locale`)."""
+    """What a new booking queues: the request to the professional (with the link to their
+    dashboard, where it is confirmed), the receipt to the client (with the link that lets a
+    client without an account view, cancel or reschedule; a confirmed booking also invites a
+    client without an account to register), both in the professional's language (`locale`)."""
     params = booking_params(
         professional=professional,
         client=client,
@@ -118,7 +119,7 @@ def booking_messages(
             template="booking_request",
             subject_id=appointment_id,
             version=0,
-            params=params,
+            params={**params, "dashboardUrl": dashboard_url} if dashboard_url else params,
         ),
         *client_booking_messages(
             appointment_id=appointment_id,

@@ -34,6 +34,7 @@ from agenda.domain.verification import CODE_LIFETIME
 _MANAGE = "Ver, remarcar ou cancelar"
 _DETAILS = "Ver detalhes"
 _REBOOK = "Escolher outro horário"
+_DASHBOARD = "Abrir o seu painel"
 _PLAN_NAMES_PT = {"free": "Gratuito", "basic": "Básico", "pro": "Pro", "premium": "Premium"}
 
 
@@ -97,6 +98,7 @@ def _booking_request(p: Params) -> Message:
         (
             para(_hello(pro), " ", Bold(client), verb, Bold(p.locale.when(starts)), "."),
             para(next_step),
+            *_link(p, "dashboardUrl", _DASHBOARD),
         ),
     )
 
@@ -183,6 +185,7 @@ def _cancelled_by_client(p: Params) -> Message:
             ),
             *_reason(p),
             para("O horário voltou a ficar livre na sua agenda."),
+            *_link(p, "dashboardUrl", _DASHBOARD),
         ),
     )
 
@@ -270,6 +273,7 @@ def _rescheduled(p: Params) -> Message:
             lines(("Antes: ", before), ("Agora: ", Bold(now))),
             *_reason(p),
             *(_link(p, "manageUrl", _MANAGE) if reader == "client" else ()),
+            *(_link(p, "dashboardUrl", _DASHBOARD) if reader == "professional" else ()),
         ),
     )
 
@@ -597,7 +601,10 @@ def _message_to_professional(p: Params) -> Message:
         (
             para(_hello(pro), " ", Bold(client), " enviou uma mensagem para você:"),
             para(text),
-            para("Responda pela sua agenda, na conversa com este cliente."),
+            *(
+                _link(p, "dashboardUrl", "Responder")
+                or (para("Responda pela sua agenda, na conversa com este cliente."),)
+            ),
         ),
     )
 
