@@ -47,21 +47,26 @@ dev: $(VENV)/.installed
 	$(PY) -m infra.local.dev
 
 ## Run the whole test suite: lint, types, unit, integration, e2e, browser, template validation.
-## Two pytest runs side by side, so the two-core machine's second core is not idle: the
-## end-to-end tests (the longest part) here, and beside them the unit and integration tests
-## and then the browser tests (each run with a stack of its own); the second's report follows.
+## Two lines of pytest runs side by side, so the two-core machine's second core is not idle:
+## the end-to-end tests (the longest part) and then a few browser tests here, and beside them
+## the unit and integration tests and then the other browser tests (each run with a stack of
+## its own); the second line's report follows. BROWSER_AFTER_E2E evens the two lines out.
+BROWSER_AFTER_E2E := tests/browser/test_dashboard_availability.py \
+	tests/browser/test_dashboard_journey.py tests/browser/test_dashboard_plan.py
 test: venvs
 	$(MAKE) --no-print-directory lint typecheck
 	@mkdir -p build
 	@export SAM_CLI=$(CURDIR)/$(SAM_VENV)/bin/sam CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov; \
 	( $(PY) -m pytest -m "not browser" tests/unit tests/integration; inner=$$?; \
-	  $(PY) -m pytest -m browser; browsers=$$?; exit $$(( inner || browsers )) \
+	  $(PY) -m pytest -m browser $(addprefix --ignore=,$(BROWSER_AFTER_E2E)); browsers=$$?; \
+	  exit $$(( inner || browsers )) \
 	) > build/beside-tests.log 2>&1 & beside=$$!; \
 	$(PY) -m pytest -m "not browser" tests/e2e; e2e=$$?; \
+	$(PY) -m pytest -m browser $(BROWSER_AFTER_E2E); late=$$?; \
 	wait $$beside; others=$$?; \
 	echo "--- unit, integration and browser tests (build/beside-tests.log)"; \
 	cat build/beside-tests.log; \
-	exit $$(( e2e || others ))
+	exit $$(( e2e || late || others ))
 
 # The three venvs, chromium and node install side by side: on a fresh machine that is most of
 # make test's wait.

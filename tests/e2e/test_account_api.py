@@ -78,6 +78,7 @@ def test_a_new_professional_signs_up_is_booked_and_confirms(
     assert account["language"] == "pt-BR"
     assert account["plan"] == "free"
     assert account["subscriptionStatus"] == "none"
+    assert account["subscribed"] is False
     trial_ends = datetime.fromisoformat(account["trialEndsAt"])
     assert timedelta(days=14) <= trial_ends - started < timedelta(days=14, minutes=5)
     assert account["effectivePlan"] == {
@@ -86,6 +87,13 @@ def test_a_new_professional_signs_up_is_booked_and_confirms(
         "until": account["trialEndsAt"],
     }
     assert account["limits"] == {"maxClients": None, "maxAppointmentsPerMonth": None}
+    # Every plan with its limits, as the plan screen offers them.
+    assert account["plans"] == [
+        {"plan": "free", "maxClients": 10, "maxAppointmentsPerMonth": 20},
+        {"plan": "basic", "maxClients": None, "maxAppointmentsPerMonth": None},
+        {"plan": "pro", "maxClients": None, "maxAppointmentsPerMonth": None},
+        {"plan": "premium", "maxClients": None, "maxAppointmentsPerMonth": None},
+    ]
     assert account["usage"]["clients"] == account["usage"]["appointmentsThisMonth"] == 0
     assert get_account(api, headers).json() == account
     [row] = professional_rows(db, user)

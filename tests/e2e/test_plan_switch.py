@@ -47,6 +47,9 @@ def test_a_subscriber_switches_plans_in_the_portal_and_the_webhook_applies_it(
     pro = make_professional()
     subscribe(api, stack, pro, "basic", deliver=True)
     assert billing(db, pro)["plan"] == "basic"
+    # The account says so: a checkout would now be refused, the portal changes the plan.
+    account = requests.get(f"{api}/api/account", headers=bearer(stack, pro.user_id), timeout=30)
+    assert (account.json()["plan"], account.json()["subscribed"]) == ("basic", True)
 
     url = open_portal(api, stack, pro)
     [configuration] = configurations(stack)

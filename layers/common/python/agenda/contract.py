@@ -1024,6 +1024,10 @@ class PlanLimitsOut(Model):
     max_appointments_per_month: Annotated[int | None, Field(description="null: unlimited")]
 
 
+class PlanOfferOut(PlanLimitsOut):
+    plan: Literal["free", "basic", "pro", "premium"]
+
+
 class UsageOut(Model):
     month: Annotated[str, Field(description="YYYY-MM, the professional's own local month")]
     clients: int
@@ -1063,6 +1067,13 @@ class AccountOut(Model):
     created_at: datetime
     plan: Annotated[str, Field(description="the plan subscribed to (free until a checkout)")]
     subscription_status: str
+    subscribed: Annotated[
+        bool,
+        Field(
+            description="a subscription that has not ended exists: a checkout is refused (409),"
+            " the billing portal changes the plan"
+        ),
+    ]
     trial_ends_at: Annotated[
         datetime | None, Field(description="the sign-up trial's end (14 days from sign-up)")
     ]
@@ -1070,6 +1081,10 @@ class AccountOut(Model):
     cancel_at_period_end: bool
     effective_plan: EffectivePlanOut
     limits: PlanLimitsOut
+    plans: Annotated[
+        list[PlanOfferOut],
+        Field(description="every plan and its limits, free first: what the plan screen offers"),
+    ]
     usage: UsageOut
 
 

@@ -13,17 +13,6 @@ import { el, button } from "/assets/js/account-ui.js";
 import { busy, errorText } from "/assets/js/dashboard-kit.js";
 import { fill, formatDay, textsFor } from "/assets/js/i18n.js";
 
-// What each plan allows (agenda/domain/plans.py PLAN_LIMITS: free 10 clients and 20
-// appointments a month, the paid plans unlimited). Prices live in Stripe, shown at checkout.
-const PLAN_LIMITS = {
-  free: { maxClients: 10, maxAppointmentsPerMonth: 20 },
-  basic: { maxClients: null, maxAppointmentsPerMonth: null },
-  pro: { maxClients: null, maxAppointmentsPerMonth: null },
-  premium: { maxClients: null, maxAppointmentsPerMonth: null },
-};
-const PAID_PLANS = ["basic", "pro", "premium"];
-// Statuses under which Stripe holds a subscription: checkout is refused, the portal changes it.
-const SUBSCRIBED = ["trialing", "active", "past_due", "unpaid", "incomplete", "paused"];
 
 const TEXTS = {
   "pt-BR": {
@@ -162,7 +151,7 @@ function nowSection(account, texts, ctx) {
   }
   if (account.plan !== "free") parts.push(line(fill(texts.subscribed, { plan: planName(texts, account.plan) })));
   parts.push(line(fill(texts.status, { status: texts.statuses[account.subscriptionStatus] || account.subscriptionStatus })));
-  if (account.subscriptionPeriodEnd && SUBSCRIBED.includes(account.subscriptionStatus)) {
+  if (account.subscriptionPeriodEnd && account.subscribed) {
     parts.push(line(fill(account.cancelAtPeriodEnd ? texts.ends : texts.renews, { date: day(account.subscriptionPeriodEnd) })));
   }
   return el("section", { className: "dash-card", "aria-labelledby": "plan-now" }, ...parts);
@@ -189,8 +178,9 @@ function usageSection(account, texts, ctx) {
   );
 }
 
-function allowances(plan, texts) {
-  const limits = PLAN_LIMITS[plan];
+// What a plan allows, as the account lists them (`plans`: each plan's limits, from the API's
+// one table; prices live in Stripe and show at checkout).
+function allowances(limits, texts) {
   return el(
     "ul",
     {},
@@ -256,18 +246,19 @@ export async function mount(root, ctx) {
   }
 
   function plansSection() {
-    const subscribed = SUBSCRIBED.includes(account.subscriptionStatus);
+    const subscribed = account.subscribed;
     const cards = el("ul", { className: "dash-cards dash-plan-cards" });
-    for (const plan of ["free", ...PAID_PLANS]) {
-      const mine = subscribed ? account.plan === plan : plan === "free" && !subscribed;
+    for (const offer of account.plans) {
+      const { plan } = offer;
+      const mine = subscribed ? account.plan === plan : plan === "free";
       const card = el(
         "li",
         { className: "dash-card" },
         el("h3", { id: `plan-${plan}` }, planName(texts, plan)),
-        allowances(plan, texts),
+        allowances(offer, texts),
         mine ? line(texts.current, "dash-done") : null,
       );
-      if (PAID_PLANS.includes(plan) && !subscribed) {
+      if (plan !== "free" && !subscribed) {
         const choose = button(fill(texts.subscribe, { plan: planName(texts, plan) }), () => subscribe(plan, choose), {
           className: "account-button account-primary",
         });

@@ -41,6 +41,9 @@ STRIPE_STATUSES = tuple(status for status in SUBSCRIPTION_STATUSES if status != 
 ENDED = frozenset({"canceled", "incomplete_expired"})
 # Subscriptions the professional is paying for (or trialling through Stripe).
 BILLING = frozenset({"active", "trialing", "past_due"})
+# Subscriptions that have not ended (they bill, or may again): a second Checkout would start a
+# second subscription, so a plan change goes through the billing portal instead.
+SUBSCRIBED = frozenset(STRIPE_STATUSES) - ENDED
 # Stored subscriptions that any live one of the professional replaces, whatever their age:
 # an unpaid one has stopped charging, and a live newcomer is the one being paid.
 REPLACEABLE = ENDED | {"unpaid", "none"}

@@ -22,6 +22,7 @@ from agenda.domain.accounts import (
     slug_candidates,
     slug_problem,
 )
+from agenda.domain.billing import SUBSCRIBED
 from agenda.domain.errors import (
     AccountExists,
     NotFound,
@@ -29,7 +30,7 @@ from agenda.domain.errors import (
     ValidationFailed,
     answered_in,
 )
-from agenda.domain.plans import effective_plan
+from agenda.domain.plans import PLAN_LIMITS, PlanLimits, effective_plan
 from agenda.domain.queries import SLUG_MAX_LENGTH
 from agenda.observability import count, logger
 from agenda.service.site_publisher import publish_after_change
@@ -170,6 +171,13 @@ def _suggestions(deps: AccountDependencies, wanted: str) -> list[str]:
     return deps.uow.read(lambda stores: stores.accounts.free_slugs(candidates, limit=SUGGESTIONS))
 
 
+def _limits(limits: PlanLimits) -> dict[str, int | None]:
+    return {
+        "maxClients": limits.max_clients,
+        "maxAppointmentsPerMonth": limits.max_appointments_per_month,
+    }
+
+
 def _instant(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
@@ -205,14 +213,13 @@ def account_document(record: AccountRecord, now: datetime) -> dict[str, Any]:
         "createdAt": record.created_at.isoformat(),
         "plan": record.billing.plan,
         "subscriptionStatus": record.billing.subscription_status,
+        "subscribed": record.billing.subscription_status in SUBSCRIBED,
         "trialEndsAt": _instant(record.billing.trial_ends_at),
         "subscriptionPeriodEnd": _instant(record.subscription_period_end),
         "cancelAtPeriodEnd": record.cancel_at_period_end,
         "effectivePlan": {"plan": plan.plan, "state": plan.state, "until": _instant(plan.until)},
-        "limits": {
-            "maxClients": plan.limits.max_clients,
-            "maxAppointmentsPerMonth": plan.limits.max_appointments_per_month,
-        },
+        "limits": _limits(plan.limits),
+        "plans": [{"plan": name, **_limits(limits)} for name, limits in PLAN_LIMITS.items()],
         "usage": {
             "month": record.month.strftime("%Y-%m"),
             "clients": record.clients,

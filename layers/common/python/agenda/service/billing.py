@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from agenda.domain.billing import (
-    ENDED,
-    STRIPE_STATUSES,
+    SUBSCRIBED,
     SubscriptionSnapshot,
     apply_subscription,
     plan_activated,
@@ -31,9 +30,6 @@ if TYPE_CHECKING:
 
 # How the plans are called in messages to professionals.
 PLAN_NAMES = {"free": "Gratuito", "basic": "Básico", "pro": "Pro", "premium": "Premium"}
-# Subscriptions that have not ended (they bill, or may again): a second Checkout would start a
-# second subscription, so a plan change goes through the billing portal instead.
-_SUBSCRIBED = frozenset(STRIPE_STATUSES) - ENDED
 # Repeated clicks within this window reuse one Checkout Session (Stripe's idempotency key).
 _CHECKOUT_WINDOW_SECONDS = 600
 
@@ -73,7 +69,7 @@ def start_checkout(
     _limit(deps, user_id)
     plan = parse_plan(body)
     account = _professional(deps, user_id)
-    if account.state.subscription_status in _SUBSCRIBED:
+    if account.state.subscription_status in SUBSCRIBED:
         raise InvalidTransition(
             "You already have a subscription: change or cancel it in the billing portal"
         )
