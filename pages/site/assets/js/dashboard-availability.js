@@ -10,7 +10,7 @@
 // Unsaved changes are said on the page, and again when the screen is left.
 
 import { el, button, statusLine } from "/assets/js/account-ui.js";
-import { busy, errorText, field, localInstant, todayIn } from "/assets/js/dashboard-kit.js";
+import { busy, errorText, field, localInstant, todayIn, zoneOptions } from "/assets/js/dashboard-kit.js";
 import { fill, formatDay, formatTime, textsFor } from "/assets/js/i18n.js";
 
 const TEXTS = {
@@ -161,16 +161,6 @@ function weekdayName(weekday, language) {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
 
-function zoneNames(current) {
-  let names = [];
-  try {
-    names = Intl.supportedValuesOf("timeZone");
-  } catch {
-    names = [];
-  }
-  return names.includes(current) ? names : [current, ...names].filter(Boolean);
-}
-
 // The document's lists as the form keeps them: windows by weekday, overrides, blocked periods.
 function stateOf(availability) {
   const weekly = {};
@@ -243,7 +233,7 @@ export async function mount(root, ctx) {
     id: nextId("zone"),
     label: texts.timezone,
     hint: texts.timezoneHint,
-    options: zoneNames(stored.timezone).map((name) => [name, name]),
+    options: zoneOptions(stored.timezone),
     value: stored.timezone,
   });
   const settingFields = {

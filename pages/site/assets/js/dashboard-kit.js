@@ -175,5 +175,18 @@ export function localInstant(isoDate, time, zone) {
   return `${isoDate}T${pad(hour)}:${pad(minute)}:00${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
 }
 
+// The IANA zones to choose from, as a select's [value, text] options ("America/Sao_Paulo" shown
+// "America/Sao Paulo"), `current` among them even when the browser's list leaves it out (UTC).
+export function zoneOptions(current) {
+  let zones = [];
+  try {
+    zones = Intl.supportedValuesOf("timeZone");
+  } catch {
+    zones = [];
+  }
+  if (current && !zones.includes(current)) zones = [current, ...zones];
+  return zones.map((zone) => [zone, zone.replaceAll("_", " ")]);
+}
+
 // The language of a tag, for modules that keep their own TEXTS.
 export { languageOf };

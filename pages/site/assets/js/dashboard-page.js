@@ -267,7 +267,13 @@ async function render({ focus }) {
     const screen = await SCREENS[route.screen].load();
     if (count !== renderCount) return;
     root.replaceChildren();
-    current = (await screen.mount(root, context(route))) || null;
+    const mounted = (await screen.mount(root, context(route))) || null;
+    if (count !== renderCount) {
+      // Another screen was asked for while this one read its data: it is gone already.
+      if (mounted && typeof mounted.unmount === "function") mounted.unmount();
+      return;
+    }
+    current = mounted;
   } catch (error) {
     if (count !== renderCount) return;
     failed(root, error, () => render({ focus: true }));

@@ -10,7 +10,7 @@
 // (the header too) speaks the new language; the result is said there.
 
 import { el, button } from "/assets/js/account-ui.js";
-import { busy, errorText, field, showFieldErrors } from "/assets/js/dashboard-kit.js";
+import { busy, errorText, field, showFieldErrors, zoneOptions } from "/assets/js/dashboard-kit.js";
 import { fill, textsFor } from "/assets/js/i18n.js";
 
 const TEXTS = {
@@ -315,17 +315,6 @@ const KINDS = {
     read: (entry) => entry.input.checked,
   },
 };
-
-function zoneOptions(current) {
-  let zones = [];
-  try {
-    zones = Intl.supportedValuesOf("timeZone");
-  } catch {
-    zones = [];
-  }
-  if (!zones.includes(current)) zones = [current, ...zones];
-  return zones.map((zone) => [zone, zone.replace(/_/g, " ")]);
-}
 
 // The groups of settings saved by one button each: {key, legend, intro?, settings: [[apiName,
 // kind, field options]]}.

@@ -10,7 +10,7 @@
 
 import { ApiError } from "/assets/js/api.js";
 import { el, button } from "/assets/js/account-ui.js";
-import { busy, errorText, field, showFieldErrors } from "/assets/js/dashboard-kit.js";
+import { busy, errorText, field, showFieldErrors, zoneOptions } from "/assets/js/dashboard-kit.js";
 import { fill, languageOf, textsFor } from "/assets/js/i18n.js";
 
 const TEXTS = {
@@ -108,17 +108,6 @@ export function slugFrom(name) {
   return slug || words.join("").slice(0, SLUG_MAX);
 }
 
-// The browser's zones, the browser's own among them even when the list leaves it out ("UTC").
-function zones(own) {
-  let listed = [];
-  try {
-    listed = Intl.supportedValuesOf("timeZone");
-  } catch {
-    listed = ["America/Sao_Paulo"];
-  }
-  return listed.includes(own) ? listed : [own, ...listed];
-}
-
 function browserZone() {
   try {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || "America/Sao_Paulo";
@@ -177,7 +166,7 @@ export async function mount(root, ctx) {
         id: "signup-timezone",
         label: texts.timezone,
         hint: texts.timezoneHint,
-        options: zones(values.timezone).map((zone) => [zone, zone.replaceAll("_", " ")]),
+        options: zoneOptions(values.timezone),
         value: values.timezone,
       }),
       language: field({
