@@ -21,12 +21,11 @@ from agenda.domain.clients import (
     given_fields,
     is_owed,
     like_escape,
-    parse_client_id,
     parse_clients_query,
     parse_history_query,
     parse_search,
 )
-from agenda.domain.errors import ValidationFailed
+from agenda.domain.errors import NotFound, ValidationFailed, known_id
 from agenda.domain.statuses import PAYMENT_STATUSES, STATUSES
 from agenda.pagination import encode_cursor, encode_key_cursor
 
@@ -145,9 +144,11 @@ def test_cursors_round_trip_and_a_forged_one_is_refused() -> None:
 
 def test_an_id_that_is_not_a_uuid_is_no_client() -> None:
     row = uuid4()
-    assert parse_client_id(str(row)) == row
-    assert parse_client_id("not-a-uuid") is None
-    assert parse_client_id("") is None
+    assert known_id(str(row), "We could not find this client") == row
+    for raw in ("not-a-uuid", "", "1234"):
+        with pytest.raises(NotFound) as refused:
+            known_id(raw, "We could not find this client")
+        assert refused.value.message == "We could not find this client"
 
 
 # -- tags -------------------------------------------------------------------------------------

@@ -180,6 +180,7 @@ CASES = (
         "client",
         previousStartsAt="2026-11-20T13:30:00+00:00",
         manageUrl=MANAGE,
+        dashboardUrl=DASHBOARD,  # the professional's: never shown to the client
     ),
     _appointment(
         "rescheduled_by_client",
@@ -188,6 +189,7 @@ CASES = (
         previousStartsAt="2026-11-20T13:30:00+00:00",
         reason="Mudança no horário do trabalho",
         manageUrl=MANAGE,  # a guest link: never shown to the professional
+        dashboardUrl=DASHBOARD,  # the professional's way in
     ),
     _appointment("reminder_24h", "reminder_24h", "client", manageUrl=MANAGE),
     _appointment("reminder_1h", "reminder_1h", "client", manageUrl=MANAGE),

@@ -184,6 +184,7 @@ CASES = (
         # Friday 8:30 AM, before the winter change: the zone's name is the same, EST.
         previousStartsAt="2026-12-04T13:30:00+00:00",
         manageUrl=MANAGE,
+        dashboardUrl=DASHBOARD,  # the professional's: never shown to the client
     ),
     _appointment(
         "rescheduled_by_client",
@@ -192,6 +193,7 @@ CASES = (
         previousStartsAt="2026-12-04T13:30:00+00:00",
         reason="My work hours changed",
         manageUrl=MANAGE,  # a guest link: never shown to the professional
+        dashboardUrl=DASHBOARD,  # the professional's way in
     ),
     _appointment("reminder_24h", "reminder_24h", "client", manageUrl=MANAGE),
     _appointment("reminder_1h", "reminder_1h", "client", manageUrl=MANAGE),

@@ -132,14 +132,6 @@ def parse_history_query(params: Mapping[str, str] | None) -> ClientHistoryReques
     return ClientHistoryRequest(limit=limit, after=after)
 
 
-def parse_client_id(raw: str) -> UUID | None:
-    """A path's client id; None for anything that is not a UUID (answered as a missing one)."""
-    try:
-        return UUID(raw)
-    except ValueError:
-        return None
-
-
 def clean_tags(raw: Sequence[str]) -> tuple[str, ...]:
     """A client's tags as kept: each trimmed, one line, 1-32 characters; at most 20 given;
     duplicates (ignoring case) removed, the first spelling and the order kept. A broken rule

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from uuid import UUID
 
 
 class DomainError(Exception):
@@ -70,6 +71,16 @@ class PlanLimitReached(DomainError):
 
 class NotFound(DomainError):
     code = "NOT_FOUND"
+
+
+def known_id(raw: str, missing: str) -> UUID:
+    """A path's id as a UUID. One that is not a UUID cannot exist, so it gets the answer of one
+    that does not (NotFound with `missing`, the route's own words): the same as another
+    caller's, so nothing hints at what exists."""
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise NotFound(missing) from None
 
 
 class SlotTaken(DomainError):

@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from agenda.domain.errors import (
@@ -32,6 +31,7 @@ from agenda.domain.errors import (
     SlotUnavailable,
     ValidationFailed,
     in_language,
+    known_id,
 )
 from agenda.domain.lifecycle import Role, decide, permit, professional_actions, refund_due
 from agenda.domain.queries import parse_list_query
@@ -197,7 +197,7 @@ def change_as_user(
     """PATCH /api/appointments/{id} by the owner professional or the appointment's client."""
     from agenda.contract import AppointmentChange, validate
 
-    target = parse_appointment_id(appointment_id)
+    target = known_id(appointment_id, "We could not find this appointment")
     request = validate(AppointmentChange, body)
     if request.action == "reschedule" and request.starts_at is None:
         raise ValidationFailed(
@@ -213,14 +213,6 @@ def change_as_user(
     return appointment_item(
         listing_of(record), ZoneInfo(record.professional.timezone), now=deps.clock()
     )
-
-
-def parse_appointment_id(raw: str) -> UUID:
-    try:
-        return UUID(raw)
-    except ValueError as exc:
-        # An id that cannot exist gets the answer of one that is not yours.
-        raise NotFound("We could not find this appointment") from exc
 
 
 def apply_change(

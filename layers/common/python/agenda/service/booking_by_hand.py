@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from agenda.domain.errors import (
@@ -22,6 +22,7 @@ from agenda.domain.errors import (
     SlotUnavailable,
     ValidationFailed,
     in_language,
+    known_id,
 )
 from agenda.observability import count, logger
 from agenda.service.appointments import NOT_A_PROFESSIONAL, appointment_item
@@ -99,7 +100,7 @@ def _book(
     spoken.append(schedule.locale)
     client: ClientListing | None = None
     if request.client_id is not None:
-        client = book.client(professional_id, _client_id(request.client_id))
+        client = book.client(professional_id, known_id(request.client_id, NO_CLIENT))
         if client is None:
             raise NotFound(NO_CLIENT)
     slot = bookable_slot(
@@ -166,11 +167,3 @@ def _book(
     )
     stores.outbox.add([(professional_id, envelope) for envelope in envelopes])
     return listing, schedule.timezone
-
-
-def _client_id(raw: str) -> UUID:
-    try:
-        return UUID(raw)
-    except ValueError as exc:
-        # An id that cannot exist gets the answer of one that is not yours.
-        raise NotFound(NO_CLIENT) from exc

@@ -17,10 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from agenda.domain.client_notes import parse_notes_query
-from agenda.domain.errors import NotFound, ValidationFailed
+from agenda.domain.errors import NotFound, ValidationFailed, known_id
 from agenda.pagination import encode_cursor
 
 if TYPE_CHECKING:
@@ -46,13 +45,6 @@ def note_document(note: ClientNote) -> dict[str, Any]:
     }
 
 
-def _uuid(value: str, message: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError as exc:
-        raise NotFound(message) from exc
-
-
 def _text(body: dict[str, Any]) -> str:
     from agenda.contract import NoteIn, validate
 
@@ -73,7 +65,7 @@ def list_notes(
 ) -> dict[str, Any]:
     """GET /api/clients/{id}/notes[?cursor=&limit=]: newest first."""
     query = parse_notes_query(params)
-    client = _uuid(client_id, NO_CLIENT)
+    client = known_id(client_id, NO_CLIENT)
     found = deps.uow.read(
         lambda stores: stores.client_notes.page(
             user_id, client, after=query.after, limit=query.limit + 1
@@ -93,7 +85,7 @@ def add_note(
 ) -> dict[str, Any]:
     """POST /api/clients/{id}/notes: the note written (201)."""
     deps.limiter.check(user_id)
-    client = _uuid(client_id, NO_CLIENT)
+    client = known_id(client_id, NO_CLIENT)
     text = _text(body)
     note = deps.uow.run_one(lambda stores: stores.client_notes.add(user_id, client, text))
     if note is None:
@@ -111,7 +103,7 @@ def change_note(
 ) -> dict[str, Any]:
     """PATCH /api/clients/{id}/notes/{noteId}: the note with its new text."""
     deps.limiter.check(user_id)
-    client, note_key = _uuid(client_id, NO_NOTE), _uuid(note_id, NO_NOTE)
+    client, note_key = known_id(client_id, NO_NOTE), known_id(note_id, NO_NOTE)
     text = _text(body)
     note = deps.uow.run_one(
         lambda stores: stores.client_notes.change(user_id, client, note_key, text)
@@ -126,6 +118,6 @@ def delete_note(
 ) -> None:
     """DELETE /api/clients/{id}/notes/{noteId}: gone (204); a note already gone is 404."""
     deps.limiter.check(user_id)
-    client, note_key = _uuid(client_id, NO_NOTE), _uuid(note_id, NO_NOTE)
+    client, note_key = known_id(client_id, NO_NOTE), known_id(note_id, NO_NOTE)
     if not deps.uow.run_one(lambda stores: stores.client_notes.delete(user_id, client, note_key)):
         raise NotFound(NO_NOTE)

@@ -25,11 +25,10 @@ from agenda.domain.clients import (
     ClientDetails,
     changed_fields,
     given_fields,
-    parse_client_id,
     parse_clients_query,
     parse_history_query,
 )
-from agenda.domain.errors import ClientAnonymised, ClientExists, NotFound
+from agenda.domain.errors import ClientAnonymised, ClientExists, NotFound, known_id
 from agenda.domain.plans import check_new_client_allowed, effective_plan
 from agenda.observability import count, logger
 from agenda.pagination import encode_cursor, encode_key_cursor
@@ -100,9 +99,7 @@ def get_client(
 ) -> dict[str, Any]:
     """GET /api/clients/{id}[?cursor=&limit=]: the client and a page of their history."""
     query = parse_history_query(params)
-    found = parse_client_id(client_id)
-    if found is None:
-        raise NotFound(NO_CLIENT)
+    found = known_id(client_id, NO_CLIENT)
     return _detail(deps, found, user_id=user_id, after=query.after, limit=query.limit)
 
 
@@ -258,9 +255,7 @@ def change_client(
     deps.limiter.check(user_id)
     changes = validate(ClientChanges, body)
     given = changes.model_fields_set
-    found = parse_client_id(client_id)
-    if found is None:
-        raise NotFound(NO_CLIENT)
+    found = known_id(client_id, NO_CLIENT)
 
     def work(stores: ClientsStores) -> tuple[str, ...]:
         professional_id = stores.clients.lock_professional(user_id)

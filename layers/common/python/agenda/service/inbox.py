@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
-from agenda.domain.errors import NotFound, ValidationFailed
+from agenda.domain.errors import NotFound, ValidationFailed, known_id
 from agenda.pagination import decode_cursor, encode_cursor, page_limit
 
 if TYPE_CHECKING:
@@ -53,11 +52,7 @@ def list_notifications(
 def mark(
     uow: UnitOfWork[InboxStores], user_id: str, notification_id: str, body: dict[str, Any]
 ) -> dict[str, Any]:
-    try:
-        target = UUID(notification_id)
-    except ValueError as exc:
-        # Same answer as someone else's notification: nothing hints at what exists.
-        raise NotFound("No such notification") from exc
+    target = known_id(notification_id, "No such notification")
     read = body.get("read")
     if not isinstance(read, bool):
         raise ValidationFailed(

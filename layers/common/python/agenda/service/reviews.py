@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from agenda.domain.errors import NotFound, ValidationFailed
+from agenda.domain.errors import NotFound, ValidationFailed, known_id
 from agenda.domain.reviews import (
     NO_APPOINTMENT,
     NO_REVIEW,
@@ -53,7 +53,7 @@ def review_as_client(
     """POST /api/appointments/{id}/review {"rating", "comment"?} (the signed-in client)."""
     from agenda.contract import ReviewIn, validate
 
-    target = _parse_id(appointment_id, NO_APPOINTMENT)
+    target = known_id(appointment_id, NO_APPOINTMENT)
     deps.limiter.check(user_id)
     request = validate(ReviewIn, body)
     return _write(deps, target, user_id, request.rating, request.comment)
@@ -144,7 +144,7 @@ def reply(
     """POST /api/reviews/{id}/reply {"text"}: once."""
     from agenda.contract import ReviewReplyIn, validate
 
-    target = _parse_id(review_id, NO_REVIEW)
+    target = known_id(review_id, NO_REVIEW)
     request = validate(ReviewReplyIn, body)
     outcome = deps.uow.run_one(lambda stores: stores.reviews.reply(user_id, target, request.text))
     if isinstance(outcome, bool):
@@ -159,7 +159,7 @@ def moderate(
     """PATCH /api/reviews/{id} {"hidden": true, "reason"} or {"hidden": false}."""
     from agenda.contract import ReviewModeration, validate
 
-    target = _parse_id(review_id, NO_REVIEW)
+    target = known_id(review_id, NO_REVIEW)
     request = validate(ReviewModeration, body)
     action = moderation(request.hidden)
     changed = deps.uow.run_one(
@@ -183,14 +183,6 @@ def professional_review_document(item: ProfessionalReview) -> dict[str, Any]:
         "hiddenReason": item.hidden_reason,
         "hiddenAt": None if item.hidden_at is None else _utc(item.hidden_at),
     }
-
-
-def _parse_id(raw: str, missing: str) -> UUID:
-    try:
-        return UUID(raw)
-    except ValueError as exc:
-        # An id that cannot exist gets the answer of one that is not yours.
-        raise NotFound(missing) from exc
 
 
 def _utc(moment: datetime) -> str:
